@@ -1,0 +1,2 @@
+/** drkit: disaster-recovery components for Pulumi. */
+export * from "./spec";

@@ -1,0 +1,189 @@
+import { cronForInterval } from "./cron";
+import { error, errorsIn, sortProblems, type Problem } from "./problems";
+import { crossFieldProblems } from "./rules";
+import { SECTION_SCHEMAS, type SectionName, type Sections } from "./schema";
+import type { DrSpec, LifecycleRule, LifecycleSpec, Objectives, PostgresSpec, RedisSpec, StorageSpec, Transition } from "./types";
+import { DAY, formatDuration, HOUR, MINUTE, type Seconds } from "./units";
+import { closest, zodProblems } from "./zodProblems";
+
+export interface ParseOptions {
+  /**
+   * The Pulumi stack name. It names this stack's own paths in the bucket
+   * (`pgbackrest/<stack>`, `redis/<stack>/`). @default "dev"
+   */
+  stack?: string;
+}
+
+export type ParseResult =
+  | { ok: true; spec: DrSpec; warnings: Problem[] }
+  | { ok: false; problems: Problem[] };
+
+/** A DrSpec whose sections may be missing because they failed to parse. */
+export type PartialSpec = Partial<DrSpec> & { stack: string };
+
+/**
+ * Parses a stack's `drkit:*` configuration (keys without the namespace, values already decoded
+ * from YAML/JSON) into a fully defaulted DrSpec, or returns every problem found.
+ *
+ * Never throws on user input. Each key is checked on its own, so a typo in one section does not
+ * hide mistakes in another; rules across sections run whenever the sections they read parsed.
+ */
+export function parseSpec(raw: unknown, options: ParseOptions = {}): ParseResult {
+  const stack = options.stack ?? "dev";
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    return {
+      ok: false,
+      problems: [error([], "must be a map of drkit:* settings", "write settings as 'drkit:<key>: <value>' under 'config:' in Pulumi.<stack>.yaml")],
+    };
+  }
+  const input = raw as Record<string, unknown>;
+  const problems: Problem[] = [];
+  const known = Object.keys(SECTION_SCHEMAS);
+  for (const key of Object.keys(input)) {
+    if (!(key in SECTION_SCHEMAS)) {
+      const guess = closest(key, known);
+      problems.push(error([key], "is not a known setting", guess ? `did you mean 'drkit:${guess}'?` : `known keys: ${known.join(", ")}`));
+    }
+  }
+
+  const sections: Partial<Sections> = {};
+  for (const name of known as SectionName[]) {
+    const schema = SECTION_SCHEMAS[name];
+    const result = schema.safeParse(input[name], { reportInput: true });
+    if (result.success) (sections as Record<string, unknown>)[name] = result.data;
+    else problems.push(...zodProblems(name, schema, result.error.issues));
+  }
+
+  const { spec, problems: derivationProblems } = derive(sections, stack);
+  problems.push(...derivationProblems, ...crossFieldProblems(spec));
+
+  const sorted = sortProblems(problems);
+  if (errorsIn(sorted).length > 0) return { ok: false, problems: sorted };
+  return { ok: true, spec: spec as DrSpec, warnings: sorted };
+}
+
+/**
+ * Fills the defaults that depend on other keys. A section that failed to parse stays missing;
+ * a default that depends on a missing section falls back to that section's own default.
+ */
+export function derive(sections: Partial<Sections>, stack: string): { spec: PartialSpec; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const spec: PartialSpec = { stack };
+  if (sections.role !== undefined) spec.role = sections.role;
+  if (sections.region !== undefined) spec.region = sections.region;
+  if (sections.timeZone !== undefined) spec.timeZone = sections.timeZone;
+  if (sections.tags !== undefined) spec.tags = sections.tags;
+  if (sections.alerts !== undefined) spec.alerts = sections.alerts;
+  if (sections.storage) spec.storage = deriveStorage(sections.storage);
+
+  const lifecycle = spec.storage?.lifecycle;
+  if (sections.objectives) spec.objectives = deriveObjectives(sections.objectives, lifecycle?.media !== undefined);
+  if (sections.postgres) spec.postgres = derivePostgres(sections.postgres, stack, lifecycle?.pgbackrest.prefix ?? "pgbackrest/", spec.storage?.provider ?? "aws");
+  if (sections.redis) {
+    const derived = deriveRedis(sections.redis, stack, {
+      rpo: spec.objectives?.redis.rpo ?? HOUR,
+      prefix: lifecycle?.redis.prefix ?? "redis/",
+      postgresSource: spec.postgres?.restoreFrom,
+    });
+    spec.redis = derived.redis;
+    problems.push(...derived.problems);
+  }
+  if (sections.cluster) {
+    spec.cluster =
+      sections.cluster.provider === "digitalocean"
+        ? { ...sections.cluster, name: sections.cluster.name ?? `drkit-${stack}`.toLowerCase().slice(0, 63), region: sections.cluster.region ?? spec.region ?? "" }
+        : sections.cluster;
+  }
+  return { spec, problems };
+}
+
+function deriveObjectives(objectives: Sections["objectives"], hasMedia: boolean): Objectives {
+  const media = objectives.media ?? (hasMedia ? { rpo: 24 * HOUR, rto: 4 * HOUR } : undefined);
+  return { postgres: objectives.postgres, redis: objectives.redis, ...(media ? { media } : {}) };
+}
+
+/** Dumps are the long-term tier; on AWS they go to Glacier classes by default. */
+const DEFAULT_DUMP_TRANSITIONS: Transition[] = [
+  { after: 30 * DAY, storageClass: "GLACIER_IR" },
+  { after: 120 * DAY, storageClass: "DEEP_ARCHIVE" },
+];
+
+function deriveStorage(storage: Sections["storage"]): StorageSpec {
+  const lockDays = storage.objectLock?.retention ?? 0;
+  const rule = (raw: Sections["storage"]["lifecycle"]["dumps"], defaults: { transitions: Transition[]; noncurrent: Seconds }): LifecycleRule => {
+    const { noncurrentExpiration, transitions, ...rest } = raw;
+    return {
+      ...rest,
+      transitions: transitions ?? defaults.transitions,
+      // Noncurrent versions must outlive the Object Lock period, or S3 keeps retrying to delete them.
+      ...(noncurrentExpiration === null ? {} : { noncurrentExpiration: noncurrentExpiration ?? Math.max(defaults.noncurrent, lockDays) }),
+    };
+  };
+  const aws = storage.provider === "aws";
+  const lifecycle: LifecycleSpec = {
+    pgbackrest: rule(storage.lifecycle.pgbackrest, { transitions: [], noncurrent: 30 * DAY }),
+    dumps: rule(storage.lifecycle.dumps, { transitions: aws ? DEFAULT_DUMP_TRANSITIONS : [], noncurrent: 30 * DAY }),
+    redis: rule(storage.lifecycle.redis, { transitions: [], noncurrent: 30 * DAY }),
+    ...(storage.lifecycle.media ? { media: rule(storage.lifecycle.media, { transitions: [], noncurrent: 90 * DAY }) } : {}),
+  };
+  return { ...storage, accessLogs: storage.accessLogs ?? aws, lifecycle };
+}
+
+function derivePostgres(postgres: Sections["postgres"], stack: string, repoPrefix: string, provider: StorageSpec["provider"]): PostgresSpec {
+  const { restoreFrom, databases, backups, ...rest } = postgres;
+  return {
+    ...rest,
+    databases: databases.map((db) => ({ name: db.name, owner: db.owner ?? db.name })),
+    backups: { ...backups, repoPath: backups.repoPath ?? `${repoPrefix}${stack}` },
+    ...(restoreFrom ? { restoreFrom: { ...restoreFrom, provider: restoreFrom.provider ?? provider } } : {}),
+  };
+}
+
+/** Intervals cron can run at, longest first: the default snapshot interval is the longest within the RPO. */
+const CRON_INTERVALS: Seconds[] = [
+  ...[24, 12, 8, 6, 4, 3, 2, 1].map((hours) => hours * HOUR),
+  ...[30, 20, 15, 12, 10, 6, 5, 4, 3, 2, 1].map((minutes) => minutes * MINUTE),
+];
+
+function deriveRedis(
+  redis: Sections["redis"],
+  stack: string,
+  context: { rpo: Seconds; prefix: string; postgresSource: PostgresSpec["restoreFrom"] },
+): { redis: RedisSpec; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const { restoreFrom, snapshots, maxmemory, ...rest } = redis;
+  const interval = snapshots.interval ?? CRON_INTERVALS.find((i) => i <= context.rpo) ?? MINUTE;
+  const schedule = cronForInterval(interval);
+  if (schedule === undefined) {
+    problems.push(
+      error(
+        ["redis", "snapshots", "interval"],
+        `cannot be run by cron: ${formatDuration(interval)}`,
+        "use a divisor of an hour ('5m', '15m', '30m'), of a day ('1h', '2h', '6h', '12h') or '1d'",
+      ),
+    );
+  }
+  let source: RedisSpec["restoreFrom"];
+  if (restoreFrom) {
+    const bucket = restoreFrom.bucket ?? context.postgresSource?.bucket;
+    const region = restoreFrom.region ?? context.postgresSource?.region;
+    if (bucket === undefined) problems.push(error(["redis", "restoreFrom", "bucket"], "is required: drkit:postgres.restoreFrom is not set to take it from", "set the bucket holding the source stack's Redis snapshots"));
+    if (region === undefined) problems.push(error(["redis", "restoreFrom", "region"], "is required: drkit:postgres.restoreFrom is not set to take it from", "set that bucket's region"));
+    source = {
+      ...restoreFrom,
+      bucket: bucket ?? "",
+      region: region ?? "",
+      provider: restoreFrom.provider ?? context.postgresSource?.provider ?? "aws",
+    };
+  }
+  return {
+    redis: {
+      ...rest,
+      // A fork for BGSAVE or an AOF rewrite copies pages on write: leave half the memory for it.
+      maxmemory: maxmemory ?? Math.floor(rest.resources.memory / 2),
+      snapshots: { ...snapshots, interval, schedule: schedule ?? "", prefix: snapshots.prefix ?? `${context.prefix}${stack}/` },
+      ...(source ? { restoreFrom: source } : {}),
+    },
+    problems,
+  };
+}

@@ -1,0 +1,330 @@
+import { longestGap } from "./cron";
+import type { PartialSpec } from "./parse";
+import { error, warning, type Problem } from "./problems";
+import { DATA_CLASSES, type DrSpec, type StorageProvider } from "./types";
+import { formatDuration, formatSize } from "./units";
+
+/**
+ * Rules that read more than one key. Each names the sections it reads; it runs only when all
+ * of them parsed, so a broken section never produces follow-on noise.
+ */
+interface Rule {
+  needs: (keyof DrSpec)[];
+  check(spec: DrSpec): Problem[];
+}
+
+const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/;
+const DO_REGION = /^[a-z]{3}\d$/;
+
+function regionProblems(path: string[], region: string, provider: StorageProvider): Problem[] {
+  if (provider === "aws" && !AWS_REGION.test(region)) {
+    return [error(path, `is not an AWS region: '${region}'`, "use e.g. 'eu-central-1' or 'us-east-1'")];
+  }
+  if (provider === "digitalocean" && !DO_REGION.test(region)) {
+    return [error(path, `is not a DigitalOcean region: '${region}'`, "use e.g. 'fra1', 'ams3' or 'nyc3'")];
+  }
+  return [];
+}
+
+/** Whether two bucket paths share objects: one is the other or contains it. */
+const overlaps = (a: string, b: string) => {
+  const slash = (s: string) => (s.endsWith("/") ? s : `${s}/`);
+  return slash(a).startsWith(slash(b)) || slash(b).startsWith(slash(a));
+};
+
+export const RULES: Rule[] = [
+  {
+    // A primary initialises an empty database; dr and drill stacks exist to restore one.
+    needs: ["role", "postgres"],
+    check: ({ role, postgres }) => {
+      if (role === "primary" && postgres.restoreFrom) {
+        return [error(["postgres", "restoreFrom"], "must not be set on a primary stack", "remove it, or set drkit:role to 'dr' or 'drill' for a stack that restores")];
+      }
+      if (role !== "primary" && !postgres.restoreFrom) {
+        return [error(["postgres", "restoreFrom"], `is required for a ${role} stack`, "set bucket, region and repoPath of the backups to restore, e.g. repoPath 'pgbackrest/prod'")];
+      }
+      return [];
+    },
+  },
+  {
+    needs: ["role", "redis"],
+    check: ({ role, redis }) => {
+      if (!redis.enabled) return [];
+      if (role === "primary" && redis.restoreFrom) {
+        return [error(["redis", "restoreFrom"], "must not be set on a primary stack", "remove it, or set drkit:role to 'dr' or 'drill'")];
+      }
+      if (role !== "primary" && !redis.restoreFrom) {
+        return [
+          error(["redis", "restoreFrom"], `is required for a ${role} stack`, "set prefix to the source stack's snapshots, e.g. 'redis/prod/' (ifMissing: start-empty for a pure cache)"),
+        ];
+      }
+      return [];
+    },
+  },
+  {
+    // The most reported failure of Postgres operators: a restored cluster archiving into the
+    // repository it restored from ("expected empty archive"), or worse, overwriting it.
+    needs: ["storage", "postgres"],
+    check: ({ storage, postgres }) => {
+      const source = postgres.restoreFrom;
+      if (!source || source.bucket !== storage.bucket || !overlaps(source.repoPath, postgres.backups.repoPath)) return [];
+      return [
+        error(
+          ["postgres", "restoreFrom", "repoPath"],
+          `overlaps this stack's own repository '${postgres.backups.repoPath}' in bucket '${storage.bucket}'`,
+          "a restored cluster must archive to its own path: point restoreFrom at the source stack's path, e.g. 'pgbackrest/prod'",
+        ),
+      ];
+    },
+  },
+  {
+    needs: ["storage", "redis"],
+    check: ({ storage, redis }) => {
+      const source = redis.restoreFrom;
+      if (!redis.enabled || !source || source.bucket !== storage.bucket || !overlaps(source.prefix, redis.snapshots.prefix)) return [];
+      return [
+        error(
+          ["redis", "restoreFrom", "prefix"],
+          `overlaps this stack's own snapshot prefix '${redis.snapshots.prefix}' in bucket '${storage.bucket}'`,
+          "point it at the source stack's snapshots, e.g. 'redis/prod/'",
+        ),
+      ];
+    },
+  },
+  {
+    // Lifecycle rules match by prefix: data written outside its class's prefix gets no rule, or
+    // the wrong one (a Glacier transition on pgBackRest files breaks every restore).
+    needs: ["storage", "postgres", "redis"],
+    check: ({ storage, postgres, redis }) => {
+      const problems: Problem[] = [];
+      const pgPrefix = storage.lifecycle.pgbackrest.prefix;
+      if (!`${postgres.backups.repoPath}/`.startsWith(pgPrefix)) {
+        problems.push(error(["postgres", "backups", "repoPath"], `is outside the pgBackRest data class prefix '${pgPrefix}'`, `use a path under it, e.g. '${pgPrefix}${"<stack>"}'`));
+      }
+      if (redis.enabled && !redis.snapshots.prefix.startsWith(storage.lifecycle.redis.prefix)) {
+        problems.push(error(["redis", "snapshots", "prefix"], `is outside the Redis data class prefix '${storage.lifecycle.redis.prefix}'`, `use a prefix under it, e.g. '${storage.lifecycle.redis.prefix}<stack>/'`));
+      }
+      return problems;
+    },
+  },
+  {
+    needs: ["storage"],
+    check: ({ storage }) => {
+      const problems: Problem[] = [];
+      const classes = DATA_CLASSES.filter((c) => storage.lifecycle[c] !== undefined);
+      for (const [i, a] of classes.entries()) {
+        for (const b of classes.slice(i + 1)) {
+          const pa = storage.lifecycle[a]!.prefix;
+          const pb = storage.lifecycle[b]!.prefix;
+          if (overlaps(pa, pb)) {
+            problems.push(
+              error(["storage", "lifecycle", b, "prefix"], `'${pb}' overlaps the ${a} prefix '${pa}'`, `give each data class its own prefix (defaults: ${DATA_CLASSES.map((c) => `${c}/`).join(", ")})`),
+            );
+          }
+        }
+      }
+      return problems;
+    },
+  },
+  {
+    needs: ["region", "storage"],
+    check: ({ region, storage }) => [
+      ...regionProblems(["region"], region, storage.provider),
+      ...(storage.replication ? regionProblems(["storage", "replication", "region"], storage.replication.region, storage.provider) : []),
+    ],
+  },
+  {
+    needs: ["postgres", "redis"],
+    check: ({ postgres, redis }) => [
+      ...(postgres.restoreFrom ? regionProblems(["postgres", "restoreFrom", "region"], postgres.restoreFrom.region, postgres.restoreFrom.provider) : []),
+      ...(redis.restoreFrom && redis.restoreFrom.region !== "" ? regionProblems(["redis", "restoreFrom", "region"], redis.restoreFrom.region, redis.restoreFrom.provider) : []),
+    ],
+  },
+  {
+    needs: ["cluster"],
+    check: ({ cluster }) => (cluster.provider === "digitalocean" ? regionProblems(["cluster", "region"], cluster.region, "digitalocean") : []),
+  },
+  {
+    needs: ["role", "region", "storage"],
+    check: ({ role, region, storage }) => {
+      const replication = storage.replication;
+      if (!replication) return [];
+      if (role === "drill") {
+        return [error(["storage", "replication"], "must not be set on a drill stack", "a drill is disposable and isolated: remove replication")];
+      }
+      const problems: Problem[] = [];
+      if (replication.region === region) {
+        problems.push(error(["storage", "replication", "region"], `is this stack's own region '${region}'`, "replicate to a different region, the one a DR stack would run in"));
+      }
+      if (replication.bucket === storage.bucket) {
+        problems.push(error(["storage", "replication", "bucket"], "is the source bucket itself", "name the replica bucket in the DR region"));
+      }
+      return problems;
+    },
+  },
+  {
+    // Spaces implements versioning and expiration, nothing else the S3 variant offers. Asking
+    // for more must fail here, not silently deploy a bucket without it.
+    needs: ["storage"],
+    check: ({ storage }) => {
+      if (storage.provider !== "digitalocean") return [];
+      const problems: Problem[] = [];
+      const refuse = (path: (string | number)[], what: string) =>
+        problems.push(error(["storage", ...path], `is not supported by DigitalOcean Spaces (${what})`, "remove it, or use provider 'aws'"));
+      if (storage.objectLock) refuse(["objectLock"], "no Object Lock");
+      if (storage.replication) refuse(["replication"], "no cross-region replication");
+      if (storage.adminRoleArn) refuse(["adminRoleArn"], "no IAM roles or bucket policy principals");
+      if (storage.accessLogs) refuse(["accessLogs"], "no server access logging");
+      for (const c of DATA_CLASSES) {
+        const rule = storage.lifecycle[c];
+        if (!rule) continue;
+        if (rule.transitions.length > 0) refuse(["lifecycle", c, "transitions"], "no storage classes");
+        if (rule.noncurrentTransitions.length > 0) refuse(["lifecycle", c, "noncurrentTransitions"], "no storage classes");
+        if (rule.minObjectSize !== undefined) refuse(["lifecycle", c, "minObjectSize"], "no object size filters");
+        if (rule.keepNoncurrentVersions !== undefined) refuse(["lifecycle", c, "keepNoncurrentVersions"], "no newer-noncurrent-versions filter");
+      }
+      return problems;
+    },
+  },
+  {
+    needs: ["role", "storage"],
+    check: ({ role, storage }) => {
+      if (role !== "drill" || !storage.objectLock) return [];
+      if (storage.objectLock.mode === "COMPLIANCE") {
+        return [error(["storage", "objectLock", "mode"], "COMPLIANCE on a drill stack makes it impossible to destroy for the whole retention", "use GOVERNANCE or no Object Lock for a disposable drill")];
+      }
+      return [warning(["storage", "objectLock"], "on a drill stack keeps `pulumi destroy` from emptying the bucket until the retention ends", "remove it unless the drill must prove Object Lock itself")];
+    },
+  },
+  {
+    // Snapshots copied off-site are all that survives losing the volume or the region.
+    needs: ["objectives", "redis"],
+    check: ({ objectives, redis }) => {
+      if (!redis.enabled) return [];
+      const problems: Problem[] = [];
+      if (redis.snapshots.interval > objectives.redis.rpo) {
+        problems.push(
+          error(
+            ["redis", "snapshots", "interval"],
+            `${formatDuration(redis.snapshots.interval)} is longer than the Redis RPO of ${formatDuration(objectives.redis.rpo)}`,
+            "losing the region loses everything since the last off-site snapshot: use an interval at most the RPO",
+          ),
+        );
+      }
+      if (redis.restoreFrom?.ifMissing === "start-empty") {
+        problems.push(warning(["redis", "restoreFrom", "ifMissing"], "'start-empty' accepts starting with no data when no snapshot can be restored", "keep it only for caches whose data can be rebuilt"));
+      }
+      if (redis.snapshots.keep === 1) {
+        problems.push(warning(["redis", "snapshots", "keep"], "keeps a single snapshot: a corrupt newest one leaves nothing to restore", "keep at least 2"));
+      }
+      return problems;
+    },
+  },
+  {
+    needs: ["redis"],
+    check: ({ redis }) => {
+      if (!redis.enabled) return [];
+      const { maxmemory, resources } = redis;
+      if (maxmemory >= resources.memory) {
+        return [error(["redis", "maxmemory"], `${formatSize(maxmemory)} is not below the container memory ${formatSize(resources.memory)}`, "leave room for the fork that writes snapshots, e.g. half the memory")];
+      }
+      if (maxmemory > resources.memory * 0.75) {
+        return [warning(["redis", "maxmemory"], `${formatSize(maxmemory)} leaves under a quarter of ${formatSize(resources.memory)} for copy-on-write during BGSAVE`, "the kernel may kill Redis mid-snapshot: lower maxmemory or raise resources.memory")];
+      }
+      return [];
+    },
+  },
+  {
+    needs: ["postgres"],
+    check: ({ postgres }) => {
+      const problems: Problem[] = [];
+      if (postgres.image && postgres.imageRegistry) {
+        problems.push(error(["postgres", "imageRegistry"], "is set together with drkit:postgres.image", "keep one: 'image' for a ready image, or 'imageRegistry' to build drkit's image"));
+      } else if (!postgres.image && !postgres.imageRegistry) {
+        problems.push(error(["postgres", "image"], "is required (or drkit:postgres.imageRegistry)", "set 'image' to a PostgreSQL image with pgBackRest, or 'imageRegistry' to build and push drkit's"));
+      }
+      const names = new Set<string>();
+      for (const [i, db] of postgres.databases.entries()) {
+        if (["postgres", "template0", "template1"].includes(db.name)) {
+          problems.push(error(["postgres", "databases", i, "name"], `'${db.name}' is a database PostgreSQL creates itself`, "name the application's database, e.g. 'app'"));
+        }
+        if (names.has(db.name)) problems.push(error(["postgres", "databases", i, "name"], `'${db.name}' is listed twice`, "list each database once"));
+        names.add(db.name);
+        if (db.owner === "postgres") problems.push(error(["postgres", "databases", i, "owner"], "is the superuser", "give each database its own owner role"));
+      }
+      for (const [i, table] of postgres.verification.tables.entries()) {
+        if (!names.has(table.database)) {
+          problems.push(error(["postgres", "verification", "tables", i, "database"], `'${table.database}' is not in drkit:postgres.databases`, `use one of: ${[...names].join(", ")}`));
+        }
+      }
+      const freshness = postgres.verification.freshness;
+      if (freshness && !names.has(freshness.database)) {
+        problems.push(error(["postgres", "verification", "freshness", "database"], `'${freshness.database}' is not in drkit:postgres.databases`, `use one of: ${[...names].join(", ")}`));
+      }
+      return problems;
+    },
+  },
+  {
+    // The retention windows must nest: PITR (short, exact) inside dumps (long, portable).
+    needs: ["postgres", "timeZone"],
+    check: ({ postgres, timeZone }) => {
+      const problems: Problem[] = [];
+      const { backups, dumps } = postgres;
+      if (dumps.enabled && dumps.retention < backups.pitrWindow) {
+        problems.push(
+          error(
+            ["postgres", "dumps", "retention"],
+            `${formatDuration(dumps.retention)} is shorter than the PITR window ${formatDuration(backups.pitrWindow)}`,
+            "logical dumps are the long-term tier: keep them at least as long as the point-in-time window",
+          ),
+        );
+      }
+      if (dumps.enabled) {
+        const covered = dumps.keepLast * longestGap(dumps.schedule, timeZone);
+        if (covered > dumps.retention) {
+          problems.push(
+            warning(
+              ["postgres", "dumps", "keepLast"],
+              `${dumps.keepLast} dumps at '${dumps.schedule}' span ${formatDuration(covered)}, longer than retention ${formatDuration(dumps.retention)}`,
+              "pruning never goes below keepLast, so retention has no effect: lower keepLast or raise retention",
+            ),
+          );
+        }
+      }
+      const fullGap = longestGap(backups.full, timeZone);
+      for (const kind of ["diff", "incr"] as const) {
+        const schedule = backups[kind];
+        if (schedule && longestGap(schedule, timeZone) > fullGap) {
+          problems.push(warning(["postgres", "backups", kind], `runs less often than the full backup ('${backups.full}')`, `a ${kind} backup only helps between fulls: run it more often than the full`));
+        }
+      }
+      return problems;
+    },
+  },
+  {
+    needs: ["objectives", "storage"],
+    check: ({ objectives, storage }) =>
+      objectives.media && !storage.lifecycle.media
+        ? [warning(["objectives", "media"], "is set but the bucket has no media class", "add drkit:storage.lifecycle.media, or remove the objective")]
+        : [],
+  },
+  {
+    // AWS refuses more than 50 tags, keys over 128 or values over 256 characters.
+    needs: ["tags"],
+    check: ({ tags }) => {
+      const problems: Problem[] = [];
+      const entries = Object.entries(tags);
+      if (entries.length > 50) problems.push(error(["tags"], `has ${entries.length} tags, AWS allows 50`, "drop the least useful tags"));
+      for (const [key, value] of entries) {
+        if (key.length > 128 || key.startsWith("aws:")) problems.push(error(["tags", key], "is not a valid tag key", "use at most 128 characters, not starting with 'aws:'"));
+        if (value.length > 256) problems.push(error(["tags", key], "has a value over 256 characters", "shorten the value"));
+      }
+      return problems;
+    },
+  },
+];
+
+/** Runs every rule whose sections parsed. */
+export function crossFieldProblems(spec: PartialSpec): Problem[] {
+  return RULES.filter((rule) => rule.needs.every((key) => spec[key] !== undefined)).flatMap((rule) => rule.check(spec as DrSpec));
+}

@@ -1,0 +1,440 @@
+import { z } from "zod";
+import { isTimeZone, parseCron } from "./cron";
+import { STORAGE_CLASSES } from "./types";
+import { DAY, parseCpu, parseDuration, parsePercent, parseSize, type UnitResult } from "./units";
+
+/**
+ * The zod schema of each `drkit:*` config key. Schemas check shape and units and fill the
+ * defaults that depend on nothing else; defaults derived from other keys (a repository path
+ * from the stack name, lifecycle defaults from the provider) are filled in `parse.ts`, and
+ * rules across keys live in `rules.ts`.
+ *
+ * Objects are strict: an unknown key is a typo until proven otherwise.
+ */
+
+/** A zod step that runs a unit parser and turns its failure into an issue carrying the fix. */
+function unit<T>(parse: (input: unknown) => UnitResult<T>) {
+  return z.unknown().transform((input, ctx): T => {
+    const result = parse(input);
+    if (result.ok) return result.value;
+    ctx.addIssue({ code: "custom", message: result.message, params: { hint: result.hint } });
+    return z.NEVER;
+  });
+}
+
+function check<T>(predicate: (value: T) => boolean, message: (value: T) => string, hint: string) {
+  return (value: T, ctx: z.RefinementCtx) => {
+    if (!predicate(value)) ctx.addIssue({ code: "custom", message: message(value), params: { hint } });
+  };
+}
+
+interface DurationLimits {
+  /** Smallest accepted value in seconds. */
+  min?: number;
+  /** Refuse fractions of a second (everything except latencies). @default true */
+  wholeSeconds?: boolean;
+}
+
+export const duration = ({ min, wholeSeconds = true }: DurationLimits = {}) =>
+  unit(parseDuration)
+    .superRefine(
+      check<number>((s) => !wholeSeconds || Number.isInteger(s), (s) => `must be whole seconds, got ${s}s`, "drop the milliseconds, e.g. '1s'"),
+    )
+    .superRefine(check<number>((s) => min === undefined || s >= min, () => `must be at least ${min}s`, `use a value of ${min}s or more`));
+
+/** Lifecycle ages: S3 counts whole days. */
+export const days = () =>
+  unit(parseDuration).superRefine(
+    check<number>(
+      (s) => s >= DAY && s % DAY === 0,
+      (s) => `must be whole days for S3 lifecycle rules, got ${s}s`,
+      "write whole days, e.g. '30d' or '2w'",
+    ),
+  );
+
+export const size = () => unit(parseSize);
+export const cpu = () => unit(parseCpu);
+export const percent = () => unit(parsePercent);
+export const cron = () => unit(parseCron);
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+const RESERVED_DATABASES = new Set(["postgres", "template0", "template1"]);
+
+export const identifier = () =>
+  z
+    .string()
+    .superRefine(
+      check<string>(
+        (s) => IDENTIFIER.test(s),
+        (s) => `is not a plain PostgreSQL identifier: '${s}'`,
+        "use lowercase letters, digits and underscores, starting with a letter, at most 63 characters",
+      ),
+    );
+
+const BUCKET = /^(?!xn--)(?!.*\.\.)(?!.*-s3alias$)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+export const bucketName = () =>
+  z
+    .string()
+    .superRefine(
+      check<string>(
+        (s) => BUCKET.test(s),
+        (s) => `is not a valid bucket name: '${s}'`,
+        "use 3-63 lowercase letters, digits, hyphens and dots, starting and ending with a letter or digit",
+      ),
+    );
+
+/** A key prefix in the bucket: relative, no leading slash, ending in `/`. */
+export const keyPrefix = () =>
+  z
+    .string()
+    .superRefine(
+      check<string>(
+        (s) => /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/$/.test(s),
+        (s) => `is not a key prefix: '${s}'`,
+        "use path segments ending with '/', e.g. 'dumps/' or 'redis/prod/'",
+      ),
+    );
+
+/** A pgBackRest repository path: like a prefix but without the trailing slash. */
+export const repoPath = () =>
+  z
+    .string()
+    .superRefine(
+      check<string>(
+        (s) => /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(s),
+        (s) => `is not a repository path: '${s}'`,
+        "use path segments without leading or trailing '/', e.g. 'pgbackrest/prod'",
+      ),
+    );
+
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+export const kubernetesLabels = () =>
+  z.record(z.string(), z.string()).superRefine((labels, ctx) => {
+    for (const [key, value] of Object.entries(labels)) {
+      if (!LABEL_KEY.test(key)) {
+        ctx.addIssue({ code: "custom", path: [key], message: `is not a valid Kubernetes label key: '${key}'`, params: { hint: "use e.g. 'release' or 'example.com/team'" } });
+      } else if (!LABEL_VALUE.test(value)) {
+        ctx.addIssue({ code: "custom", path: [key], message: `is not a valid Kubernetes label value: '${value}'`, params: { hint: "use at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit" } });
+      }
+    }
+  });
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+export const namespaceName = () =>
+  z
+    .string()
+    .superRefine(
+      check<string>(
+        (s) => DNS_LABEL.test(s),
+        (s) => `is not a valid Kubernetes namespace: '${s}'`,
+        "use at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit",
+      ),
+    );
+
+const MATCHER = String.raw`\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"(?:[^"\\]|\\.)*"\s*`;
+const MATCHERS = new RegExp(`^${MATCHER}(,${MATCHER})*$`);
+/** PromQL label matchers as written inside `{}`: `job="api", code=~"5.."`. */
+export const promSelector = () =>
+  z
+    .string()
+    .superRefine(
+      check<string>(
+        (s) => MATCHERS.test(s),
+        (s) => `is not a list of PromQL label matchers: '${s}'`,
+        `write matchers as inside braces, e.g. 'job="api"' or 'job="api", code=~"5.."'`,
+      ),
+    );
+
+const METRIC = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+export const metricName = () =>
+  z.string().superRefine(check<string>((s) => METRIC.test(s), (s) => `is not a Prometheus metric name: '${s}'`, "use letters, digits, '_' and ':'"));
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$/;
+/** `latest` or an ISO-8601 instant with an explicit zone (a restore target must be unambiguous). */
+export const restoreTarget = () =>
+  z.string().superRefine(
+    check<string>(
+      (s) => s === "latest" || (ISO_INSTANT.test(s) && !Number.isNaN(Date.parse(s.replace(" ", "T")))),
+      (s) => `is neither 'latest' nor an ISO-8601 time with a zone: '${s}'`,
+      "use 'latest' or e.g. '2026-11-20T14:30:00Z' (the zone is required)",
+    ),
+  );
+
+const positiveInt = (what: string) =>
+  z.number().superRefine(check<number>((n) => Number.isInteger(n) && n >= 1, (n) => `must be a whole number of at least 1, got ${n}`, `set a positive whole number of ${what}`));
+
+// ---------------------------------------------------------------------------------------------
+
+export const roleSchema = z.enum(["primary", "dr", "drill"]);
+
+export const regionSchema = z.string().min(1);
+
+export const timeZoneSchema = z
+  .string()
+  .superRefine(check<string>(isTimeZone, (s) => `is not a time zone: '${s}'`, "use an IANA name such as 'UTC' or 'Europe/Berlin'"))
+  .default("UTC");
+
+export const tagsSchema = z.record(z.string(), z.string()).default({});
+
+const objective = (rpo: string, rto: string) =>
+  z.strictObject({ rpo: duration().prefault(rpo), rto: duration().prefault(rto) }).prefault({});
+
+export const objectivesSchema = z
+  .strictObject({
+    postgres: objective("5m", "1h"),
+    redis: objective("1h", "30m"),
+    media: z.strictObject({ rpo: duration().prefault("24h"), rto: duration().prefault("4h") }).optional(),
+  })
+  .prefault({});
+
+const transition = z.strictObject({ after: days(), storageClass: z.enum(STORAGE_CLASSES) });
+
+/**
+ * One data class's lifecycle rule. `transitions` and `noncurrentExpiration` are left undefined
+ * when omitted, because their defaults depend on the provider and the Object Lock period.
+ * `null` means "explicitly none".
+ */
+const lifecycleRule = (prefix: string) =>
+  z.strictObject({
+    prefix: keyPrefix().default(prefix),
+    transitions: z.array(transition).optional(),
+    expiration: days().optional(),
+    expiredObjectDeleteMarker: z.boolean().default(false),
+    noncurrentTransitions: z.array(transition).default([]),
+    noncurrentExpiration: days().nullable().optional(),
+    keepNoncurrentVersions: positiveInt("versions").optional(),
+    abortIncompleteMultipartUpload: days().prefault("7d"),
+    minObjectSize: size().optional(),
+  });
+
+export const storageSchema = z.strictObject({
+  provider: z.enum(["aws", "digitalocean"]).default("aws"),
+  bucket: bucketName(),
+  adminRoleArn: z
+    .string()
+    .superRefine(
+      check<string>(
+        (s) => /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(s),
+        (s) => `is not an IAM role ARN: '${s}'`,
+        "use e.g. 'arn:aws:iam::123456789012:role/backup-admin'",
+      ),
+    )
+    .optional(),
+  accessLogs: z.boolean().optional(),
+  objectLock: z
+    .strictObject({ mode: z.enum(["GOVERNANCE", "COMPLIANCE"]), retention: days() })
+    .optional(),
+  replication: z
+    .strictObject({
+      region: z.string().min(1),
+      bucket: bucketName(),
+      replicationTimeControl: z.boolean().default(false),
+      storageClass: z.enum(["STANDARD", "STANDARD_IA", "ONEZONE_IA", "GLACIER_IR"]).default("STANDARD"),
+    })
+    .optional(),
+  lifecycle: z
+    .strictObject({
+      pgbackrest: lifecycleRule("pgbackrest/").prefault({}),
+      dumps: lifecycleRule("dumps/").prefault({}),
+      redis: lifecycleRule("redis/").prefault({}),
+      media: lifecycleRule("media/").optional(),
+    })
+    .prefault({}),
+});
+
+const volume = (defaultSize: string) =>
+  z.strictObject({ size: size().prefault(defaultSize), storageClass: z.string().min(1).optional() }).prefault({});
+
+const resources = (defaultCpu: string, defaultMemory: string) =>
+  z.strictObject({ cpu: cpu().prefault(defaultCpu), memory: size().prefault(defaultMemory) }).prefault({});
+
+const qualifiedTable = z
+  .string()
+  .superRefine(
+    check<string>(
+      (s) => /^([a-z_][a-z0-9_]*\.)?[a-z_][a-z0-9_]*$/.test(s),
+      (s) => `is not a table name: '${s}'`,
+      "use 'table' or 'schema.table' with lowercase identifiers",
+    ),
+  );
+
+export const postgresSchema = z
+  .strictObject({
+    version: z
+      .number()
+      .superRefine(check<number>((v) => Number.isInteger(v) && v >= 13 && v <= 17, (v) => `is not a supported PostgreSQL major version: ${v}`, "use 13, 14, 15, 16 or 17"))
+      .default(15),
+    image: z.string().min(1).optional(),
+    imageRegistry: z.string().min(1).optional(),
+    databases: z
+      .array(z.strictObject({ name: identifier(), owner: identifier().optional() }))
+      .min(1)
+      .default([{ name: "app" }]),
+    storage: volume("20Gi"),
+    resources: resources("1", "2Gi"),
+    maxConnections: z
+      .number()
+      .superRefine(check<number>((n) => Number.isInteger(n) && n >= 10 && n <= 10_000, (n) => `must be a whole number from 10 to 10000, got ${n}`, "set max_connections, e.g. 100"))
+      .default(100),
+    backups: z
+      .strictObject({
+        repoPath: repoPath().optional(),
+        stanza: z
+          .string()
+          .superRefine(check<string>((s) => /^[A-Za-z0-9_-]+$/.test(s), (s) => `is not a stanza name: '${s}'`, "use letters, digits, '-' and '_', e.g. 'main'"))
+          .default("main"),
+        full: cron().prefault("0 1 * * 0"),
+        diff: cron().nullable().prefault("0 1 * * 1-6"),
+        incr: cron().nullable().default(null),
+        pitrWindow: days().prefault("7d"),
+        encrypt: z.boolean().default(true),
+      })
+      .prefault({}),
+    dumps: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        schedule: cron().prefault("30 2 * * *"),
+        format: z.enum(["custom", "directory"]).default("custom"),
+        jobs: positiveInt("parallel jobs").default(2),
+        retention: days().prefault("365d"),
+        keepLast: positiveInt("dumps").default(7),
+      })
+      .prefault({}),
+    verification: z
+      .strictObject({
+        schedule: cron().prefault("0 6 * * 1"),
+        tables: z
+          .array(
+            z.strictObject({
+              database: identifier(),
+              table: qualifiedTable,
+              minRows: z
+                .number()
+                .superRefine(check<number>((n) => Number.isInteger(n) && n >= 0, (n) => `must be a whole number of at least 0, got ${n}`, "set the fewest rows a good restore has, e.g. 1"))
+                .default(0),
+            }),
+          )
+          .default([]),
+        freshness: z.strictObject({ database: identifier(), table: qualifiedTable, column: identifier() }).optional(),
+      })
+      .prefault({}),
+    restoreFrom: z
+      .strictObject({
+        bucket: bucketName(),
+        region: z.string().min(1),
+        provider: z.enum(["aws", "digitalocean"]).optional(),
+        repoPath: repoPath(),
+        stanza: z.string().min(1).default("main"),
+        target: restoreTarget().default("latest"),
+      })
+      .optional(),
+  })
+  .prefault({});
+
+export const redisSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    image: z.string().min(1).default("redis:7.2"),
+    appendfsync: z.enum(["always", "everysec", "no"]).default("everysec"),
+    maxmemory: size().optional(),
+    maxmemoryPolicy: z
+      .enum(["noeviction", "allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu", "allkeys-random", "volatile-random", "volatile-ttl"])
+      .default("noeviction"),
+    storage: volume("10Gi"),
+    resources: resources("500m", "1Gi"),
+    snapshots: z
+      .strictObject({
+        interval: duration({ min: 60 }).optional(),
+        keep: positiveInt("snapshots").default(48),
+        prefix: keyPrefix().optional(),
+      })
+      .prefault({}),
+    allowDangerousCommands: z.boolean().default(false),
+    restoreFrom: z
+      .strictObject({
+        bucket: bucketName().optional(),
+        region: z.string().min(1).optional(),
+        provider: z.enum(["aws", "digitalocean"]).optional(),
+        prefix: keyPrefix(),
+        ifMissing: z.enum(["fail", "start-empty"]).default("fail"),
+      })
+      .optional(),
+  })
+  .prefault({});
+
+export const alertsSchema = z
+  .strictObject({
+    namespace: namespaceName().default("monitoring"),
+    ruleLabels: kubernetesLabels().default({ release: "kube-prometheus-stack" }),
+    runbookBaseUrl: z.string().min(1).default("README.md"),
+    api: z
+      .strictObject({
+        selector: promSelector().default('job="api"'),
+        latencyMetric: metricName().default("http_request_duration_seconds"),
+        requestsMetric: metricName().default("http_requests_total"),
+        errorSelector: promSelector().default('code=~"5.."'),
+        latencyP99: duration({ wholeSeconds: false }).prefault("1s"),
+        errorRate: percent().prefault("10%"),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+export const clusterSchema = z
+  .discriminatedUnion("provider", [
+    z.strictObject({
+      provider: z.literal("existing"),
+      namespace: namespaceName().default("drkit"),
+      kubeconfig: z.string().min(1).optional(),
+      context: z.string().min(1).optional(),
+    }),
+    z.strictObject({
+      provider: z.literal("digitalocean"),
+      namespace: namespaceName().default("drkit"),
+      name: namespaceName().optional(),
+      region: z.string().min(1).optional(),
+      versionPrefix: z.string().default(""),
+      ha: z.boolean().default(false),
+      nodePool: z
+        .strictObject({ size: z.string().min(1).default("s-4vcpu-8gb"), count: positiveInt("nodes").default(3) })
+        .prefault({}),
+    }),
+  ])
+  .prefault({ provider: "existing" });
+
+/** Every `drkit:*` key and its schema. A key not listed here is refused as unknown. */
+export const SECTION_SCHEMAS = {
+  role: roleSchema,
+  region: regionSchema,
+  timeZone: timeZoneSchema,
+  tags: tagsSchema,
+  objectives: objectivesSchema,
+  storage: storageSchema,
+  postgres: postgresSchema,
+  redis: redisSchema,
+  alerts: alertsSchema,
+  cluster: clusterSchema,
+} as const;
+
+export type SectionName = keyof typeof SECTION_SCHEMAS;
+export type Sections = { [K in SectionName]: z.output<(typeof SECTION_SCHEMAS)[K]> };
+
+/** Hints for required keys, shown when the key is missing. */
+export const REQUIRED_HINTS: Record<string, string> = {
+  role: "set drkit:role to 'primary', 'dr' or 'drill'",
+  region: "set drkit:region to this stack's region, e.g. 'eu-central-1' (AWS) or 'fra1' (DigitalOcean)",
+  storage: "add a drkit:storage section with at least 'bucket'",
+  "storage.bucket": "set the backup bucket's name, e.g. 'acme-dr-prod'",
+  "storage.objectLock.mode": "use 'GOVERNANCE' or 'COMPLIANCE'",
+  "storage.objectLock.retention": "set the default retention in days, e.g. '14d'",
+  "storage.replication.region": "set the DR region the replica lives in, e.g. 'eu-west-1'",
+  "storage.replication.bucket": "set the replica bucket's name",
+  "postgres.restoreFrom.bucket": "set the bucket holding the source stack's backups",
+  "postgres.restoreFrom.region": "set that bucket's region",
+  "postgres.restoreFrom.repoPath": "set the source stack's repository path, e.g. 'pgbackrest/prod'",
+  "redis.restoreFrom.prefix": "set the source stack's snapshot prefix, e.g. 'redis/prod/'",
+  "postgres.databases.name": "give each database a name",
+  "postgres.verification.tables.database": "name the database the table is in",
+  "postgres.verification.tables.table": "name the table, e.g. 'public.orders'",
+};

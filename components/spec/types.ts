@@ -1,0 +1,364 @@
+import type { Bytes, Fraction, Millicores, Seconds } from "./units";
+
+/**
+ * A stack's disaster-recovery specification: the `drkit:*` configuration of one Pulumi stack,
+ * parsed, validated and fully defaulted. Every later step (review, renderers, components, the
+ * drill) reads this object and nothing else.
+ *
+ * Units: durations are seconds, sizes bytes, CPU millicores, percentages fractions (0..1).
+ * In the stack file they are written for humans: `5m`, `50Gi`, `500m`, `10%`.
+ */
+export interface DrSpec {
+  /** The Pulumi stack name; part of every repository path this stack writes (`pgbackrest/<stack>`). */
+  stack: string;
+  /**
+   * What `pulumi up` does with this stack (design.md §3): `primary` serves and backs up;
+   * `dr` restores from replicated backups in a new region; `drill` is a disposable `dr`.
+   */
+  role: Role;
+  /** The cloud region of this stack's bucket and cluster (`eu-central-1`, or `fra1` on DigitalOcean). */
+  region: string;
+  /** Time zone of every schedule in this spec (IANA name). @default "UTC" */
+  timeZone: string;
+  /** Tags put on every cloud resource that takes them. @default {} */
+  tags: Record<string, string>;
+  objectives: Objectives;
+  storage: StorageSpec;
+  postgres: PostgresSpec;
+  redis: RedisSpec;
+  alerts: AlertsSpec;
+  cluster: ClusterSpec;
+}
+
+export type Role = "primary" | "dr" | "drill";
+
+/** How much data (RPO) and time (RTO) a disaster may cost a data store. */
+export interface Objective {
+  /** Recovery point objective: the newest writes that may be lost. */
+  rpo: Seconds;
+  /** Recovery time objective: from disaster to serving again. */
+  rto: Seconds;
+}
+
+export interface Objectives {
+  /** @default { rpo: 5m, rto: 1h } */
+  postgres: Objective;
+  /** @default { rpo: 1h, rto: 30m } */
+  redis: Objective;
+  /** Media files in the bucket. @default { rpo: 24h, rto: 4h } when `storage.lifecycle.media` is set, else absent */
+  media?: Objective;
+}
+
+export type StorageProvider = "aws" | "digitalocean";
+
+/** S3 storage classes a lifecycle rule may transition to, in waterfall order. */
+export const STORAGE_CLASSES = [
+  "STANDARD_IA",
+  "INTELLIGENT_TIERING",
+  "ONEZONE_IA",
+  "GLACIER_IR",
+  "GLACIER",
+  "DEEP_ARCHIVE",
+] as const;
+export type StorageClass = (typeof STORAGE_CLASSES)[number];
+
+/** The data classes of design.md §4: one bucket prefix and one lifecycle rule each. */
+export const DATA_CLASSES = ["pgbackrest", "dumps", "redis", "media"] as const;
+export type DataClass = (typeof DATA_CLASSES)[number];
+
+export interface StorageSpec {
+  /** Which object store holds the backups. @default "aws" */
+  provider: StorageProvider;
+  /** The backup bucket's name (S3 naming rules: 3–63 lowercase letters, digits, dots, hyphens). */
+  bucket: string;
+  /**
+   * The IAM role that alone may delete object versions or change lifecycle and versioning
+   * (the bucket policy denies everyone else). @default none: nobody but the account root
+   */
+  adminRoleArn?: string;
+  /** Server access logs to a separate `<bucket>-logs` bucket. @default true on AWS, false on DigitalOcean (Spaces has none) */
+  accessLogs: boolean;
+  /** S3 Object Lock on the bucket. Cannot be turned off once the bucket exists. @default none */
+  objectLock?: ObjectLockSpec;
+  /** Cross-region replication of the whole bucket to the DR region. @default none */
+  replication?: ReplicationSpec;
+  /** The lifecycle rule of each data class. */
+  lifecycle: LifecycleSpec;
+}
+
+export interface ObjectLockSpec {
+  /** `GOVERNANCE` can be bypassed by a privileged role; `COMPLIANCE` by nobody, not even root. */
+  mode: "GOVERNANCE" | "COMPLIANCE";
+  /** Default retention of every new object version (whole days). */
+  retention: Seconds;
+}
+
+export interface ReplicationSpec {
+  /** The DR region the replica bucket lives in; must differ from `drkit:region`. */
+  region: string;
+  /** The replica bucket's name. */
+  bucket: string;
+  /** S3 Replication Time Control (15-minute SLA) with replication metrics. @default false */
+  replicationTimeControl: boolean;
+  /** Storage class of the replicas. @default "STANDARD" */
+  storageClass: "STANDARD" | "STANDARD_IA" | "ONEZONE_IA" | "GLACIER_IR";
+}
+
+export interface LifecycleSpec {
+  /** @default prefix `pgbackrest/`, no transitions or expiration (pgBackRest owns retention) */
+  pgbackrest: LifecycleRule;
+  /** @default prefix `dumps/`; on AWS: Glacier Instant Retrieval at 30 d, Deep Archive at 120 d */
+  dumps: LifecycleRule;
+  /** @default prefix `redis/`, no transitions (snapshots are needed fast at restore) */
+  redis: LifecycleRule;
+  /** Application media files. @default absent: no media class */
+  media?: LifecycleRule;
+}
+
+export interface Transition {
+  /** Age (current objects) or time since becoming noncurrent, in whole days. */
+  after: Seconds;
+  storageClass: StorageClass;
+}
+
+export interface LifecycleRule {
+  /** Key prefix this rule applies to; ends with `/`. @default `<class>/` */
+  prefix: string;
+  /** Storage-class transitions of current objects. @default [] (dumps: see LifecycleSpec) */
+  transitions: Transition[];
+  /** Expire current objects after this age (whole days). @default none */
+  expiration?: Seconds;
+  /** Remove delete markers with no noncurrent versions left. @default false */
+  expiredObjectDeleteMarker: boolean;
+  /** Storage-class transitions of noncurrent versions. @default [] */
+  noncurrentTransitions: Transition[];
+  /**
+   * Delete noncurrent versions this long after they became noncurrent (whole days).
+   * @default the longer of 30 days and the Object Lock retention (media: 90 days)
+   */
+  noncurrentExpiration?: Seconds;
+  /** Keep this many newest noncurrent versions regardless of age. @default none */
+  keepNoncurrentVersions?: number;
+  /** Abort unfinished multipart uploads after (whole days). @default 7d */
+  abortIncompleteMultipartUpload: Seconds;
+  /** Only objects larger than this are transitioned (S3 skips < 128 KiB by default). @default none */
+  minObjectSize?: Bytes;
+}
+
+export interface PostgresSpec {
+  /** PostgreSQL major version. @default 15 */
+  version: number;
+  /** A ready image with PostgreSQL and pgBackRest. Exactly one of `image` and `imageRegistry`. */
+  image?: string;
+  /** A registry to build and push drkit's PostgreSQL + pgBackRest image to. */
+  imageRegistry?: string;
+  /** Databases created (idempotently) with their owners. @default [{ name: "app", owner: "app" }] */
+  databases: DatabaseSpec[];
+  /** @default { size: 20Gi } */
+  storage: VolumeSpec;
+  /** Requests and limits of the postgres container. @default { cpu: 1, memory: 2Gi } */
+  resources: ResourcesSpec;
+  /** `max_connections`. @default 100 */
+  maxConnections: number;
+  backups: PgBackupsSpec;
+  dumps: DumpsSpec;
+  verification: VerificationSpec;
+  /** Where a `dr` or `drill` stack restores from. Required for them, refused for `primary`. */
+  restoreFrom?: PgRestoreSource;
+}
+
+export interface DatabaseSpec {
+  /** Database name (lowercase identifier). */
+  name: string;
+  /** Owning role, created with a generated password. @default the database name */
+  owner: string;
+}
+
+export interface VolumeSpec {
+  /** PersistentVolumeClaim size. */
+  size: Bytes;
+  /** StorageClass of the claim. @default the cluster's default class */
+  storageClass?: string;
+}
+
+export interface ResourcesSpec {
+  cpu: Millicores;
+  memory: Bytes;
+}
+
+export interface PgBackupsSpec {
+  /** pgBackRest repository path in the bucket. @default `<storage.lifecycle.pgbackrest.prefix><stack>`, e.g. `pgbackrest/prod` */
+  repoPath: string;
+  /** pgBackRest stanza name. @default "main" */
+  stanza: string;
+  /** Full backup schedule (cron, in `drkit:timeZone`). @default "0 1 * * 0" (Sundays 01:00) */
+  full: string;
+  /** Differential backup schedule, or null for none. @default "0 1 * * 1-6" (other days 01:00) */
+  diff: string | null;
+  /** Incremental backup schedule, or null for none. @default null */
+  incr: string | null;
+  /**
+   * Point-in-time recovery window: any moment this far back can be restored. pgBackRest keeps
+   * full backups by time (`repo1-retention-full-type=time`) and the WAL they need. @default 7d
+   */
+  pitrWindow: Seconds;
+  /** Encrypt the repository (aes-256-cbc, generated passphrase). @default true */
+  encrypt: boolean;
+}
+
+export interface DumpsSpec {
+  /** Logical dumps for the long-term, portable tier. @default true */
+  enabled: boolean;
+  /** Dump schedule (cron). @default "30 2 * * *" (daily 02:30) */
+  schedule: string;
+  /** `custom` (`pg_dump -Fc`) or `directory` (`pg_dump -Fd -j N`). @default "custom" */
+  format: "custom" | "directory";
+  /** Parallel jobs for the directory format. @default 2 */
+  jobs: number;
+  /** Dumps older than this are pruned (never below `keepLast`). @default 365d */
+  retention: Seconds;
+  /** The newest complete dumps that pruning never deletes, whatever their age. @default 7 */
+  keepLast: number;
+}
+
+export interface VerificationSpec {
+  /** Restore verification schedule (cron). @default "0 6 * * 1" (Mondays 06:00) */
+  schedule: string;
+  /** Tables that must exist after a restore, with a minimum row count. @default [] */
+  tables: TableCheck[];
+  /** A timestamp column whose newest value must be within the RPO of the backup's end. @default none */
+  freshness?: FreshnessCheck;
+}
+
+export interface TableCheck {
+  database: string;
+  /** `schema.table` or `table` (schema `public`). */
+  table: string;
+  /** @default 0 (the table must exist) */
+  minRows: number;
+}
+
+export interface FreshnessCheck {
+  database: string;
+  table: string;
+  /** A `timestamptz` column, e.g. `created_at`. */
+  column: string;
+}
+
+export interface PgRestoreSource {
+  /** Bucket holding the source repository (on AWS, usually the replica bucket in this region). */
+  bucket: string;
+  /** Region of that bucket. */
+  region: string;
+  /** @default `drkit:storage.provider` */
+  provider: StorageProvider;
+  /** The source stack's repository path, e.g. `pgbackrest/prod`. */
+  repoPath: string;
+  /** The source stanza. @default "main" */
+  stanza: string;
+  /** `latest`, or an ISO-8601 time with a zone to recover to (point in time). @default "latest" */
+  target: "latest" | string;
+}
+
+export interface RedisSpec {
+  /** Whether this stack runs Redis at all. @default true */
+  enabled: boolean;
+  /** @default "redis:7.2" */
+  image: string;
+  /** AOF fsync policy. @default "everysec" */
+  appendfsync: "always" | "everysec" | "no";
+  /** `maxmemory`. @default half of `resources.memory` (a fork for BGSAVE needs headroom) */
+  maxmemory: Bytes;
+  /** @default "noeviction" (queues and sessions must not silently vanish) */
+  maxmemoryPolicy: "noeviction" | "allkeys-lru" | "allkeys-lfu" | "volatile-lru" | "volatile-lfu" | "allkeys-random" | "volatile-random" | "volatile-ttl";
+  /** @default { size: 10Gi } */
+  storage: VolumeSpec;
+  /** @default { cpu: 500m, memory: 1Gi } */
+  resources: ResourcesSpec;
+  snapshots: RedisSnapshotsSpec;
+  /** Keep FLUSHALL, FLUSHDB, DEBUG and CONFIG enabled. @default false */
+  allowDangerousCommands: boolean;
+  /** Where a `dr`/`drill` stack's empty Redis volume is filled from. Required for them when enabled. */
+  restoreFrom?: RedisRestoreSource;
+}
+
+export interface RedisSnapshotsSpec {
+  /** Off-site RDB snapshot interval; at most the Redis RPO. @default the longest cron-expressible interval within the RPO */
+  interval: Seconds;
+  /** The CronJob schedule for that interval (derived, not configurable). */
+  schedule: string;
+  /** Newest snapshots kept. @default 48 */
+  keep: number;
+  /** Key prefix of this stack's snapshots. @default `<storage.lifecycle.redis.prefix><stack>/` */
+  prefix: string;
+}
+
+export interface RedisRestoreSource {
+  /** @default `drkit:postgres.restoreFrom.bucket` */
+  bucket: string;
+  /** @default `drkit:postgres.restoreFrom.region` */
+  region: string;
+  /** @default `drkit:postgres.restoreFrom.provider` */
+  provider: StorageProvider;
+  /** The source stack's snapshot prefix, e.g. `redis/prod/`. */
+  prefix: string;
+  /** With no usable snapshot: `fail` (default) or `start-empty` (for caches). @default "fail" */
+  ifMissing: "fail" | "start-empty";
+}
+
+export interface AlertsSpec {
+  /** Namespace of the PrometheusRule and PodMonitors. @default "monitoring" */
+  namespace: string;
+  /** Labels the Prometheus rule selector matches. @default { release: "kube-prometheus-stack" } */
+  ruleLabels: Record<string, string>;
+  /** Base URL of the runbook (the README), alerts link `<base>#<alert>`. @default "README.md" */
+  runbookBaseUrl: string;
+  api: ApiAlertsSpec;
+}
+
+export interface ApiAlertsSpec {
+  /** PromQL label matchers selecting the API's series. @default `job="api"` */
+  selector: string;
+  /** Histogram base name (without `_bucket`). @default "http_request_duration_seconds" */
+  latencyMetric: string;
+  /** Request counter. @default "http_requests_total" */
+  requestsMetric: string;
+  /** Matchers that mark an error response. @default `code=~"5.."` */
+  errorSelector: string;
+  /** p99 latency threshold. @default 1s */
+  latencyP99: Seconds;
+  /** Error-rate threshold. @default 10% */
+  errorRate: Fraction;
+}
+
+export type ClusterSpec = ExistingClusterSpec | DigitalOceanClusterSpec;
+
+export interface ExistingClusterSpec {
+  provider: "existing";
+  /** Namespace of every drkit workload. @default "drkit" */
+  namespace: string;
+  /** Kubeconfig contents (set it as a secret). @default the ambient kubeconfig / default provider */
+  kubeconfig?: string;
+  /** Kubeconfig context. @default the current context */
+  context?: string;
+}
+
+export interface DigitalOceanClusterSpec {
+  provider: "digitalocean";
+  /** @default "drkit" */
+  namespace: string;
+  /** @default `drkit-<stack>` */
+  name: string;
+  /** DigitalOcean region, e.g. `fra1`. @default `drkit:region` */
+  region: string;
+  /** Kubernetes version prefix, e.g. `1.31.`. @default "" (the latest DigitalOcean offers) */
+  versionPrefix: string;
+  /** Highly available control plane. @default false (true outside drill stacks is advised) */
+  ha: boolean;
+  nodePool: {
+    /** Droplet size slug. @default "s-4vcpu-8gb" */
+    size: string;
+    /** @default 3 */
+    count: number;
+  };
+}
