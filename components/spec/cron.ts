@@ -48,6 +48,19 @@ const MAX_RUNS = 5000;
  * backup be", so it is the number alerts and RTO rules use, not the average interval.
  */
 export function longestGap(schedule: string, timeZone = "UTC"): Seconds {
+  // Pure and called by several rules for the same few schedules: remember the answers.
+  const key = `${timeZone}\u0000${schedule}`;
+  let gap = gaps.get(key);
+  if (gap === undefined) {
+    gap = computeLongestGap(schedule, timeZone);
+    gaps.set(key, gap);
+  }
+  return gap;
+}
+
+const gaps = new Map<string, Seconds>();
+
+function computeLongestGap(schedule: string, timeZone: string): Seconds {
   const runs = CronExpressionParser.parse(schedule, { currentDate: REFERENCE, tz: timeZone });
   let previous = runs.next().toDate().getTime();
   const end = previous + HORIZON_MS;

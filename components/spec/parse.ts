@@ -154,7 +154,7 @@ function deriveRedis(
   const { restoreFrom, snapshots, maxmemory, ...rest } = redis;
   const interval = snapshots.interval ?? CRON_INTERVALS.find((i) => i <= context.rpo) ?? MINUTE;
   const schedule = cronForInterval(interval);
-  if (schedule === undefined) {
+  if (schedule === undefined && rest.enabled) {
     problems.push(
       error(
         ["redis", "snapshots", "interval"],
@@ -167,8 +167,9 @@ function deriveRedis(
   if (restoreFrom) {
     const bucket = restoreFrom.bucket ?? context.postgresSource?.bucket;
     const region = restoreFrom.region ?? context.postgresSource?.region;
-    if (bucket === undefined) problems.push(error(["redis", "restoreFrom", "bucket"], "is required: drkit:postgres.restoreFrom is not set to take it from", "set the bucket holding the source stack's Redis snapshots"));
-    if (region === undefined) problems.push(error(["redis", "restoreFrom", "region"], "is required: drkit:postgres.restoreFrom is not set to take it from", "set that bucket's region"));
+    // A disabled Redis keeps its settings without being held to them.
+    if (bucket === undefined && rest.enabled) problems.push(error(["redis", "restoreFrom", "bucket"], "is required: drkit:postgres.restoreFrom is not set to take it from", "set the bucket holding the source stack's Redis snapshots"));
+    if (region === undefined && rest.enabled) problems.push(error(["redis", "restoreFrom", "region"], "is required: drkit:postgres.restoreFrom is not set to take it from", "set that bucket's region"));
     source = {
       ...restoreFrom,
       bucket: bucket ?? "",

@@ -137,7 +137,7 @@ export const RULES: Rule[] = [
     needs: ["postgres", "redis"],
     check: ({ postgres, redis }) => [
       ...(postgres.restoreFrom ? regionProblems(["postgres", "restoreFrom", "region"], postgres.restoreFrom.region, postgres.restoreFrom.provider) : []),
-      ...(redis.restoreFrom && redis.restoreFrom.region !== "" ? regionProblems(["redis", "restoreFrom", "region"], redis.restoreFrom.region, redis.restoreFrom.provider) : []),
+      ...(redis.enabled && redis.restoreFrom && redis.restoreFrom.region !== "" ? regionProblems(["redis", "restoreFrom", "region"], redis.restoreFrom.region, redis.restoreFrom.provider) : []),
     ],
   },
   {

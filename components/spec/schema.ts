@@ -381,8 +381,13 @@ export const alertsSchema = z
   })
   .prefault({});
 
-export const clusterSchema = z
-  .discriminatedUnion("provider", [
+/** `provider` may be omitted for an existing cluster: `cluster: { namespace: shop }`. */
+const withDefaultProvider = (value: unknown) =>
+  value !== null && typeof value === "object" && !Array.isArray(value) && !("provider" in value) ? { ...value, provider: "existing" } : value;
+
+export const clusterSchema = z.preprocess(
+  withDefaultProvider,
+  z.discriminatedUnion("provider", [
     z.strictObject({
       provider: z.literal("existing"),
       namespace: namespaceName().default("drkit"),
@@ -400,8 +405,8 @@ export const clusterSchema = z
         .strictObject({ size: z.string().min(1).default("s-4vcpu-8gb"), count: positiveInt("nodes").default(3) })
         .prefault({}),
     }),
-  ])
-  .prefault({ provider: "existing" });
+  ]),
+).prefault({});
 
 /** Every `drkit:*` key and its schema. A key not listed here is refused as unknown. */
 export const SECTION_SCHEMAS = {

@@ -34,6 +34,7 @@ function toProblems(section: string, schema: z.ZodType, issue: z.core.$ZodIssue)
       return [error(path, `must be ${article(issue.expected)}, got ${describe(input)}`, typeHint(issue.expected))];
     }
     case "invalid_value": {
+      if (input === undefined) return [error(path, "is required", REQUIRED_HINTS[hintKey(path)])];
       const allowed = issue.values.map((v) => `'${String(v)}'`).join(", ");
       const guess = typeof input === "string" ? closest(input, issue.values.map(String)) : undefined;
       return [
@@ -99,6 +100,7 @@ type Def = {
   shape?: Record<string, z.ZodType>;
   innerType?: z.ZodType;
   in?: z.ZodType;
+  out?: z.ZodType;
   element?: z.ZodType;
   valueType?: z.ZodType;
   options?: z.ZodType[];
@@ -112,8 +114,12 @@ const WRAPPERS = new Set(["optional", "nullable", "default", "prefault", "nonopt
 /** Strips defaults, optionals and transforms down to the schema that checks the shape. */
 function unwrap(schema: z.ZodType): Def {
   let def = defOf(schema);
-  while (WRAPPERS.has(def.type) || def.type === "pipe") def = defOf(def.type === "pipe" ? def.in! : def.innerType!);
-  return def;
+  for (;;) {
+    if (WRAPPERS.has(def.type)) def = defOf(def.innerType!);
+    // A preprocess step is a pipe from a transform into the real schema: follow the real one.
+    else if (def.type === "pipe") def = defOf(["transform", "unknown"].includes(defOf(def.in!).type) ? def.out! : def.in!);
+    else return def;
+  }
 }
 
 /** The object schemas a value at `path` may be checked against (several for unions). */

@@ -1,0 +1,202 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+// deserializeProperties is the function the mock monitor itself uses to read inputs.
+import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc";
+import { parse as parseYaml } from "yaml";
+import { readStackFile } from "../../components/spec";
+
+/** The project root: where Pulumi.yaml and the stack files live. */
+export const PROJECT_ROOT = resolve(__dirname, "..", "..");
+
+/** One resource the program registered, as the engine would have seen it. */
+export interface RecordedResource {
+  type: string;
+  name: string;
+  urn: string;
+  /** Inputs with secrets unwrapped to their plain values (see `secretPaths`). */
+  inputs: Record<string, unknown>;
+  /** Dotted input paths that arrived as Pulumi secrets, e.g. `stringData.password`. */
+  secretPaths: string[];
+  custom: boolean;
+  /** The parent's URN, or undefined for children of the stack. */
+  parent?: string;
+  /** The explicit provider reference (`urn::id`), if any. */
+  provider?: string;
+  protect: boolean;
+  retainOnDelete: boolean;
+  /** URNs this resource explicitly depends on (`dependsOn`). */
+  dependsOn: string[];
+}
+
+export interface RenderedStack {
+  /** Every resource registered, in registration order (components included). */
+  resources: RecordedResource[];
+  /** The stack's exported outputs, fully resolved. */
+  outputs: Record<string, unknown>;
+  /** Resources of one type token, e.g. `aws:s3/bucket:Bucket` or `kubernetes:apps/v1:StatefulSet`. */
+  ofType(type: string): RecordedResource[];
+  /** The one resource with this logical name; throws if there is not exactly one. */
+  named(name: string): RecordedResource;
+  /** The parent resource of `resource`, or undefined for top-level resources. */
+  parentOf(resource: RecordedResource): RecordedResource | undefined;
+}
+
+export interface RenderOptions {
+  /** Extra or replacing config values, keys with namespace, values as in YAML (objects allowed). */
+  config?: Record<string, unknown>;
+  /** Use this stack file instead of `Pulumi.<stack>.yaml` in the project root. */
+  stackFile?: string;
+  /** Run this program module instead of `stacks/index.ts` (absolute path). */
+  program?: string;
+  /** The fake result of every `random.*` resource, so tests can search for leaks. @default "drkit-fake-random-<name>" */
+  fakeRandom?: (name: string) => string;
+}
+
+/**
+ * Runs `stacks/index.ts` for one stack under recording Pulumi mocks, as `pulumi preview` would
+ * with the real engine, and returns what it registered.
+ *
+ * The Pulumi runtime keeps its state in module globals: render one stack per test file (vitest
+ * runs each file in its own process, see vitest.config.mts).
+ */
+export async function renderStack(stack: string, options: RenderOptions = {}): Promise<RenderedStack> {
+  const project = (parseYaml(readFileSync(join(PROJECT_ROOT, "Pulumi.yaml"), "utf8")) as { name: string }).name;
+  const stackFile = options.stackFile ?? join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
+  if (!existsSync(stackFile)) throw new Error(`no stack file ${stackFile}`);
+  const { config, secretKeys } = readStackFile(stackFile);
+  for (const [key, value] of Object.entries(options.config ?? {})) {
+    config[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  pulumi.runtime.setAllConfig(config, secretKeys);
+
+  const resources: RecordedResource[] = [];
+  const fakeRandom = options.fakeRandom ?? ((name: string) => `drkit-fake-random-${name}`);
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        const state: Record<string, unknown> = { ...args.inputs };
+        // Mocks only return what is put in state: random values need a result to flow on.
+        if (args.type.startsWith("random:")) state["result"] = fakeRandom(args.name);
+        return { id: `${args.name}-id`, state };
+      },
+      call(args) {
+        return args.inputs;
+      },
+    },
+    project,
+    stack,
+    false,
+  );
+  recordRegistrations(resources);
+
+  // A program that throws (a bad config) must reach the caller as that error. Thrown inside the
+  // stack's init it would also reject the stack's own output promises, unhandled; so catch it
+  // here, let the stack finish empty, and rethrow it after.
+  let programError: unknown;
+  const exported = await pulumi.runtime.runInPulumiStack(async () => {
+    try {
+      const program = (await import(options.program ?? join(PROJECT_ROOT, "stacks", "index.ts"))) as Record<string, unknown>;
+      return { ...program };
+    } catch (error) {
+      programError = error ?? new Error("the program threw a nullish value");
+      return {};
+    }
+  });
+  if (programError !== undefined) throw programError;
+  const outputs = (await resolveDeep(exported ?? {})) as Record<string, unknown>;
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  return {
+    resources,
+    outputs,
+    ofType: (type) => resources.filter((r) => r.type === type),
+    named(name) {
+      const found = resources.filter((r) => r.name === name);
+      if (found.length !== 1) throw new Error(`expected one resource named '${name}', found ${found.length}`);
+      return found[0]!;
+    },
+    parentOf: (resource) => (resource.parent ? byUrn.get(resource.parent) : undefined),
+  };
+}
+
+/** Whether the input at `path` (dotted) was a secret, itself or inside a secret ancestor. */
+export function isSecretInput(resource: RecordedResource, path: string): boolean {
+  return resource.secretPaths.some((secret) => path === secret || path.startsWith(`${secret}.`) || path.startsWith(`${secret}[`));
+}
+
+/** The protobuf request the mock monitor receives; only the getters used here. */
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getProvider(): string;
+  getCustom(): boolean;
+  getProtect(): boolean | undefined;
+  getRetainondelete(): boolean | undefined;
+  getDependenciesList(): string[];
+  getObject(): unknown;
+}
+
+/**
+ * The Mocks interface does not see parents, protect flags or dependencies; the mock monitor's
+ * requests do. Wrap its registerResource to record them next to the deserialized inputs.
+ */
+function recordRegistrations(into: RecordedResource[]): void {
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: RegisterRequest, callback: (err: unknown, response: { getUrn(): string } | undefined) => void): Promise<void>;
+  };
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) =>
+    original(req, (err, response) => {
+      if (!err && response) {
+        const secretPaths: string[] = [];
+        const inputs = unwrapSecrets(deserializeProperties(req.getObject() as never), "", secretPaths) as Record<string, unknown>;
+        into.push({
+          type: req.getType(),
+          name: req.getName(),
+          urn: response.getUrn(),
+          inputs,
+          secretPaths,
+          custom: req.getCustom(),
+          ...(req.getParent() ? { parent: req.getParent() } : {}),
+          ...(req.getProvider() ? { provider: req.getProvider() } : {}),
+          protect: req.getProtect() ?? false,
+          retainOnDelete: req.getRetainondelete() ?? false,
+          dependsOn: req.getDependenciesList(),
+        });
+      }
+      callback(err, response);
+    });
+}
+
+/** Pulumi's marker for a secret value in serialized properties. */
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+/** Replaces `{ <sig>: <secret>, value }` wrappers with their values, noting where they were. */
+export function unwrapSecrets(value: unknown, path: string, secretPaths: string[]): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => unwrapSecrets(v, `${path}[${i}]`, secretPaths));
+  if (value === null || typeof value !== "object") return value;
+  const record = value as Record<string, unknown>;
+  if (record[SIG_KEY] === SECRET_SIG) {
+    secretPaths.push(path);
+    return unwrapSecrets(record["value"], path, []);
+  }
+  return Object.fromEntries(
+    Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v, path ? `${path}.${k}` : k, secretPaths)]),
+  );
+}
+
+/** Resolves every Output inside a value (stack exports are often nested Outputs). */
+async function resolveDeep(value: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(value)) {
+    return resolveDeep(await new Promise((done) => (value as pulumi.Output<unknown>).apply(done)));
+  }
+  if (value instanceof Promise) return resolveDeep(await value);
+  if (Array.isArray(value)) return Promise.all(value.map(resolveDeep));
+  if (value !== null && typeof value === "object" && !pulumi.Resource.isInstance(value)) {
+    const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolveDeep(v)] as const));
+    return Object.fromEntries(entries);
+  }
+  return value;
+}

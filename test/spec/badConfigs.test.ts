@@ -1,0 +1,129 @@
+import { describe, expect, it } from "vitest";
+import { merge, minimalDrill, minimalPrimary, problemsOf } from "./fixtures";
+
+/**
+ * Bad configurations a user could write, each with the exact key path the problem must name.
+ * `drill` marks cases built on the minimal drill instead of the minimal primary.
+ */
+const CASES: { name: string; patch: Record<string, any>; path: string; message: RegExp; drill?: boolean; remove?: string[] }[] = [
+  { name: "role misspelt", patch: { role: "primery" }, path: "drkit:role", message: /must be one of 'primary', 'dr', 'drill'/ },
+  { name: "role missing", patch: { role: undefined }, path: "drkit:role", message: /is required/ },
+  { name: "region missing", patch: { region: undefined }, path: "drkit:region", message: /is required/ },
+  { name: "unknown top-level key", patch: { postgress: {} }, path: "drkit:postgress", message: /not a known setting/ },
+  { name: "time zone unknown", patch: { timeZone: "Mars/Olympus" }, path: "drkit:timeZone", message: /not a time zone/ },
+  { name: "objective without unit", patch: { objectives: { postgres: { rpo: 5 } } }, path: "drkit:objectives.postgres.rpo", message: /bare number/ },
+  { name: "objective typo", patch: { objectives: { redis: { rpoo: "5m" } } }, path: "drkit:objectives.redis.rpoo", message: /not a known setting/ },
+  { name: "bucket missing", patch: { storage: { bucket: undefined } }, path: "drkit:storage.bucket", message: /is required/ },
+  { name: "bucket with capitals", patch: { storage: { bucket: "Acme_DR" } }, path: "drkit:storage.bucket", message: /not a valid bucket name/ },
+  { name: "provider unknown", patch: { storage: { provider: "gcp" } }, path: "drkit:storage.provider", message: /must be one of 'aws', 'digitalocean'/ },
+  { name: "Object Lock mode unknown", patch: { storage: { objectLock: { mode: "STRICT", retention: "14d" } } }, path: "drkit:storage.objectLock.mode", message: /GOVERNANCE/ },
+  { name: "Object Lock in hours", patch: { storage: { objectLock: { mode: "GOVERNANCE", retention: "36h" } } }, path: "drkit:storage.objectLock.retention", message: /whole days/ },
+  { name: "replication into its own region", patch: { storage: { replication: { region: "eu-central-1", bucket: "acme-replica" } } }, path: "drkit:storage.replication.region", message: /own region/ },
+  { name: "replication region misspelt", patch: { storage: { replication: { region: "eu-west", bucket: "acme-replica" } } }, path: "drkit:storage.replication.region", message: /not an AWS region/ },
+  { name: "transition to an unknown class", patch: { storage: { lifecycle: { dumps: { transitions: [{ after: "30d", storageClass: "COLD" }] } } } }, path: "drkit:storage.lifecycle.dumps.transitions[0].storageClass", message: /must be one of/ },
+  { name: "transition in hours", patch: { storage: { lifecycle: { dumps: { transitions: [{ after: "12h", storageClass: "GLACIER" }] } } } }, path: "drkit:storage.lifecycle.dumps.transitions[0].after", message: /whole days/ },
+  { name: "prefix without slash", patch: { storage: { lifecycle: { dumps: { prefix: "dumps" } } } }, path: "drkit:storage.lifecycle.dumps.prefix", message: /not a key prefix/ },
+  { name: "dumps under pgBackRest's prefix", patch: { storage: { lifecycle: { dumps: { prefix: "pgbackrest/dumps/" } } } }, path: "drkit:storage.lifecycle.dumps.prefix", message: /overlaps the pgbackrest prefix/ },
+  { name: "postgres version unsupported", patch: { postgres: { version: 12 } }, path: "drkit:postgres.version", message: /not a supported PostgreSQL major version/ },
+  { name: "postgres version as a string", patch: { postgres: { version: "15" } }, path: "drkit:postgres.version", message: /must be a number, got '15'/ },
+  { name: "no image and no registry", patch: { postgres: { image: undefined } }, path: "drkit:postgres.image", message: /is required/ },
+  { name: "image and registry both", patch: { postgres: { imageRegistry: "registry.example/pg" } }, path: "drkit:postgres.imageRegistry", message: /together with/ },
+  { name: "database name not an identifier", patch: { postgres: { databases: [{ name: "my-app" }] } }, path: "drkit:postgres.databases[0].name", message: /not a plain PostgreSQL identifier/ },
+  { name: "database listed twice", patch: { postgres: { databases: [{ name: "app" }, { name: "app" }] } }, path: "drkit:postgres.databases[1].name", message: /listed twice/ },
+  { name: "database named postgres", patch: { postgres: { databases: [{ name: "postgres" }] } }, path: "drkit:postgres.databases[0].name", message: /PostgreSQL creates itself/ },
+  { name: "empty database list", patch: { postgres: { databases: [] } }, path: "drkit:postgres.databases", message: /at least 1 entry/ },
+  { name: "full schedule in words", patch: { postgres: { backups: { full: "every sunday" } } }, path: "drkit:postgres.backups.full", message: /a Kubernetes schedule has 5/ },
+  { name: "diff schedule out of range", patch: { postgres: { backups: { diff: "0 24 * * 1-6" } } }, path: "drkit:postgres.backups.diff", message: /not a cron expression/ },
+  { name: "PITR window in hours", patch: { postgres: { backups: { pitrWindow: "36h" } } }, path: "drkit:postgres.backups.pitrWindow", message: /whole days/ },
+  { name: "repository outside its class", patch: { postgres: { backups: { repoPath: "backups/prod" } } }, path: "drkit:postgres.backups.repoPath", message: /outside the pgBackRest data class prefix/ },
+  { name: "repository path with a trailing slash", patch: { postgres: { backups: { repoPath: "pgbackrest/prod/" } } }, path: "drkit:postgres.backups.repoPath", message: /not a repository path/ },
+  { name: "dumps shorter than the PITR window", patch: { postgres: { dumps: { retention: "3d" } } }, path: "drkit:postgres.dumps.retention", message: /shorter than the PITR window 7d/ },
+  { name: "dump format unknown", patch: { postgres: { dumps: { format: "plain" } } }, path: "drkit:postgres.dumps.format", message: /'custom', 'directory'/ },
+  { name: "zero parallel dump jobs", patch: { postgres: { dumps: { jobs: 0 } } }, path: "drkit:postgres.dumps.jobs", message: /at least 1/ },
+  { name: "verification of an unknown database", patch: { postgres: { verification: { tables: [{ database: "billing", table: "invoices" }] } } }, path: "drkit:postgres.verification.tables[0].database", message: /not in drkit:postgres.databases/ },
+  { name: "freshness column not an identifier", patch: { postgres: { verification: { freshness: { database: "app", table: "orders", column: "Created At" } } } }, path: "drkit:postgres.verification.freshness.column", message: /not a plain PostgreSQL identifier/ },
+  { name: "storage size in gigabytes", patch: { postgres: { storage: { size: "100GB" } } }, path: "drkit:postgres.storage.size", message: /unknown unit 'GB'/ },
+  { name: "cpu in words", patch: { postgres: { resources: { cpu: "two" } } }, path: "drkit:postgres.resources.cpu", message: /not a CPU quantity/ },
+  { name: "restoreFrom on a primary", patch: { postgres: { restoreFrom: { bucket: "acme-old", region: "eu-central-1", repoPath: "pgbackrest/old" } } }, path: "drkit:postgres.restoreFrom", message: /must not be set on a primary stack/ },
+  { name: "drill without restoreFrom", drill: true, patch: { postgres: { restoreFrom: undefined } }, path: "drkit:postgres.restoreFrom", message: /is required for a drill stack/ },
+  { name: "restore target without a zone", drill: true, patch: { postgres: { restoreFrom: { target: "2026-11-20 14:30:00" } } }, path: "drkit:postgres.restoreFrom.target", message: /with a zone/ },
+  { name: "restore target in words", drill: true, patch: { postgres: { restoreFrom: { target: "yesterday" } } }, path: "drkit:postgres.restoreFrom.target", message: /neither 'latest'/ },
+  { name: "restore into its own repository", drill: true, patch: { storage: { bucket: "acme-dr-prod-replica" }, postgres: { backups: { repoPath: "pgbackrest/staging" }, restoreFrom: { repoPath: "pgbackrest/staging" } } }, path: "drkit:postgres.restoreFrom.repoPath", message: /overlaps this stack's own repository/ },
+  { name: "drill with replication", drill: true, patch: { storage: { replication: { region: "eu-central-1", bucket: "acme-replica" } } }, path: "drkit:storage.replication", message: /must not be set on a drill stack/ },
+  { name: "drill with Redis but no source", drill: true, patch: { redis: { restoreFrom: undefined } }, path: "drkit:redis.restoreFrom", message: /is required for a drill stack/ },
+  { name: "appendfsync misspelt", patch: { redis: { appendfsync: "everysecond" } }, path: "drkit:redis.appendfsync", message: /got 'everysecond'/ },
+  { name: "snapshots rarer than the RPO", patch: { objectives: { redis: { rpo: "5m" } }, redis: { snapshots: { interval: "10m" } } }, path: "drkit:redis.snapshots.interval", message: /longer than the Redis RPO of 5m/ },
+  { name: "snapshot interval cron cannot run", patch: { redis: { snapshots: { interval: "7m" } } }, path: "drkit:redis.snapshots.interval", message: /cannot be run by cron/ },
+  { name: "maxmemory above the container", patch: { redis: { maxmemory: "2Gi", resources: { memory: "1Gi" } } }, path: "drkit:redis.maxmemory", message: /not below the container memory/ },
+  { name: "alert label key invalid", patch: { alerts: { ruleLabels: { "bad key": "x" } } }, path: "drkit:alerts.ruleLabels.bad key", message: /not a valid Kubernetes label key/ },
+  { name: "API selector not PromQL", patch: { alerts: { api: { selector: "job=api" } } }, path: "drkit:alerts.api.selector", message: /not a list of PromQL label matchers/ },
+  { name: "error rate as a bare number", patch: { alerts: { api: { errorRate: 0.1 } } }, path: "drkit:alerts.api.errorRate", message: /bare number/ },
+  { name: "cluster provider misspelt", patch: { cluster: { provider: "digitalocen" } }, path: "drkit:cluster.provider", message: /must be one of 'existing', 'digitalocean'/ },
+  { name: "DigitalOcean cluster in an AWS region", patch: { cluster: { provider: "digitalocean" } }, path: "drkit:cluster.region", message: /not a DigitalOcean region/ },
+  { name: "cluster key typo", patch: { cluster: { namspace: "shop" } }, path: "drkit:cluster.namspace", message: /not a known setting/ },
+  { name: "namespace with capitals", patch: { cluster: { namespace: "Trading" } }, path: "drkit:cluster.namespace", message: /not a valid Kubernetes namespace/ },
+  { name: "Object Lock on Spaces", patch: { region: "fra1", storage: { provider: "digitalocean", objectLock: { mode: "GOVERNANCE", retention: "7d" } } }, path: "drkit:storage.objectLock", message: /not supported by DigitalOcean Spaces/ },
+  { name: "Glacier on Spaces", patch: { region: "fra1", storage: { provider: "digitalocean", lifecycle: { dumps: { transitions: [{ after: "30d", storageClass: "GLACIER" }] } } } }, path: "drkit:storage.lifecycle.dumps.transitions", message: /not supported by DigitalOcean Spaces/ },
+  { name: "a list where a map belongs", patch: { postgres: { backups: ["0 1 * * 0"] } }, path: "drkit:postgres.backups", message: /must be a map of settings, got a list/ },
+];
+
+describe("bad configurations", () => {
+  it("has at least 25 cases", () => {
+    expect(CASES.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it.each(CASES)("$name -> $path", ({ patch, path, message, drill }) => {
+    const problems = problemsOf(merge(drill ? minimalDrill() : minimalPrimary(), patch));
+    const errors = problems.filter((p) => p.severity === "error");
+    expect(errors.map((p) => p.path)).toContain(path);
+    const problem = errors.find((p) => p.path === path)!;
+    expect(problem.message).toMatch(message);
+  });
+
+  it("gives every error a fix", () => {
+    for (const { patch, drill } of CASES) {
+      const problems = problemsOf(merge(drill ? minimalDrill() : minimalPrimary(), patch));
+      for (const problem of problems) expect(problem.hint, `${problem.path} ${problem.message}`).toBeTruthy();
+    }
+  });
+
+  it("reports problems in several sections at once", () => {
+    const problems = problemsOf(
+      merge(minimalPrimary(), {
+        role: "primery",
+        storage: { bucket: "Bad_Bucket" },
+        postgres: { backups: { full: "weekly" } },
+        redis: { appendfsync: "sometimes" },
+        alerts: { api: { errorRate: "200%" } },
+      }),
+    );
+    expect(problems.map((p) => p.path)).toEqual([
+      "drkit:alerts.api.errorRate",
+      "drkit:postgres.backups.full",
+      "drkit:redis.appendfsync",
+      "drkit:role",
+      "drkit:storage.bucket",
+    ]);
+  });
+
+  it("suggests the key a typo meant", () => {
+    const [problem] = problemsOf(merge(minimalPrimary(), { storage: { lifecycle: { dumps: { transitons: [] } } } }));
+    expect(problem).toEqual({
+      path: "drkit:storage.lifecycle.dumps.transitons",
+      message: "is not a known setting",
+      hint: "did you mean 'transitions'?",
+      severity: "error",
+    });
+  });
+
+  it("suggests keys inside the cluster union too", () => {
+    const problem = problemsOf(merge(minimalPrimary(), { cluster: { provider: "digitalocean", region: "fra1", nodepool: {} } })).find((p) => p.path === "drkit:cluster.nodepool");
+    expect(problem?.hint).toBe("did you mean 'nodePool'?");
+  });
+
+  it("refuses a configuration that is not a map", () => {
+    for (const raw of [null, "primary", 42, ["role"]]) {
+      expect(problemsOf(raw)).toEqual([expect.objectContaining({ path: "drkit:", severity: "error" })]);
+    }
+  });
+});

@@ -1,0 +1,182 @@
+import { describe, expect, it } from "vitest";
+import { parseSpec } from "../../components/spec";
+import { merge, minimalDrill, minimalPrimary, specOf } from "./fixtures";
+
+const DAY = 86_400;
+const GI = 2 ** 30;
+
+describe("defaults of a minimal primary", () => {
+  const spec = specOf(minimalPrimary(), "prod");
+
+  it("keeps what was given and the stack name", () => {
+    expect(spec.stack).toBe("prod");
+    expect(spec.role).toBe("primary");
+    expect(spec.region).toBe("eu-central-1");
+    expect(spec.storage.bucket).toBe("acme-dr-prod");
+  });
+
+  it("defaults the top-level keys", () => {
+    expect(spec.timeZone).toBe("UTC");
+    expect(spec.tags).toEqual({});
+  });
+
+  it("defaults the objectives, with no media objective without a media class", () => {
+    expect(spec.objectives).toEqual({ postgres: { rpo: 300, rto: 3600 }, redis: { rpo: 3600, rto: 1800 } });
+  });
+
+  it("defaults the storage section for AWS", () => {
+    const { lifecycle, ...rest } = spec.storage;
+    expect(rest).toEqual({ provider: "aws", bucket: "acme-dr-prod", accessLogs: true });
+    const untouched = { expiredObjectDeleteMarker: false, noncurrentTransitions: [], abortIncompleteMultipartUpload: 7 * DAY };
+    expect(lifecycle.pgbackrest).toEqual({ prefix: "pgbackrest/", transitions: [], noncurrentExpiration: 30 * DAY, ...untouched });
+    expect(lifecycle.dumps).toEqual({
+      prefix: "dumps/",
+      transitions: [
+        { after: 30 * DAY, storageClass: "GLACIER_IR" },
+        { after: 120 * DAY, storageClass: "DEEP_ARCHIVE" },
+      ],
+      noncurrentExpiration: 30 * DAY,
+      ...untouched,
+    });
+    expect(lifecycle.redis).toEqual({ prefix: "redis/", transitions: [], noncurrentExpiration: 30 * DAY, ...untouched });
+    expect(lifecycle.media).toBeUndefined();
+  });
+
+  it("defaults the postgres section", () => {
+    expect(spec.postgres).toEqual({
+      version: 15,
+      image: "ghcr.io/acme/postgres-pgbackrest:15",
+      databases: [{ name: "app", owner: "app" }],
+      storage: { size: 20 * GI },
+      resources: { cpu: 1000, memory: 2 * GI },
+      maxConnections: 100,
+      backups: {
+        repoPath: "pgbackrest/prod",
+        stanza: "main",
+        full: "0 1 * * 0",
+        diff: "0 1 * * 1-6",
+        incr: null,
+        pitrWindow: 7 * DAY,
+        encrypt: true,
+      },
+      dumps: { enabled: true, schedule: "30 2 * * *", format: "custom", jobs: 2, retention: 365 * DAY, keepLast: 7 },
+      verification: { schedule: "0 6 * * 1", tables: [] },
+    });
+  });
+
+  it("defaults the redis section, deriving maxmemory and the snapshot interval", () => {
+    expect(spec.redis).toEqual({
+      enabled: true,
+      image: "redis:7.2",
+      appendfsync: "everysec",
+      maxmemory: GI / 2,
+      maxmemoryPolicy: "noeviction",
+      storage: { size: 10 * GI },
+      resources: { cpu: 500, memory: GI },
+      snapshots: { interval: 3600, schedule: "0 * * * *", keep: 48, prefix: "redis/prod/" },
+      allowDangerousCommands: false,
+    });
+  });
+
+  it("defaults the alerts section", () => {
+    expect(spec.alerts).toEqual({
+      namespace: "monitoring",
+      ruleLabels: { release: "kube-prometheus-stack" },
+      runbookBaseUrl: "README.md",
+      api: {
+        selector: 'job="api"',
+        latencyMetric: "http_request_duration_seconds",
+        requestsMetric: "http_requests_total",
+        errorSelector: 'code=~"5.."',
+        latencyP99: 1,
+        errorRate: 0.1,
+      },
+    });
+  });
+
+  it("defaults the cluster to the ambient one", () => {
+    expect(spec.cluster).toEqual({ provider: "existing", namespace: "drkit" });
+  });
+});
+
+describe("derived defaults", () => {
+  it("uses the default stack name 'dev' when none is given", () => {
+    const result = parseSpec(minimalPrimary());
+    expect(result.ok && result.spec.postgres.backups.repoPath).toBe("pgbackrest/dev");
+  });
+
+  it("puts the repository and snapshots under the configured class prefixes", () => {
+    const spec = specOf(merge(minimalPrimary(), { storage: { lifecycle: { pgbackrest: { prefix: "pg/" }, redis: { prefix: "cache/" } } } }), "prod");
+    expect(spec.postgres.backups.repoPath).toBe("pg/prod");
+    expect(spec.redis.snapshots.prefix).toBe("cache/prod/");
+  });
+
+  it.each([
+    ["5m", 300, "*/5 * * * *"],
+    ["7m", 360, "*/6 * * * *"],
+    ["45m", 1800, "*/30 * * * *"],
+    ["10h", 8 * 3600, "0 */8 * * *"],
+    ["3d", 86_400, "0 0 * * *"],
+  ])("snapshots Redis within an RPO of %s every %d s", (rpo, interval, schedule) => {
+    const spec = specOf(merge(minimalPrimary(), { objectives: { redis: { rpo } } }));
+    expect(spec.redis.snapshots).toMatchObject({ interval, schedule });
+  });
+
+  it("keeps noncurrent versions at least as long as the Object Lock retention", () => {
+    const spec = specOf(merge(minimalPrimary(), { storage: { objectLock: { mode: "GOVERNANCE", retention: "45d" } } }));
+    expect(spec.storage.lifecycle.pgbackrest.noncurrentExpiration).toBe(45 * DAY);
+    expect(spec.storage.lifecycle.dumps.noncurrentExpiration).toBe(45 * DAY);
+  });
+
+  it("lets null turn a default noncurrent expiration off", () => {
+    const spec = specOf(merge(minimalPrimary(), { storage: { lifecycle: { redis: { noncurrentExpiration: null } } } }));
+    expect(spec.storage.lifecycle.redis.noncurrentExpiration).toBeUndefined();
+  });
+
+  it("gives a media class its own defaults and a media objective", () => {
+    const spec = specOf(merge(minimalPrimary(), { storage: { lifecycle: { media: {} } } }));
+    expect(spec.storage.lifecycle.media).toMatchObject({ prefix: "media/", transitions: [], noncurrentExpiration: 90 * DAY });
+    expect(spec.objectives.media).toEqual({ rpo: 86_400, rto: 4 * 3600 });
+  });
+
+  it("does not transition dumps or log access on DigitalOcean by default", () => {
+    const spec = specOf(merge(minimalPrimary(), { region: "fra1", storage: { provider: "digitalocean" } }));
+    expect(spec.storage.lifecycle.dumps.transitions).toEqual([]);
+    expect(spec.storage.accessLogs).toBe(false);
+  });
+
+  it("takes a drill's Redis source bucket, region and provider from the postgres source", () => {
+    const spec = specOf(minimalDrill(), "staging");
+    expect(spec.postgres.restoreFrom).toEqual({
+      bucket: "acme-dr-prod-replica",
+      region: "eu-west-1",
+      provider: "aws",
+      repoPath: "pgbackrest/prod",
+      stanza: "main",
+      target: "latest",
+    });
+    expect(spec.redis.restoreFrom).toEqual({ bucket: "acme-dr-prod-replica", region: "eu-west-1", provider: "aws", prefix: "redis/prod/", ifMissing: "fail" });
+    expect(spec.postgres.backups.repoPath).toBe("pgbackrest/staging");
+  });
+
+  it("owns each database by a role of its name unless told otherwise", () => {
+    const spec = specOf(merge(minimalPrimary(), { postgres: { databases: [{ name: "orders" }, { name: "auth", owner: "auth_owner" }] } }));
+    expect(spec.postgres.databases).toEqual([
+      { name: "orders", owner: "orders" },
+      { name: "auth", owner: "auth_owner" },
+    ]);
+  });
+
+  it("names and places a DigitalOcean cluster after the stack and region", () => {
+    const spec = specOf(merge(minimalPrimary(), { region: "fra1", storage: { provider: "digitalocean" }, cluster: { provider: "digitalocean" } }), "prod");
+    expect(spec.cluster).toEqual({
+      provider: "digitalocean",
+      namespace: "drkit",
+      name: "drkit-prod",
+      region: "fra1",
+      versionPrefix: "",
+      ha: false,
+      nodePool: { size: "s-4vcpu-8gb", count: 3 },
+    });
+  });
+});

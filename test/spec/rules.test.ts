@@ -1,0 +1,107 @@
+import { describe, expect, it } from "vitest";
+import { parseSpec } from "../../components/spec";
+import { merge, minimalDrill, minimalPrimary, paths, problemsOf } from "./fixtures";
+
+/**
+ * Every rule across keys, accepting and rejecting. Each case lists the exact error and warning
+ * paths expected, so a rule that fires where it should not fails the test too.
+ */
+type Case = { name: string; base: "primary" | "drill"; patch: Record<string, any>; errors?: string[]; warnings?: string[] };
+
+const spaces = { region: "fra1", storage: { provider: "digitalocean" } };
+const tags = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`tag${i}`, "x"]));
+
+const CASES: Case[] = [
+  // restoreFrom follows the role
+  { name: "a primary without restoreFrom", base: "primary", patch: {} },
+  { name: "a dr stack with restoreFrom", base: "drill", patch: { role: "dr" } },
+  { name: "a dr stack without restoreFrom", base: "drill", patch: { role: "dr", postgres: { restoreFrom: undefined }, redis: { enabled: false } }, errors: ["drkit:postgres.restoreFrom"] },
+  { name: "a drill without Redis needs no Redis source", base: "drill", patch: { redis: { enabled: false, restoreFrom: undefined } } },
+  { name: "a primary with a Redis source", base: "primary", patch: { redis: { restoreFrom: { bucket: "acme-old", region: "eu-central-1", prefix: "redis/old/" } } }, errors: ["drkit:redis.restoreFrom"] },
+  { name: "a Redis source with no bucket to inherit", base: "drill", patch: { role: "dr", postgres: { restoreFrom: undefined } }, errors: ["drkit:postgres.restoreFrom", "drkit:redis.restoreFrom.bucket", "drkit:redis.restoreFrom.region"] },
+
+  // a restored cluster never writes where it restored from
+  { name: "restoring from another stack's path in the same bucket", base: "drill", patch: { storage: { bucket: "acme-dr-prod-replica" } } },
+  { name: "restoring from a parent of the own repository", base: "drill", patch: { storage: { bucket: "acme-dr-prod-replica" }, postgres: { restoreFrom: { repoPath: "pgbackrest" } } }, errors: ["drkit:postgres.restoreFrom.repoPath"] },
+  { name: "the same paths in different buckets", base: "drill", patch: { postgres: { restoreFrom: { repoPath: "pgbackrest/test" } }, redis: { restoreFrom: { prefix: "redis/test/" } } } },
+  { name: "Redis restoring from its own snapshots", base: "drill", patch: { storage: { bucket: "acme-dr-prod-replica" }, redis: { restoreFrom: { prefix: "redis/" } } }, errors: ["drkit:redis.restoreFrom.prefix"] },
+
+  // data stays inside its class's prefix, classes do not overlap
+  { name: "custom prefixes that stay apart", base: "primary", patch: { storage: { lifecycle: { pgbackrest: { prefix: "db/wal/" }, dumps: { prefix: "db/dumps/" } } }, postgres: { backups: { repoPath: "db/wal/prod" } } } },
+  { name: "snapshots outside the Redis prefix", base: "primary", patch: { redis: { snapshots: { prefix: "snapshots/prod/" } } }, errors: ["drkit:redis.snapshots.prefix"] },
+  { name: "media inside dumps", base: "primary", patch: { storage: { lifecycle: { media: { prefix: "dumps/media/" } } } }, errors: ["drkit:storage.lifecycle.media.prefix"] },
+
+  // regions match their provider
+  { name: "a Spaces stack in a DigitalOcean region", base: "primary", patch: spaces },
+  { name: "a Spaces stack in an AWS region", base: "primary", patch: { storage: { provider: "digitalocean" } }, errors: ["drkit:region"] },
+  { name: "an AWS stack in a DigitalOcean region", base: "primary", patch: { region: "fra1" }, errors: ["drkit:region"] },
+  { name: "a restore source in a made-up region", base: "drill", patch: { postgres: { restoreFrom: { region: "europe" } } }, errors: ["drkit:postgres.restoreFrom.region", "drkit:redis.restoreFrom.region"] },
+  { name: "a restore source on Spaces", base: "drill", patch: { postgres: { restoreFrom: { provider: "digitalocean", region: "ams3" } } } },
+  { name: "a DigitalOcean cluster in its region", base: "primary", patch: { cluster: { provider: "digitalocean", region: "fra1" } } },
+
+  // replication
+  { name: "replication to another region", base: "primary", patch: { storage: { replication: { region: "eu-west-1", bucket: "acme-replica" } } } },
+  { name: "replication onto itself", base: "primary", patch: { storage: { replication: { region: "eu-west-1", bucket: "acme-dr-prod" } } }, errors: ["drkit:storage.replication.bucket"] },
+
+  // what Spaces lacks is refused by name
+  { name: "Spaces with versioning and expiration", base: "primary", patch: merge(spaces, { storage: { lifecycle: { dumps: { expiration: "90d", noncurrentExpiration: "7d" } } } }) },
+  { name: "Spaces with access logs", base: "primary", patch: merge(spaces, { storage: { accessLogs: true } }), errors: ["drkit:storage.accessLogs"] },
+  { name: "Spaces with an admin role", base: "primary", patch: merge(spaces, { storage: { adminRoleArn: "arn:aws:iam::123456789012:role/admin" } }), errors: ["drkit:storage.adminRoleArn"] },
+  { name: "Spaces with replication", base: "primary", patch: merge(spaces, { storage: { replication: { region: "ams3", bucket: "acme-replica" } } }), errors: ["drkit:storage.replication"] },
+  { name: "Spaces with noncurrent transitions and filters", base: "primary", patch: merge(spaces, { storage: { lifecycle: { redis: { noncurrentTransitions: [{ after: "30d", storageClass: "STANDARD_IA" }], minObjectSize: "128Ki", keepNoncurrentVersions: 3 } } } }), errors: ["drkit:storage.lifecycle.redis.keepNoncurrentVersions", "drkit:storage.lifecycle.redis.minObjectSize", "drkit:storage.lifecycle.redis.noncurrentTransitions"] },
+
+  // Object Lock on a disposable stack
+  { name: "a drill with GOVERNANCE lock", base: "drill", patch: { storage: { objectLock: { mode: "GOVERNANCE", retention: "1d" } } }, warnings: ["drkit:storage.objectLock"] },
+  { name: "a drill with COMPLIANCE lock", base: "drill", patch: { storage: { objectLock: { mode: "COMPLIANCE", retention: "1d" } } }, errors: ["drkit:storage.objectLock.mode"] },
+  { name: "a primary with COMPLIANCE lock", base: "primary", patch: { storage: { objectLock: { mode: "COMPLIANCE", retention: "30d" } } } },
+
+  // Redis snapshots within the RPO
+  { name: "snapshots exactly at the RPO", base: "primary", patch: { objectives: { redis: { rpo: "15m" } }, redis: { snapshots: { interval: "15m" } } } },
+  { name: "a cache that may start empty", base: "drill", patch: { redis: { restoreFrom: { ifMissing: "start-empty" } } }, warnings: ["drkit:redis.restoreFrom.ifMissing"] },
+  { name: "a single kept snapshot", base: "primary", patch: { redis: { snapshots: { keep: 1 } } }, warnings: ["drkit:redis.snapshots.keep"] },
+  { name: "a disabled Redis is not checked", base: "primary", patch: { objectives: { redis: { rpo: "5m" } }, redis: { enabled: false, snapshots: { interval: "1h" } } } },
+
+  // Redis memory headroom
+  { name: "maxmemory at half the container", base: "primary", patch: { redis: { maxmemory: "1Gi", resources: { memory: "2Gi" } } } },
+  { name: "maxmemory at 90 % of the container", base: "primary", patch: { redis: { maxmemory: "900Mi", resources: { memory: "1000Mi" } } }, warnings: ["drkit:redis.maxmemory"] },
+
+  // databases and verification
+  { name: "the superuser owning a database", base: "primary", patch: { postgres: { databases: [{ name: "app", owner: "postgres" }] } }, errors: ["drkit:postgres.databases[0].owner"] },
+  { name: "checks on listed databases", base: "primary", patch: { postgres: { verification: { tables: [{ database: "app", table: "public.orders", minRows: 10 }], freshness: { database: "app", table: "orders", column: "created_at" } } } } },
+  { name: "freshness on an unlisted database", base: "primary", patch: { postgres: { verification: { freshness: { database: "billing", table: "orders", column: "created_at" } } } }, errors: ["drkit:postgres.verification.freshness.database"] },
+
+  // retention windows nest
+  { name: "dumps kept exactly the PITR window", base: "primary", patch: { postgres: { backups: { pitrWindow: "14d" }, dumps: { retention: "14d", keepLast: 14 } } } },
+  { name: "disabled dumps are not checked", base: "primary", patch: { postgres: { dumps: { enabled: false, retention: "1d" } } } },
+  { name: "keepLast outlasting retention", base: "primary", patch: { postgres: { dumps: { retention: "14d", keepLast: 30 } } }, warnings: ["drkit:postgres.dumps.keepLast"] },
+  { name: "a diff rarer than the full", base: "primary", patch: { postgres: { backups: { full: "0 1 * * *", diff: "0 3 * * 0" } } }, warnings: ["drkit:postgres.backups.diff"] },
+  { name: "incrementals between daily fulls", base: "primary", patch: { postgres: { backups: { full: "0 1 * * *", diff: null, incr: "0 */4 * * *" } } } },
+
+  // media objective and class
+  { name: "a media objective without a media class", base: "primary", patch: { objectives: { media: { rpo: "1h", rto: "1h" } } }, warnings: ["drkit:objectives.media"] },
+
+  // tags AWS accepts
+  { name: "50 tags", base: "primary", patch: { tags: tags(50) } },
+  { name: "51 tags", base: "primary", patch: { tags: tags(51) }, errors: ["drkit:tags"] },
+  { name: "a reserved tag key", base: "primary", patch: { tags: { "aws:owner": "x" } }, errors: ["drkit:tags.aws:owner"] },
+];
+
+describe("rules across keys", () => {
+  it.each(CASES)("$name", ({ base, patch, errors = [], warnings = [] }) => {
+    const problems = problemsOf(merge(base === "drill" ? minimalDrill() : minimalPrimary(), patch));
+    expect(paths(problems, "error")).toEqual(errors);
+    expect(paths(problems, "warning")).toEqual(warnings);
+  });
+
+  it("skips rules whose sections failed to parse instead of guessing", () => {
+    // redis fails to parse, so the snapshot-interval-vs-RPO rule cannot run; only the parse error shows.
+    const problems = problemsOf(merge(minimalPrimary(), { objectives: { redis: { rpo: "5m" } }, redis: { appendfsync: "x", snapshots: { interval: "1h" } } }));
+    expect(paths(problems)).toEqual(["drkit:redis.appendfsync"]);
+  });
+
+  it("returns warnings next to a valid spec", () => {
+    const result = parseSpec(merge(minimalPrimary(), { redis: { snapshots: { keep: 1 } } }));
+    expect(result.ok).toBe(true);
+    expect(result.ok && result.warnings.map((w) => w.path)).toEqual(["drkit:redis.snapshots.keep"]);
+  });
+});
