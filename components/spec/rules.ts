@@ -13,6 +13,9 @@ interface Rule {
   check(spec: DrSpec): Problem[];
 }
 
+/** Databases every cluster has from initdb; drkit must not try to create or own them. */
+const BUILT_IN_DATABASES = ["postgres", "template0", "template1"];
+
 const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/;
 const DO_REGION = /^[a-z]{3}\d$/;
 
@@ -245,7 +248,7 @@ export const RULES: Rule[] = [
       }
       const names = new Set<string>();
       for (const [i, db] of postgres.databases.entries()) {
-        if (["postgres", "template0", "template1"].includes(db.name)) {
+        if (BUILT_IN_DATABASES.includes(db.name)) {
           problems.push(error(["postgres", "databases", i, "name"], `'${db.name}' is a database PostgreSQL creates itself`, "name the application's database, e.g. 'app'"));
         }
         if (names.has(db.name)) problems.push(error(["postgres", "databases", i, "name"], `'${db.name}' is listed twice`, "list each database once"));

@@ -58,7 +58,6 @@ export const percent = () => unit(parsePercent);
 export const cron = () => unit(parseCron);
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
-const RESERVED_DATABASES = new Set(["postgres", "template0", "template1"]);
 
 export const identifier = () =>
   z
