@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseSpec, rawSpecFromConfig, readStackFile, type ParseResult } from "../components/spec";
+import { checkConfig } from "../components/policy";
+import { rawSpecFromConfig, readStackFile, type ParseResult } from "../components/spec";
 
 export interface StackSource {
   /** The stack name: names the file `Pulumi.<stack>.yaml` and the stack's own bucket paths. */
@@ -16,5 +17,5 @@ export type LoadedStack = { file: string; result: ParseResult };
 export function loadStack({ stack, file, cwd = process.cwd() }: StackSource): LoadedStack | { missing: string } {
   const path = resolve(cwd, file ?? `Pulumi.${stack}.yaml`);
   if (!existsSync(path)) return { missing: path };
-  return { file: path, result: parseSpec(rawSpecFromConfig(readStackFile(path).config), { stack }) };
+  return { file: path, result: checkConfig(rawSpecFromConfig(readStackFile(path).config), { stack }) };
 }

@@ -1,2 +1,4 @@
 /** drkit: disaster-recovery components for Pulumi. */
 export * from "./spec";
+export * from "./policy";
+export * from "./storage";

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { formatProblems, parseSpec, rawSpecFromConfig, type DrSpec } from "../components/spec";
+import { checkConfig } from "../components/policy";
+import { formatProblems, rawSpecFromConfig, type DrSpec } from "../components/spec";
 
 /**
  * Reads this stack's `drkit:*` configuration and returns the parsed spec. A configuration with
@@ -7,7 +8,7 @@ import { formatProblems, parseSpec, rawSpecFromConfig, type DrSpec } from "../co
  * without a stack trace). Warnings are logged and the program goes on.
  */
 export function loadSpec(): DrSpec {
-  const result = parseSpec(rawSpecFromConfig(pulumi.runtime.allConfig()), { stack: pulumi.getStack() });
+  const result = checkConfig(rawSpecFromConfig(pulumi.runtime.allConfig()), { stack: pulumi.getStack() });
   if (!result.ok) {
     throw new pulumi.RunError(
       `drkit: the configuration of stack '${pulumi.getStack()}' has problems:\n${formatProblems(result.problems)}`,

@@ -126,7 +126,7 @@ function deriveStorage(storage: Sections["storage"]): StorageSpec {
     redis: rule(storage.lifecycle.redis, { transitions: [], noncurrent: 30 * DAY }),
     ...(storage.lifecycle.media ? { media: rule(storage.lifecycle.media, { transitions: [], noncurrent: 90 * DAY }) } : {}),
   };
-  return { ...storage, accessLogs: storage.accessLogs ?? aws, lifecycle };
+  return { ...storage, accessLogs: storage.accessLogs ?? true, lifecycle };
 }
 
 function derivePostgres(postgres: Sections["postgres"], stack: string, repoPrefix: string, provider: StorageSpec["provider"]): PostgresSpec {

@@ -166,8 +166,8 @@ export const RULES: Rule[] = [
     },
   },
   {
-    // Spaces implements versioning and expiration, nothing else the S3 variant offers. Asking
-    // for more must fail here, not silently deploy a bucket without it.
+    // Spaces implements versioning, expiration and access logs, nothing else the S3 variant
+    // offers. Asking for more must fail here, not silently deploy a bucket without it.
     needs: ["storage"],
     check: ({ storage }) => {
       if (storage.provider !== "digitalocean") return [];
@@ -177,7 +177,6 @@ export const RULES: Rule[] = [
       if (storage.objectLock) refuse(["objectLock"], "no Object Lock");
       if (storage.replication) refuse(["replication"], "no cross-region replication");
       if (storage.adminRoleArn) refuse(["adminRoleArn"], "no IAM roles or bucket policy principals");
-      if (storage.accessLogs) refuse(["accessLogs"], "no server access logging");
       for (const c of DATA_CLASSES) {
         const rule = storage.lifecycle[c];
         if (!rule) continue;

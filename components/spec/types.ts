@@ -76,7 +76,7 @@ export interface StorageSpec {
    * (the bucket policy denies everyone else). @default none: nobody but the account root
    */
   adminRoleArn?: string;
-  /** Server access logs to a separate `<bucket>-logs` bucket. @default true on AWS, false on DigitalOcean (Spaces has none) */
+  /** Server access logs to a separate `<bucket>-logs` bucket. @default true */
   accessLogs: boolean;
   /** S3 Object Lock on the bucket. Cannot be turned off once the bucket exists. @default none */
   objectLock?: ObjectLockSpec;

@@ -81,7 +81,7 @@ export async function renderStack(stack: string, options: RenderOptions = {}): P
         return { id: `${args.name}-id`, state };
       },
       call(args) {
-        return args.inputs;
+        return FAKE_INVOKES[args.token]?.(args.inputs) ?? args.inputs;
       },
     },
     project,
@@ -123,6 +123,29 @@ export async function renderStack(stack: string, options: RenderOptions = {}): P
 export function isSecretInput(resource: RecordedResource, path: string): boolean {
   return resource.secretPaths.some((secret) => path === secret || path.startsWith(`${secret}.`) || path.startsWith(`${secret}[`));
 }
+
+/** The account every mocked AWS call answers for. */
+export const FAKE_ACCOUNT = "123456789012";
+/** The role the mocked `pulumi up` runs as (what getSessionContext resolves the session to). */
+export const FAKE_DEPLOYER_ROLE = `arn:aws:iam::${FAKE_ACCOUNT}:role/deployer`;
+
+/** Answers for the provider functions drkit calls; anything else echoes its inputs. */
+const FAKE_INVOKES: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>> = {
+  "aws:index/getCallerIdentity:getCallerIdentity": () => ({
+    accountId: FAKE_ACCOUNT,
+    arn: `arn:aws:sts::${FAKE_ACCOUNT}:assumed-role/deployer/pulumi-session`,
+    userId: "AROAEXAMPLE:pulumi-session",
+    id: FAKE_ACCOUNT,
+  }),
+  "aws:iam/getSessionContext:getSessionContext": (inputs) => ({
+    arn: inputs["arn"],
+    issuerArn: FAKE_DEPLOYER_ROLE,
+    issuerId: "AROAEXAMPLE",
+    issuerName: "deployer",
+    sessionName: "pulumi-session",
+    id: inputs["arn"],
+  }),
+};
 
 /** The protobuf request the mock monitor receives; only the getters used here. */
 interface RegisterRequest {

@@ -139,10 +139,10 @@ describe("derived defaults", () => {
     expect(spec.objectives.media).toEqual({ rpo: 86_400, rto: 4 * 3600 });
   });
 
-  it("does not transition dumps or log access on DigitalOcean by default", () => {
+  it("does not transition dumps on DigitalOcean by default, and logs access there too", () => {
     const spec = specOf(merge(minimalPrimary(), { region: "fra1", storage: { provider: "digitalocean" } }));
     expect(spec.storage.lifecycle.dumps.transitions).toEqual([]);
-    expect(spec.storage.accessLogs).toBe(false);
+    expect(spec.storage.accessLogs).toBe(true);
   });
 
   it("takes a drill's Redis source bucket, region and provider from the postgres source", () => {

@@ -45,7 +45,7 @@ const CASES: Case[] = [
 
   // what Spaces lacks is refused by name
   { name: "Spaces with versioning and expiration", base: "primary", patch: merge(spaces, { storage: { lifecycle: { dumps: { expiration: "90d", noncurrentExpiration: "7d" } } } }) },
-  { name: "Spaces with access logs", base: "primary", patch: merge(spaces, { storage: { accessLogs: true } }), errors: ["drkit:storage.accessLogs"] },
+  { name: "Spaces with access logs", base: "primary", patch: merge(spaces, { storage: { accessLogs: true } }) },
   { name: "Spaces with an admin role", base: "primary", patch: merge(spaces, { storage: { adminRoleArn: "arn:aws:iam::123456789012:role/admin" } }), errors: ["drkit:storage.adminRoleArn"] },
   { name: "Spaces with replication", base: "primary", patch: merge(spaces, { storage: { replication: { region: "ams3", bucket: "acme-replica" } } }), errors: ["drkit:storage.replication"] },
   { name: "Spaces with noncurrent transitions and filters", base: "primary", patch: merge(spaces, { storage: { lifecycle: { redis: { noncurrentTransitions: [{ after: "30d", storageClass: "STANDARD_IA" }], minObjectSize: "128Ki", keepNoncurrentVersions: 3 } } } }), errors: ["drkit:storage.lifecycle.redis.keepNoncurrentVersions", "drkit:storage.lifecycle.redis.minObjectSize", "drkit:storage.lifecycle.redis.noncurrentTransitions"] },

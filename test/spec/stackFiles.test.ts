@@ -1,16 +1,17 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseSpec, rawSpecFromConfig, readStackFile } from "../../components/spec";
+import { checkConfig } from "../../components/policy";
+import { rawSpecFromConfig, readStackFile } from "../../components/spec";
 import { PROJECT_ROOT } from "../harness/renderStack";
 
 const STACKS = ["prod", "staging"] as const;
 const fileOf = (stack: string) => join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
 
 describe.each(STACKS)("Pulumi.%s.yaml", (stack) => {
-  const result = parseSpec(rawSpecFromConfig(readStackFile(fileOf(stack)).config), { stack });
+  const result = checkConfig(rawSpecFromConfig(readStackFile(fileOf(stack)).config), { stack });
 
-  it("parses with no errors and no warnings", () => {
+  it("parses and passes the review with no errors and no warnings", () => {
     expect(result.ok ? result.warnings : result.problems).toEqual([]);
   });
 
@@ -29,7 +30,7 @@ describe.each(STACKS)("Pulumi.%s.yaml", (stack) => {
 
 describe("prod and staging together", () => {
   const spec = (stack: string) => {
-    const result = parseSpec(rawSpecFromConfig(readStackFile(fileOf(stack)).config), { stack });
+    const result = checkConfig(rawSpecFromConfig(readStackFile(fileOf(stack)).config), { stack });
     if (!result.ok) throw new Error(`${stack} does not parse`);
     return result.spec;
   };

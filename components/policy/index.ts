@@ -1,0 +1,1 @@
+export { checkConfig, reviewSpec } from "./review";

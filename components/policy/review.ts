@@ -1,0 +1,23 @@
+import { errorsIn, parseSpec, sortProblems, type DrSpec, type ParseOptions, type ParseResult, type Problem } from "../spec";
+import { validateStorage } from "../storage/validate";
+
+/**
+ * The policy review of a parsed spec: every module's validator, each pure. These are the
+ * findings that need the whole spec (lifecycle against objectives, retention against Object
+ * Lock); shape and unit mistakes were already caught by parseSpec.
+ */
+export function reviewSpec(spec: DrSpec): Problem[] {
+  return [...validateStorage(spec)];
+}
+
+/**
+ * Parses a stack's `drkit:*` configuration and reviews it: the one check `pulumi up`,
+ * `drkit review` and `drkit drill` all run before doing anything.
+ */
+export function checkConfig(raw: unknown, options: ParseOptions = {}): ParseResult {
+  const parsed = parseSpec(raw, options);
+  if (!parsed.ok) return parsed;
+  const problems = sortProblems([...parsed.warnings, ...reviewSpec(parsed.spec)]);
+  if (errorsIn(problems).length > 0) return { ok: false, problems };
+  return { ok: true, spec: parsed.spec, warnings: problems };
+}

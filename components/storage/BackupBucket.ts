@@ -1,0 +1,209 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { DrSpec } from "../spec";
+import { hardenedBucket } from "./hardenedBucket";
+import { renderLifecycleRules } from "./lifecycle";
+import { logBucketPolicy, replicationRolePolicy, s3AssumeRolePolicy } from "./policies";
+
+/** How long S3 server access logs are kept. */
+const ACCESS_LOG_RETENTION_DAYS = 365;
+/** Replication Time Control's SLA and the metrics threshold that goes with it. */
+const REPLICATION_TIME_MINUTES = 15;
+
+export interface BackupBucketArgs {
+  /** The parsed stack spec. Reads `storage`, `region` and `role`. */
+  spec: DrSpec;
+  /**
+   * Principals that may delete object versions and change lifecycle, versioning, policy and
+   * Object Lock. @default `drkit:storage.adminRoleArn` and the identity running `pulumi up`
+   */
+  adminArns?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/**
+ * The S3 bucket every backup of a stack lives in (design.md §4), with per-class lifecycle
+ * rules, SSE-KMS, a deny-by-default policy for history, optional Object Lock, server access
+ * logs, and cross-region replication to a bucket in the DR region.
+ *
+ * Outside drill stacks the buckets and keys are protected and retained on delete: losing them
+ * is losing the backups.
+ */
+export class BackupBucket extends pulumi.ComponentResource {
+  /** The bucket's name. */
+  public readonly bucketName: pulumi.Output<string>;
+  public readonly bucketArn: pulumi.Output<string>;
+  /** The customer-managed KMS key the bucket encrypts with. */
+  public readonly kmsKeyArn: pulumi.Output<string>;
+  /** The replica bucket in the DR region, when replication is configured. */
+  public readonly replicaBucketName: pulumi.Output<string | undefined>;
+  /** The server access log bucket, when access logs are on. */
+  public readonly logBucketName: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: BackupBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("drkit:storage:BackupBucket", name, {}, opts);
+    const { storage, region, role } = args.spec;
+    if (storage.provider !== "aws") throw new Error(`BackupBucket is the AWS bucket; drkit:storage.provider is '${storage.provider}'`);
+    const disposable = role === "drill";
+    const keep: pulumi.CustomResourceOptions = disposable ? {} : { protect: true, retainOnDelete: true };
+    const adminArns = args.adminArns ?? this.defaultAdmins(storage.adminRoleArn);
+    const lifecycleRules = renderLifecycleRules(storage);
+
+    const source = hardenedBucket(
+      name,
+      { bucketName: storage.bucket, region, adminArns, objectLock: storage.objectLock, forceDestroy: disposable, keep },
+      this,
+    );
+
+    let replication: aws.s3.BucketReplicationConfig | undefined;
+    let replicaName: pulumi.Output<string | undefined> = pulumi.output(undefined);
+    if (storage.replication) {
+      const target = storage.replication;
+      const replica = hardenedBucket(
+        `${name}-replica`,
+        {
+          bucketName: target.bucket,
+          region: target.region,
+          adminArns,
+          // S3 replicates into a locked bucket only if the destination has Object Lock too.
+          objectLock: storage.objectLock,
+          forceDestroy: disposable,
+          keep,
+        },
+        this,
+      );
+      // Replicated delete markers and replaced versions must age out on the replica as well.
+      new aws.s3.BucketLifecycleConfiguration(
+        `${name}-replica-lifecycle`,
+        { region: target.region, bucket: replica.bucket.id, rules: lifecycleRules },
+        { parent: this, dependsOn: [replica.versioning] },
+      );
+      const roleResource = new aws.iam.Role(
+        `${name}-replication`,
+        { description: `drkit: replicates ${storage.bucket} to ${target.bucket}`, assumeRolePolicy: JSON.stringify(s3AssumeRolePolicy()) },
+        { parent: this },
+      );
+      const rolePolicy = new aws.iam.RolePolicy(
+        `${name}-replication`,
+        {
+          role: roleResource.id,
+          policy: pulumi
+            .all([source.bucket.arn, replica.bucket.arn, source.key.arn, replica.key.arn])
+            .apply(([sourceBucketArn, destinationBucketArn, sourceKeyArn, destinationKeyArn]) =>
+              JSON.stringify(replicationRolePolicy({ sourceBucketArn, destinationBucketArn, sourceKeyArn, destinationKeyArn })),
+            ),
+        },
+        { parent: this },
+      );
+      const timeControl = target.replicationTimeControl
+        ? {
+            replicationTime: { status: "Enabled", time: { minutes: REPLICATION_TIME_MINUTES } },
+            metrics: { status: "Enabled", eventThreshold: { minutes: REPLICATION_TIME_MINUTES } },
+          }
+        : {};
+      replication = new aws.s3.BucketReplicationConfig(
+        `${name}-replication`,
+        {
+          region,
+          bucket: source.bucket.id,
+          role: roleResource.arn,
+          rules: [
+            {
+              id: "drkit-everything",
+              status: "Enabled",
+              priority: 1,
+              // An empty filter (whole bucket) is what allows delete-marker replication.
+              filter: {},
+              deleteMarkerReplication: { status: "Enabled" },
+              sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
+              destination: {
+                bucket: replica.bucket.arn,
+                storageClass: target.storageClass,
+                encryptionConfiguration: { replicaKmsKeyId: replica.key.arn },
+                ...timeControl,
+              },
+            },
+          ],
+        },
+        // Replication needs versioning on both sides, and the role's permissions in place.
+        { parent: this, dependsOn: [source.versioning, replica.versioning, rolePolicy] },
+      );
+      replicaName = replica.bucket.bucket;
+    }
+
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-lifecycle`,
+      { region, bucket: source.bucket.id, rules: lifecycleRules },
+      // Ordered after versioning (noncurrent rules need it) and replication (S3 validates them together).
+      { parent: this, dependsOn: replication ? [source.versioning, replication] : [source.versioning] },
+    );
+
+    let logName: pulumi.Output<string | undefined> = pulumi.output(undefined);
+    if (storage.accessLogs) logName = this.accessLogs(name, storage.bucket, region, source.bucket, keep, disposable);
+
+    this.bucketName = source.bucket.bucket;
+    this.bucketArn = source.bucket.arn;
+    this.kmsKeyArn = source.key.arn;
+    this.replicaBucketName = replicaName;
+    this.logBucketName = logName;
+    this.registerOutputs({
+      bucketName: this.bucketName,
+      bucketArn: this.bucketArn,
+      kmsKeyArn: this.kmsKeyArn,
+      replicaBucketName: this.replicaBucketName,
+      logBucketName: this.logBucketName,
+    });
+  }
+
+  /** The configured admin role and the deployer (as its role ARN, not the session's). */
+  private defaultAdmins(adminRoleArn: string | undefined): pulumi.Output<string[]> {
+    const caller = aws.getCallerIdentityOutput({}, { parent: this });
+    const deployer = aws.iam.getSessionContextOutput({ arn: caller.arn }, { parent: this }).issuerArn;
+    return deployer.apply((arn) => [...new Set([...(adminRoleArn ? [adminRoleArn] : []), arn])]);
+  }
+
+  /** A separate bucket for server access logs: SSE-S3 (log delivery cannot use SSE-KMS), private, aged out. */
+  private accessLogs(
+    name: string,
+    bucketName: string,
+    region: string,
+    source: aws.s3.Bucket,
+    keep: pulumi.CustomResourceOptions,
+    disposable: boolean,
+  ): pulumi.Output<string> {
+    const logs = new aws.s3.Bucket(`${name}-logs`, { region, bucket: `${bucketName}-logs`, forceDestroy: disposable }, { parent: this, ...keep });
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-logs-encryption`,
+      { region, bucket: logs.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+      { parent: this },
+    );
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+      `${name}-logs-public-access`,
+      { region, bucket: logs.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      { parent: this },
+    );
+    new aws.s3.BucketOwnershipControls(`${name}-logs-ownership`, { region, bucket: logs.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, { parent: this });
+    const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    new aws.s3.BucketPolicy(
+      `${name}-logs-policy`,
+      {
+        region,
+        bucket: logs.id,
+        policy: pulumi
+          .all([logs.arn, source.arn, accountId])
+          .apply(([logBucketArn, sourceBucketArn, account]) => JSON.stringify(logBucketPolicy({ logBucketArn, sourceBucketArn, accountId: account }))),
+      },
+      { parent: this, dependsOn: [publicAccess] },
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-logs-lifecycle`,
+      {
+        region,
+        bucket: logs.id,
+        rules: [{ id: "drkit-logs", status: "Enabled", filter: {}, expiration: { days: ACCESS_LOG_RETENTION_DAYS }, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } }],
+      },
+      { parent: this },
+    );
+    new aws.s3.BucketLogging(`${name}-logging`, { region, bucket: source.id, targetBucket: logs.id, targetPrefix: `s3-access/${bucketName}/` }, { parent: this });
+    return logs.bucket;
+  }
+}

@@ -1,0 +1,104 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { DrSpec, StorageProvider } from "../spec";
+import { BackupBucket } from "./BackupBucket";
+import { BucketIdentity, type S3Credentials } from "./BucketIdentity";
+import { bucketArn, dataPathPrefixes, s3Endpoint, type DataPath } from "./paths";
+import { SpacesBackupBucket, SpacesIdentity } from "./SpacesBackupBucket";
+
+/** Where a workload reads or writes: an S3-compatible bucket and how to reach it. */
+export interface S3Location {
+  provider: StorageProvider;
+  bucket: pulumi.Input<string>;
+  region: string;
+  /** Host name of the S3 API, e.g. `s3.eu-central-1.amazonaws.com`. */
+  endpoint: string;
+  /** The key prefix (ending in `/`) this access is scoped to. */
+  prefix: string;
+}
+
+/** A location with the credentials scoped to it. */
+export interface S3Access {
+  location: S3Location;
+  credentials: S3Credentials;
+}
+
+export interface BackupStorageArgs {
+  /** The parsed stack spec. */
+  spec: DrSpec;
+  /** See BackupBucketArgs.adminArns. @default `drkit:storage.adminRoleArn` and the identity running `pulumi up` */
+  adminArns?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/**
+ * The stack's backup bucket (S3 or Spaces) with one least-privilege identity per data path that
+ * writes to it, and, in dr and drill stacks, read-only identities for the sources to restore
+ * from. This is what the PostgreSQL, Redis and backup-job components take.
+ */
+export class BackupStorage extends pulumi.ComponentResource {
+  /** The bucket's name. */
+  public readonly bucketName: pulumi.Output<string>;
+  /** Write access per data path this stack runs (pgbackrest, dumps, redis). */
+  public readonly writers: Partial<Record<DataPath, S3Access>>;
+  /** Read-only access to the backups a dr/drill stack restores from. */
+  public readonly restore: { postgres?: S3Access; redis?: S3Access };
+  /** The replica bucket, when the bucket replicates (AWS). */
+  public readonly replicaBucketName: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: BackupStorageArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("drkit:storage:BackupStorage", name, {}, opts);
+    const { spec } = args;
+    const { storage, region } = spec;
+    const aws = storage.provider === "aws";
+    const endpoint = s3Endpoint(storage.provider, region);
+
+    let ownBucketArn: pulumi.Output<string> | undefined;
+    let kmsKeyArn: pulumi.Output<string> | undefined;
+    if (aws) {
+      const bucket = new BackupBucket(`${name}-bucket`, { spec, ...(args.adminArns ? { adminArns: args.adminArns } : {}) }, { parent: this });
+      this.bucketName = bucket.bucketName;
+      this.replicaBucketName = bucket.replicaBucketName;
+      ownBucketArn = bucket.bucketArn;
+      kmsKeyArn = bucket.kmsKeyArn;
+    } else {
+      const bucket = new SpacesBackupBucket(`${name}-bucket`, { spec }, { parent: this });
+      this.bucketName = bucket.bucketName;
+      this.replicaBucketName = pulumi.output(undefined);
+    }
+
+    const identity = (identityName: string, location: S3Location, access: "write" | "read", arn?: pulumi.Input<string>, key?: pulumi.Input<string>): S3Credentials =>
+      location.provider === "aws"
+        ? new BucketIdentity(identityName, { bucketArn: arn!, prefixes: [location.prefix], access, region: location.region, ...(key ? { kmsKeyArn: key } : {}) }, { parent: this })
+        : new SpacesIdentity(identityName, { bucket: location.bucket, access }, { parent: this });
+
+    this.writers = {};
+    for (const [path, prefix] of Object.entries(dataPathPrefixes(spec)) as [DataPath, string][]) {
+      const location: S3Location = { provider: storage.provider, bucket: this.bucketName, region, endpoint, prefix };
+      this.writers[path] = { location, credentials: identity(`${name}-${path}-writer`, location, "write", ownBucketArn, kmsKeyArn) };
+    }
+
+    this.restore = {};
+    const pgSource = spec.role !== "primary" ? spec.postgres.restoreFrom : undefined;
+    if (pgSource) {
+      const location: S3Location = {
+        provider: pgSource.provider,
+        bucket: pgSource.bucket,
+        region: pgSource.region,
+        endpoint: s3Endpoint(pgSource.provider, pgSource.region),
+        prefix: `${pgSource.repoPath}/`,
+      };
+      this.restore.postgres = { location, credentials: identity(`${name}-restore-postgres`, location, "read", bucketArn(pgSource.bucket, pgSource.region)) };
+    }
+    const redisSource = spec.role !== "primary" && spec.redis.enabled ? spec.redis.restoreFrom : undefined;
+    if (redisSource) {
+      const location: S3Location = {
+        provider: redisSource.provider,
+        bucket: redisSource.bucket,
+        region: redisSource.region,
+        endpoint: s3Endpoint(redisSource.provider, redisSource.region),
+        prefix: redisSource.prefix,
+      };
+      this.restore.redis = { location, credentials: identity(`${name}-restore-redis`, location, "read", bucketArn(redisSource.bucket, redisSource.region)) };
+    }
+    this.registerOutputs({ bucketName: this.bucketName, replicaBucketName: this.replicaBucketName });
+  }
+}

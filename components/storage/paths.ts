@@ -1,0 +1,27 @@
+import type { DrSpec, StorageProvider } from "../spec";
+
+/** The workloads that write to the backup bucket, each with its own identity. */
+export type DataPath = "pgbackrest" | "dumps" | "redis";
+
+/**
+ * The key prefix each data path writes under, for the data paths this stack runs. Derived from
+ * the spec's own paths (design.md §1: one source of truth).
+ */
+export function dataPathPrefixes(spec: DrSpec): Partial<Record<DataPath, string>> {
+  return {
+    pgbackrest: `${spec.postgres.backups.repoPath}/`,
+    ...(spec.postgres.dumps.enabled ? { dumps: spec.storage.lifecycle.dumps.prefix } : {}),
+    ...(spec.redis.enabled ? { redis: spec.redis.snapshots.prefix } : {}),
+  };
+}
+
+/** The S3 API endpoint of a bucket's region: what pgBackRest and the jobs talk to. */
+export function s3Endpoint(provider: StorageProvider, region: string): string {
+  return provider === "aws" ? `s3.${region}.amazonaws.com` : `${region}.digitaloceanspaces.com`;
+}
+
+/** An S3 bucket's ARN; the partition follows the region (China and GovCloud differ). */
+export function bucketArn(bucket: string, region: string): string {
+  const partition = region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
+  return `arn:${partition}:s3:::${bucket}`;
+}

@@ -1,0 +1,196 @@
+import {
+  DAY,
+  error,
+  formatDuration,
+  warning,
+  type DataClass,
+  type DrSpec,
+  type LifecycleRule,
+  type Objective,
+  type Problem,
+  type Transition,
+} from "../spec";
+import { dataClasses } from "./lifecycle";
+import { canTransition, SMALL_OBJECT_LIMIT, STORAGE_CLASS_FACTS } from "./storageClasses";
+
+/**
+ * Every lifecycle that S3 would reject, or that would break a restore, as an error with the key
+ * and a one-line reason; costs a reader should know about as warnings. Pure: reads the spec only.
+ */
+export function validateStorage(spec: DrSpec): Problem[] {
+  const problems: Problem[] = [];
+  const { storage } = spec;
+  for (const [name, rule] of dataClasses(storage)) {
+    const at = (...rest: (string | number)[]) => ["storage", "lifecycle", name, ...rest];
+    problems.push(...transitionProblems(rule.transitions, (i, key) => at("transitions", i, key), "current"));
+    problems.push(...transitionProblems(rule.noncurrentTransitions, (i, key) => at("noncurrentTransitions", i, key), "noncurrent"));
+    problems.push(...expirationProblems(rule, at));
+    problems.push(...dataClassProblems(spec, name, rule, at));
+    problems.push(...retrievalProblems(objectiveOf(spec, name), name, rule, at));
+
+    const lock = storage.objectLock;
+    if (lock && rule.noncurrentExpiration !== undefined && rule.noncurrentExpiration < lock.retention) {
+      problems.push(
+        error(
+          at("noncurrentExpiration"),
+          `${formatDuration(rule.noncurrentExpiration)} is shorter than the Object Lock retention ${formatDuration(lock.retention)}`,
+          `locked versions cannot be deleted before the lock ends: use at least ${formatDuration(lock.retention)}`,
+        ),
+      );
+    }
+    if ((rule.transitions.length > 0 || rule.noncurrentTransitions.length > 0) && rule.minObjectSize === undefined) {
+      problems.push(
+        warning(
+          at("minObjectSize"),
+          `is not set: objects under ${SMALL_OBJECT_LIMIT / 1024} KiB (checksums, markers, small files) are not transitioned and stay in Standard`,
+          "set it (e.g. '128Ki') to make the threshold explicit; expiration still applies to small objects",
+        ),
+      );
+    }
+  }
+  if (storage.accessLogs && `${storage.bucket}-logs`.length > 63) {
+    problems.push(error(["storage", "bucket"], `is too long for its log bucket '${storage.bucket}-logs' (63 characters at most)`, "shorten the bucket name, or turn accessLogs off"));
+  }
+  return problems;
+}
+
+/**
+ * The objective whose RTO a data class's transitions must respect. pgBackRest's repository and
+ * Redis snapshots may not transition at all (see dataClassProblems); logical dumps are the
+ * long-term archive, not the path of a restore within an RTO (pgBackRest is), so their
+ * retrieval time is a cost, not a broken objective. That leaves media.
+ */
+function objectiveOf(spec: DrSpec, name: DataClass): Objective | undefined {
+  return name === "media" ? spec.objectives.media : undefined;
+}
+
+type At = (index: number, key: "after" | "storageClass") => (string | number)[];
+
+function transitionProblems(transitions: Transition[], at: At, kind: "current" | "noncurrent"): Problem[] {
+  const problems: Problem[] = [];
+  const age = kind === "current" ? "old" : "noncurrent";
+  let previous: Transition | undefined;
+  let lastInfrequent: Transition | undefined;
+  for (const [i, t] of transitions.entries()) {
+    const facts = STORAGE_CLASS_FACTS[t.storageClass];
+    if (facts.infrequentAccess && t.after < 30 * DAY) {
+      problems.push(error(at(i, "after"), `moves objects to ${t.storageClass} at ${formatDuration(t.after)}; S3 requires at least 30 days ${age}`, "use '30d' or later"));
+    }
+    if (previous && t.after <= previous.after) {
+      problems.push(error(at(i, "after"), `${formatDuration(t.after)} is not after the previous transition at ${formatDuration(previous.after)}`, "list transitions in increasing age"));
+    }
+    const from = previous?.storageClass ?? "STANDARD";
+    if (!canTransition(from, t.storageClass)) {
+      problems.push(
+        error(at(i, "storageClass"), `${from} -> ${t.storageClass} is not a transition S3 supports`, "transitions only go down: STANDARD_IA, INTELLIGENT_TIERING, ONEZONE_IA, GLACIER_IR, GLACIER, DEEP_ARCHIVE (not ONEZONE_IA -> GLACIER_IR)"),
+      );
+    }
+    if (facts.archive && lastInfrequent && t.after - lastInfrequent.after < 30 * DAY) {
+      problems.push(
+        error(
+          at(i, "after"),
+          `moves to ${t.storageClass} ${formatDuration(t.after - lastInfrequent.after)} after ${lastInfrequent.storageClass}; S3 requires 30 days in between`,
+          `use '${formatDuration(lastInfrequent.after + 30 * DAY)}' or later`,
+        ),
+      );
+    }
+    if (previous) problems.push(...minimumStorageWarning(previous, t.after, at(i, "after")));
+    if (facts.infrequentAccess) lastInfrequent = t;
+    previous = t;
+  }
+  return problems;
+}
+
+function minimumStorageWarning(from: Transition, leavesAt: number, path: (string | number)[]): Problem[] {
+  const minimum = STORAGE_CLASS_FACTS[from.storageClass].minimumStorage;
+  const stay = leavesAt - from.after;
+  if (stay >= minimum) return [];
+  return [
+    warning(
+      path,
+      `objects leave ${from.storageClass} after ${formatDuration(stay)} but are billed its ${formatDuration(minimum)} minimum`,
+      `keep them there at least ${formatDuration(minimum)}, or skip ${from.storageClass}`,
+    ),
+  ];
+}
+
+function expirationProblems(rule: LifecycleRule, at: (...rest: (string | number)[]) => (string | number)[]): Problem[] {
+  const problems: Problem[] = [];
+  const last = rule.transitions.at(-1);
+  if (rule.expiration !== undefined) {
+    if (rule.expiredObjectDeleteMarker) {
+      problems.push(error(at("expiredObjectDeleteMarker"), "cannot be combined with an expiration in days", "S3 removes expired delete markers itself after a days-based expiration: drop one of them"));
+    }
+    if (last && rule.expiration <= last.after) {
+      problems.push(error(at("expiration"), `${formatDuration(rule.expiration)} is not later than the last transition at ${formatDuration(last.after)}`, "expire after the last transition, or remove the transition"));
+    } else if (last) {
+      problems.push(...minimumStorageWarning(last, rule.expiration, at("expiration")));
+    }
+  }
+  const lastNoncurrent = rule.noncurrentTransitions.at(-1);
+  if (rule.noncurrentExpiration !== undefined && lastNoncurrent) {
+    if (rule.noncurrentExpiration <= lastNoncurrent.after) {
+      problems.push(
+        error(at("noncurrentExpiration"), `${formatDuration(rule.noncurrentExpiration)} is not later than the last noncurrent transition at ${formatDuration(lastNoncurrent.after)}`, "expire noncurrent versions after their last transition"),
+      );
+    } else {
+      problems.push(...minimumStorageWarning(lastNoncurrent, rule.noncurrentExpiration, at("noncurrentExpiration")));
+    }
+  }
+  return problems;
+}
+
+/** The rules of design.md §4: what each data class's lifecycle may do. */
+function dataClassProblems(spec: DrSpec, name: DataClass, rule: LifecycleRule, at: (...rest: (string | number)[]) => (string | number)[]): Problem[] {
+  const problems: Problem[] = [];
+  if (name === "pgbackrest") {
+    const why = "pgBackRest owns this retention (repo1-retention-full/archive); a restore reads every file it keeps";
+    if (rule.transitions.length > 0) problems.push(error(at("transitions"), "transitions pgBackRest's repository; archived files cannot be read by a restore", why));
+    if (rule.expiration !== undefined) problems.push(error(at("expiration"), "expires files pgBackRest's repository still needs", why));
+    if (rule.noncurrentTransitions.length > 0) problems.push(error(at("noncurrentTransitions"), "is not allowed under pgBackRest's repository", "keep only noncurrentExpiration and abortIncompleteMultipartUpload for this class"));
+    if (rule.noncurrentExpiration === undefined) {
+      problems.push(warning(at("noncurrentExpiration"), "is off: files pgBackRest expired stay as noncurrent versions forever", "set e.g. '30d' (remove the null) to reclaim them"));
+    }
+  }
+  if (name === "redis" && spec.redis.enabled) {
+    if (rule.transitions.length > 0 || rule.noncurrentTransitions.length > 0) {
+      const key = rule.transitions.length > 0 ? "transitions" : "noncurrentTransitions";
+      problems.push(error(at(key), "moves Redis snapshots out of Standard; they are needed fast at restore", "keep only expiration rules for this class"));
+    }
+    if (rule.expiration !== undefined) {
+      const kept = spec.redis.snapshots.keep * spec.redis.snapshots.interval;
+      if (rule.expiration < kept) {
+        problems.push(error(at("expiration"), `${formatDuration(rule.expiration)} deletes snapshots the job keeps (${spec.redis.snapshots.keep} x ${formatDuration(spec.redis.snapshots.interval)})`, `remove it (the snapshot job prunes), or use at least ${formatDuration(Math.ceil(kept / DAY) * DAY)}`));
+      } else {
+        problems.push(warning(at("expiration"), "expires snapshots by age: if snapshots stop, it deletes the newest good one too", "remove it: the snapshot job keeps the newest N and never deletes the newest good snapshot"));
+      }
+    }
+  }
+  if (name === "dumps" && spec.postgres.dumps.enabled && rule.expiration !== undefined) {
+    const retention = spec.postgres.dumps.retention;
+    if (rule.expiration < retention) {
+      problems.push(error(at("expiration"), `${formatDuration(rule.expiration)} deletes dumps before drkit:postgres.dumps.retention (${formatDuration(retention)})`, "remove it: the dump job prunes by retention and keepLast"));
+    } else {
+      problems.push(warning(at("expiration"), "expires dumps by age whether or not newer dumps succeeded (it ignores keepLast)", "remove it: the dump job prunes and never deletes the last good dumps"));
+    }
+  }
+  return problems;
+}
+
+/** A class whose data must come back within an RTO cannot sit where retrieval takes longer. */
+function retrievalProblems(objective: Objective | undefined, name: DataClass, rule: LifecycleRule, at: (...rest: (string | number)[]) => (string | number)[]): Problem[] {
+  if (!objective) return [];
+  const check = (transitions: Transition[], key: string) =>
+    transitions.flatMap((t, i) => {
+      const facts = STORAGE_CLASS_FACTS[t.storageClass];
+      if (facts.retrieval <= objective.rto) return [];
+      return [
+        error(
+          at(key, i, "storageClass"),
+          `${t.storageClass} takes ${facts.retrievalText} to retrieve, longer than the ${name} RTO of ${formatDuration(objective.rto)}`,
+          "use STANDARD_IA or GLACIER_IR (millisecond retrieval), or relax the RTO",
+        ),
+      ];
+    });
+  return [...check(rule.transitions, "transitions"), ...check(rule.noncurrentTransitions, "noncurrentTransitions")];
+}
