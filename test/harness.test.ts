@@ -43,6 +43,11 @@ describe("renderStack records what the engine would see", () => {
     expect(stack.outputs).toEqual({ secretName: "box-secret", nested: { plain: "value", fromOutput: "box-secret" } });
   });
 
+  it("records what components register as outputs", () => {
+    expect(stack.named("box").outputs).toEqual({ secretName: "box-secret" });
+    expect(stack.named("box").secretOutputPaths).toEqual([]);
+  });
+
   it("finds resources by type", () => {
     expect(stack.ofType("random:index/randomPassword:RandomPassword").map((r) => r.name)).toEqual(["box-password"]);
   });

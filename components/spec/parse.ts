@@ -111,9 +111,13 @@ const DEFAULT_DUMP_TRANSITIONS: Transition[] = [
 function deriveStorage(storage: Sections["storage"]): StorageSpec {
   const lockDays = storage.objectLock?.retention ?? 0;
   const rule = (raw: Sections["storage"]["lifecycle"]["dumps"], defaults: { transitions: Transition[]; noncurrent: Seconds }): LifecycleRule => {
-    const { noncurrentExpiration, transitions, ...rest } = raw;
+    const { noncurrentExpiration, transitions, minObjectSize, ...rest } = raw;
+    // Default transitions come with S3's own 128 KiB threshold stated explicitly (see the
+    // lifecycle renderer): small checksums and markers stay in Standard and still expire.
+    const threshold = minObjectSize ?? (transitions === undefined && defaults.transitions.length > 0 ? 128 * 1024 : undefined);
     return {
       ...rest,
+      ...(threshold !== undefined ? { minObjectSize: threshold } : {}),
       transitions: transitions ?? defaults.transitions,
       // Noncurrent versions must outlive the Object Lock period, or S3 keeps retrying to delete them.
       ...(noncurrentExpiration === null ? {} : { noncurrentExpiration: noncurrentExpiration ?? Math.max(defaults.noncurrent, lockDays) }),

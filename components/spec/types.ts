@@ -141,7 +141,7 @@ export interface LifecycleRule {
   keepNoncurrentVersions?: number;
   /** Abort unfinished multipart uploads after (whole days). @default 7d */
   abortIncompleteMultipartUpload: Seconds;
-  /** Only objects larger than this are transitioned (S3 skips < 128 KiB by default). @default none */
+  /** Only objects larger than this are transitioned (S3 skips < 128 KiB by default). @default 128Ki with the default dump transitions, else none */
   minObjectSize?: Bytes;
 }
 

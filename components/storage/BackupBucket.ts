@@ -49,7 +49,7 @@ export class BackupBucket extends pulumi.ComponentResource {
     const lifecycleRules = renderLifecycleRules(storage);
 
     const source = hardenedBucket(
-      name,
+      `${name}-source`,
       { bucketName: storage.bucket, region, adminArns, objectLock: storage.objectLock, forceDestroy: disposable, keep },
       this,
     );
@@ -83,7 +83,7 @@ export class BackupBucket extends pulumi.ComponentResource {
         { parent: this },
       );
       const rolePolicy = new aws.iam.RolePolicy(
-        `${name}-replication`,
+        `${name}-replication-policy`,
         {
           role: roleResource.id,
           policy: pulumi
@@ -101,7 +101,7 @@ export class BackupBucket extends pulumi.ComponentResource {
           }
         : {};
       replication = new aws.s3.BucketReplicationConfig(
-        `${name}-replication`,
+        `${name}-replication-config`,
         {
           region,
           bucket: source.bucket.id,
@@ -131,7 +131,7 @@ export class BackupBucket extends pulumi.ComponentResource {
     }
 
     new aws.s3.BucketLifecycleConfiguration(
-      `${name}-lifecycle`,
+      `${name}-source-lifecycle`,
       { region, bucket: source.bucket.id, rules: lifecycleRules },
       // Ordered after versioning (noncurrent rules need it) and replication (S3 validates them together).
       { parent: this, dependsOn: replication ? [source.versioning, replication] : [source.versioning] },

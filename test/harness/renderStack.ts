@@ -27,6 +27,10 @@ export interface RecordedResource {
   retainOnDelete: boolean;
   /** URNs this resource explicitly depends on (`dependsOn`). */
   dependsOn: string[];
+  /** What a component registered with `registerOutputs`, secrets unwrapped. */
+  outputs: Record<string, unknown>;
+  /** Dotted output paths that were Pulumi secrets. */
+  secretOutputPaths: string[];
 }
 
 export interface RenderedStack {
@@ -36,8 +40,8 @@ export interface RenderedStack {
   outputs: Record<string, unknown>;
   /** Resources of one type token, e.g. `aws:s3/bucket:Bucket` or `kubernetes:apps/v1:StatefulSet`. */
   ofType(type: string): RecordedResource[];
-  /** The one resource with this logical name; throws if there is not exactly one. */
-  named(name: string): RecordedResource;
+  /** The one resource with this logical name (and type, if given); throws if there is not exactly one. */
+  named(name: string, type?: string): RecordedResource;
   /** The parent resource of `resource`, or undefined for top-level resources. */
   parentOf(resource: RecordedResource): RecordedResource | undefined;
 }
@@ -76,8 +80,17 @@ export async function renderStack(stack: string, options: RenderOptions = {}): P
     {
       newResource(args) {
         const state: Record<string, unknown> = { ...args.inputs };
-        // Mocks only return what is put in state: random values need a result to flow on.
+        // Mocks only return what is put in state: generated values need a fake to flow on,
+        // recognisable so tests can search every other input and output for leaks.
         if (args.type.startsWith("random:")) state["result"] = fakeRandom(args.name);
+        if (args.type === "aws:iam/accessKey:AccessKey") state["secret"] = `FAKE-SECRET-${args.name}`;
+        if (args.type === "digitalocean:index/spacesKey:SpacesKey") {
+          state["accessKey"] = `FAKE-ACCESS-${args.name}`;
+          state["secretKey"] = `FAKE-SECRET-${args.name}`;
+        }
+        if (args.type === "aws:s3/bucket:Bucket") state["arn"] = `arn:aws:s3:::${String(args.inputs["bucket"])}`;
+        if (args.type === "aws:kms/key:Key") state["arn"] = `arn:aws:kms:${String(args.inputs["region"])}:${FAKE_ACCOUNT}:key/${args.name}`;
+        if (args.type === "aws:iam/role:Role") state["arn"] = `arn:aws:iam::${FAKE_ACCOUNT}:role/${args.name}`;
         return { id: `${args.name}-id`, state };
       },
       call(args) {
@@ -104,14 +117,17 @@ export async function renderStack(stack: string, options: RenderOptions = {}): P
     }
   });
   if (programError !== undefined) throw programError;
+  // Registrations that wait on other resources (dependsOn, Outputs) may still be in flight when
+  // the program's module has finished; the engine waits for them, and so must the harness.
+  await pulumi.runtime.disconnect();
   const outputs = (await resolveDeep(exported ?? {})) as Record<string, unknown>;
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   return {
     resources,
     outputs,
     ofType: (type) => resources.filter((r) => r.type === type),
-    named(name) {
-      const found = resources.filter((r) => r.name === name);
+    named(name, type) {
+      const found = resources.filter((r) => r.name === name && (type === undefined || r.type === type));
       if (found.length !== 1) throw new Error(`expected one resource named '${name}', found ${found.length}`);
       return found[0]!;
     },
@@ -167,8 +183,18 @@ interface RegisterRequest {
 function recordRegistrations(into: RecordedResource[]): void {
   const monitor = pulumi.runtime.getMonitor() as unknown as {
     registerResource(req: RegisterRequest, callback: (err: unknown, response: { getUrn(): string } | undefined) => void): Promise<void>;
+    registerResourceOutputs(req: { getUrn(): string; getOutputs(): unknown }, callback: (err: unknown, response: unknown) => void): void;
   };
   const original = monitor.registerResource.bind(monitor);
+  const originalOutputs = monitor.registerResourceOutputs.bind(monitor);
+  monitor.registerResourceOutputs = (req, callback) => {
+    const record = into.find((r) => r.urn === req.getUrn());
+    if (record) {
+      record.secretOutputPaths = [];
+      record.outputs = unwrapSecrets(deserializeProperties(req.getOutputs() as never), "", record.secretOutputPaths) as Record<string, unknown>;
+    }
+    originalOutputs(req, callback);
+  };
   monitor.registerResource = (req, callback) =>
     original(req, (err, response) => {
       if (!err && response) {
@@ -186,6 +212,8 @@ function recordRegistrations(into: RecordedResource[]): void {
           protect: req.getProtect() ?? false,
           retainOnDelete: req.getRetainondelete() ?? false,
           dependsOn: req.getDependenciesList(),
+          outputs: {},
+          secretOutputPaths: [],
         });
       }
       callback(err, response);

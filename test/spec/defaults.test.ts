@@ -35,6 +35,7 @@ describe("defaults of a minimal primary", () => {
         { after: 30 * DAY, storageClass: "GLACIER_IR" },
         { after: 120 * DAY, storageClass: "DEEP_ARCHIVE" },
       ],
+      minObjectSize: 128 * 1024,
       noncurrentExpiration: 30 * DAY,
       ...untouched,
     });

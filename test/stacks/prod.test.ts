@@ -1,14 +1,17 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { renderStack, type RenderedStack } from "../harness/renderStack";
+import { checkConfig } from "../../components/policy";
+import { rawSpecFromConfig, readStackFile } from "../../components/spec";
+import { renderLifecycleRules } from "../../components/storage";
+import { FAKE_DEPLOYER_ROLE, isSecretInput, PROJECT_ROOT, renderStack, type RecordedResource, type RenderedStack } from "../harness/renderStack";
+import { evaluate } from "../harness/iam";
+
+const S3 = "aws:s3/";
+const policyOf = (r: RecordedResource) => JSON.parse(r.inputs["policy"] as string);
 
 describe("the prod stack under mocks", () => {
   let stack: RenderedStack;
   beforeAll(async () => {
     stack = await renderStack("prod");
-  });
-
-  it("registers the stack itself", () => {
-    expect(stack.ofType("pulumi:pulumi:Stack")).toHaveLength(1);
   });
 
   it("exports the parsed spec with derived paths and schedules", () => {
@@ -17,5 +20,152 @@ describe("the prod stack under mocks", () => {
     expect(drkit.postgres.repository).toBe("s3://trading-dr-prod-eu-central-1/pgbackrest/prod (stanza main)");
     expect(drkit.objectives.postgres).toEqual({ rpo: "5m", rto: "15m" });
     expect(drkit.redis.snapshots).toContain("'*/5 * * * *'");
+  });
+
+  it("puts every AWS resource on the stack's provider: drkit:region, tagged", () => {
+    const provider = stack.named("aws");
+    expect(provider.inputs["region"]).toBe("eu-central-1");
+    // The engine receives a provider's nested inputs as JSON text.
+    const defaultTags = JSON.parse(provider.inputs["defaultTags"] as string);
+    expect(defaultTags.tags).toEqual({ team: "trading", "cost-center": "platform", "drkit:stack": "prod", "drkit:role": "primary" });
+    const awsResources = stack.resources.filter((r) => r.type.startsWith("aws:"));
+    expect(awsResources.length).toBeGreaterThan(30);
+    for (const r of awsResources) expect(r.provider, r.name).toContain("pulumi:providers:aws::aws::");
+  });
+
+  describe("the backup bucket", () => {
+    it("is the configured bucket in drkit:region, protected and retained, never force-destroyed", () => {
+      const bucket = stack.named("backups-bucket-source");
+      expect(bucket.type).toBe(`${S3}bucket:Bucket`);
+      expect(bucket.inputs).toMatchObject({ bucket: "trading-dr-prod-eu-central-1", region: "eu-central-1", forceDestroy: false, objectLockEnabled: true });
+      expect(bucket.protect).toBe(true);
+      expect(bucket.retainOnDelete).toBe(true);
+      expect(stack.parentOf(bucket)?.type).toBe("drkit:storage:BackupBucket");
+      expect(stack.parentOf(stack.parentOf(bucket)!)?.type).toBe("drkit:storage:BackupStorage");
+    });
+
+    it("is versioned, SSE-KMS with a rotating customer key and a bucket key, private, ACL-free", () => {
+      expect(stack.named("backups-bucket-source-versioning").inputs["versioningConfiguration"]).toEqual({ status: "Enabled" });
+      const key = stack.named("backups-bucket-source-key");
+      expect(key.inputs).toMatchObject({ enableKeyRotation: true, deletionWindowInDays: 30, region: "eu-central-1" });
+      expect(key.protect && key.retainOnDelete).toBe(true);
+      expect(stack.named("backups-bucket-source-encryption").inputs["rules"]).toEqual([
+        { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: "arn:aws:kms:eu-central-1:123456789012:key/backups-bucket-source-key" }, bucketKeyEnabled: true },
+      ]);
+      expect(stack.named("backups-bucket-source-public-access").inputs).toMatchObject({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+      expect(stack.named("backups-bucket-source-ownership").inputs["rule"]).toEqual({ objectOwnership: "BucketOwnerEnforced" });
+    });
+
+    it("locks new versions in GOVERNANCE mode for 14 days", () => {
+      expect(stack.named("backups-bucket-source-object-lock").inputs["rule"]).toEqual({ defaultRetention: { mode: "GOVERNANCE", days: 14 } });
+    });
+
+    it("has a policy that keeps history and rules for the admin role and the deployer", () => {
+      const policy = policyOf(stack.named("backups-bucket-source-policy"));
+      const bucket = "arn:aws:s3:::trading-dr-prod-eu-central-1";
+      const writer = "arn:aws:iam::123456789012:user/drkit/anyone";
+      expect(evaluate({ principal: writer, action: "s3:DeleteObjectVersion", resource: `${bucket}/pgbackrest/prod/x` }, { resource: policy })).toBe("explicit-deny");
+      expect(evaluate({ principal: writer, action: "s3:PutLifecycleConfiguration", resource: bucket }, { resource: policy })).toBe("explicit-deny");
+      for (const admin of ["arn:aws:iam::123456789012:role/trading-backup-admin", FAKE_DEPLOYER_ROLE]) {
+        expect(evaluate({ principal: admin, action: "s3:PutLifecycleConfiguration", resource: bucket }, { resource: policy })).toBe("implicit-deny");
+      }
+      expect(evaluate({ principal: writer, action: "s3:GetObject", resource: `${bucket}/x`, context: { "aws:SecureTransport": "false" } }, { resource: policy })).toBe("explicit-deny");
+    });
+
+    it("has the rendered lifecycle, ordered after versioning and replication", () => {
+      const result = checkConfig(rawSpecFromConfig(readStackFile(`${PROJECT_ROOT}/Pulumi.prod.yaml`).config), { stack: "prod" });
+      if (!result.ok) throw new Error("prod does not parse");
+      const lifecycle = stack.named("backups-bucket-source-lifecycle");
+      expect(lifecycle.inputs["rules"]).toEqual(renderLifecycleRules(result.spec.storage));
+      expect(lifecycle.dependsOn).toEqual(expect.arrayContaining([stack.named("backups-bucket-source-versioning").urn, stack.named("backups-bucket-replication-config").urn]));
+      const ids = (lifecycle.inputs["rules"] as { id: string }[]).map((r) => r.id);
+      expect(ids).toEqual(["drkit-pgbackrest", "drkit-dumps-transitions", "drkit-dumps", "drkit-redis", "drkit-media-transitions", "drkit-media"]);
+    });
+
+    it("logs access to a separate SSE-S3 bucket", () => {
+      expect(stack.named("backups-bucket-logs").inputs).toMatchObject({ bucket: "trading-dr-prod-eu-central-1-logs", region: "eu-central-1" });
+      expect(stack.named("backups-bucket-logs-encryption").inputs["rules"]).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
+      expect(stack.named("backups-bucket-logging").inputs).toMatchObject({ targetPrefix: "s3-access/trading-dr-prod-eu-central-1/" });
+      const policy = policyOf(stack.named("backups-bucket-logs-policy"));
+      expect(policy.Statement[1].Principal).toEqual({ Service: "logging.s3.amazonaws.com" });
+      expect(policy.Statement[1].Condition.StringEquals).toEqual({ "aws:SourceAccount": "123456789012" });
+    });
+  });
+
+  describe("replication to the DR region", () => {
+    it("creates the replica in eu-west-1 with its own key, versioning, lock and policy", () => {
+      const replica = stack.named("backups-bucket-replica");
+      expect(replica.inputs).toMatchObject({ bucket: "trading-dr-prod-replica-eu-west-1", region: "eu-west-1", objectLockEnabled: true });
+      expect(replica.protect && replica.retainOnDelete).toBe(true);
+      expect(stack.named("backups-bucket-replica-key").inputs["region"]).toBe("eu-west-1");
+      expect(stack.named("backups-bucket-replica-versioning").inputs).toMatchObject({ region: "eu-west-1", versioningConfiguration: { status: "Enabled" } });
+      expect(stack.named("backups-bucket-replica-object-lock").inputs["rule"]).toEqual({ defaultRetention: { mode: "GOVERNANCE", days: 14 } });
+      expect(stack.named("backups-bucket-replica-lifecycle").inputs["region"]).toBe("eu-west-1");
+    });
+
+    it("replicates everything with delete markers, Replication Time Control and metrics", () => {
+      const replication = stack.named("backups-bucket-replication-config");
+      expect(replication.inputs).toMatchObject({ region: "eu-central-1", role: "arn:aws:iam::123456789012:role/backups-bucket-replication" });
+      const rules = replication.inputs["rules"] as any[];
+      expect(rules).toEqual([
+        {
+          id: "drkit-everything",
+          status: "Enabled",
+          priority: 1,
+          filter: {},
+          deleteMarkerReplication: { status: "Enabled" },
+          sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
+          destination: {
+            bucket: "arn:aws:s3:::trading-dr-prod-replica-eu-west-1",
+            storageClass: "STANDARD",
+            encryptionConfiguration: { replicaKmsKeyId: "arn:aws:kms:eu-west-1:123456789012:key/backups-bucket-replica-key" },
+            replicationTime: { status: "Enabled", time: { minutes: 15 } },
+            metrics: { status: "Enabled", eventThreshold: { minutes: 15 } },
+          },
+        },
+      ]);
+      expect(replication.dependsOn).toEqual(expect.arrayContaining([stack.named("backups-bucket-source-versioning").urn, stack.named("backups-bucket-replica-versioning").urn]));
+    });
+
+    it("uses a role only S3 can assume, limited to replicating", () => {
+      const role = stack.named("backups-bucket-replication", "aws:iam/role:Role");
+      expect(JSON.parse(role.inputs["assumeRolePolicy"] as string).Statement).toEqual([{ Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+      const policy = policyOf(stack.ofType("aws:iam/rolePolicy:RolePolicy")[0]!);
+      const principal = "arn:aws:iam::123456789012:role/backups-bucket-replication";
+      expect(evaluate({ principal, action: "s3:ReplicateDelete", resource: "arn:aws:s3:::trading-dr-prod-replica-eu-west-1/x" }, { identity: [policy] })).toBe("allow");
+      expect(evaluate({ principal, action: "s3:DeleteObjectVersion", resource: "arn:aws:s3:::trading-dr-prod-replica-eu-west-1/x" }, { identity: [policy] })).toBe("implicit-deny");
+    });
+  });
+
+  describe("identities for the data paths", () => {
+    it("gives pgBackRest, the dump job and the Redis snapshots one writer each, scoped to their prefix", () => {
+      const policies = Object.fromEntries(stack.ofType("aws:iam/userPolicy:UserPolicy").map((r) => [r.name, policyOf(r)]));
+      expect(Object.keys(policies).sort()).toEqual(["backups-dumps-writer-policy", "backups-pgbackrest-writer-policy", "backups-redis-writer-policy"]);
+      const bucket = "arn:aws:s3:::trading-dr-prod-eu-central-1";
+      const can = (name: string, key: string) => evaluate({ principal: "u", action: "s3:PutObject", resource: `${bucket}/${key}` }, { identity: [policies[name]] });
+      expect(can("backups-pgbackrest-writer-policy", "pgbackrest/prod/archive/main/x")).toBe("allow");
+      expect(can("backups-pgbackrest-writer-policy", "dumps/trading/x")).toBe("implicit-deny");
+      expect(can("backups-dumps-writer-policy", "dumps/trading/2026-11-22T02:30:00Z/toc.dat")).toBe("allow");
+      expect(can("backups-redis-writer-policy", "redis/prod/20261122T0005Z.rdb")).toBe("allow");
+      expect(can("backups-redis-writer-policy", "pgbackrest/prod/x")).toBe("implicit-deny");
+    });
+
+    it("hands each access key out as a Pulumi secret and exports only key ids", () => {
+      for (const identity of stack.ofType("drkit:storage:BucketIdentity")) {
+        expect(identity.outputs["secretAccessKey"]).toBe(`FAKE-SECRET-${identity.name}-key`);
+        expect(identity.secretOutputPaths).toContain("secretAccessKey");
+        expect(identity.secretOutputPaths).not.toContain("accessKeyId");
+      }
+      const plain = stack.resources.filter((r) => r.type !== "aws:iam/accessKey:AccessKey");
+      for (const r of plain) {
+        const leaked = Object.keys(r.inputs).filter((k) => JSON.stringify(r.inputs[k]).includes("FAKE-SECRET") && !isSecretInput(r, k));
+        expect(leaked, r.name).toEqual([]);
+      }
+      expect(JSON.stringify(stack.outputs)).not.toContain("FAKE-SECRET");
+      expect(stack.outputs["backups"]).toMatchObject({
+        writerKeyIds: { pgbackrest: "backups-pgbackrest-writer-key-id", dumps: "backups-dumps-writer-key-id", redis: "backups-redis-writer-key-id" },
+        restoreKeyIds: {},
+      });
+    });
   });
 });
