@@ -40,7 +40,8 @@ export interface StackFile {
 
 /**
  * Reads a stack settings file. Structured values become JSON text, like the Pulumi CLI does.
- * `secure:` values cannot be decrypted without the CLI; they are kept as their ciphertext.
+ * `secure:` values cannot be decrypted without the CLI: they read as SECRET_PLACEHOLDER, which
+ * is enough to check that they are set.
  */
 export function readStackFile(path: string): StackFile {
   const document = parseYaml(readFileSync(path, "utf8")) as { config?: Record<string, unknown> } | null;
@@ -48,13 +49,27 @@ export function readStackFile(path: string): StackFile {
   const secretKeys: string[] = [];
   for (const [key, value] of Object.entries(document?.config ?? {})) {
     if (containsSecure(value)) secretKeys.push(key);
-    config[key] = typeof value === "string" ? value : JSON.stringify(value);
+    const plain = withoutCiphertext(value);
+    config[key] = typeof plain === "string" ? plain : JSON.stringify(plain);
   }
   return { config, secretKeys };
 }
 
+/** What stands in for a `secure:` value that only the Pulumi CLI can decrypt. */
+export const SECRET_PLACEHOLDER = "[secret]";
+
+function isSecure(value: unknown): boolean {
+  return value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 1 && "secure" in value;
+}
+
+function withoutCiphertext(value: unknown): unknown {
+  if (isSecure(value)) return SECRET_PLACEHOLDER;
+  if (Array.isArray(value)) return value.map(withoutCiphertext);
+  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutCiphertext(v)]));
+  return value;
+}
+
 function containsSecure(value: unknown): boolean {
   if (value === null || typeof value !== "object") return false;
-  if (!Array.isArray(value) && Object.keys(value).length === 1 && "secure" in value) return true;
-  return Object.values(value).some(containsSecure);
+  return isSecure(value) || Object.values(value).some(containsSecure);
 }

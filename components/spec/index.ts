@@ -4,5 +4,5 @@ export * from "./problems";
 export { parseCron, longestGap, cronForInterval, isTimeZone } from "./cron";
 export { parseSpec, type ParseOptions, type ParseResult } from "./parse";
 export { RULES as SPEC_RULES } from "./rules";
-export { rawSpecFromConfig, readStackFile, type StackFile } from "./config";
+export { rawSpecFromConfig, readStackFile, SECRET_PLACEHOLDER, type StackFile } from "./config";
 export { summarizeSpec } from "./summary";

@@ -88,6 +88,22 @@ export function derive(sections: Partial<Sections>, stack: string): { spec: Part
     spec.redis = derived.redis;
     problems.push(...derived.problems);
   }
+  // An encrypted source repository needs its passphrase: from the source stack's outputs, or
+  // from a secret config key (the spec itself never holds a secret).
+  const source = spec.role !== undefined && spec.role !== "primary" ? spec.postgres?.restoreFrom : undefined;
+  const passphraseSet = "restoreCipherPassphrase" in sections && sections.restoreCipherPassphrase !== undefined;
+  if (source?.encrypted && source.stackReference === undefined && "restoreCipherPassphrase" in sections && !passphraseSet) {
+    problems.push(
+      error(
+        ["postgres", "restoreFrom", "stackReference"],
+        "is required to read the passphrase of the encrypted source repository (or set the secret drkit:restoreCipherPassphrase)",
+        "name the source stack, e.g. 'acme/drkit/prod' (it exports repoCipherPassphrase), or set encrypted: false for an unencrypted repository",
+      ),
+    );
+  }
+  if (source && source.stackReference !== undefined && passphraseSet) {
+    problems.push(error(["restoreCipherPassphrase"], "is set together with drkit:postgres.restoreFrom.stackReference", "keep one source for the passphrase"));
+  }
   if (sections.cluster) {
     spec.cluster =
       sections.cluster.provider === "digitalocean"

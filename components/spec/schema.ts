@@ -326,6 +326,17 @@ export const postgresSchema = z
         repoPath: repoPath(),
         stanza: z.string().min(1).default("main"),
         target: restoreTarget().default("latest"),
+        encrypted: z.boolean().default(true),
+        stackReference: z
+          .string()
+          .superRefine(
+            check<string>(
+              (s) => /^([\w.-]+\/){0,2}[\w.-]+$/.test(s),
+              (s) => `is not a stack name: '${s}'`,
+              "use 'org/project/stack', 'project/stack' or 'stack', e.g. 'acme/drkit/prod'",
+            ),
+          )
+          .optional(),
       })
       .optional(),
   })
@@ -419,6 +430,9 @@ export const SECTION_SCHEMAS = {
   redis: redisSchema,
   alerts: alertsSchema,
   cluster: clusterSchema,
+  // A secret, set with `pulumi config set --secret`: read by the program as a Pulumi secret and
+  // never copied into the DrSpec. Parsed here only so its absence can be reported.
+  restoreCipherPassphrase: z.string().min(1).optional(),
 } as const;
 
 export type SectionName = keyof typeof SECTION_SCHEMAS;

@@ -258,6 +258,17 @@ export interface PgRestoreSource {
   stanza: string;
   /** `latest`, or an ISO-8601 time with a zone to recover to (point in time). @default "latest" */
   target: "latest" | string;
+  /**
+   * Whether the source repository is encrypted (drkit encrypts its repositories by default).
+   * Its passphrase comes from `stackReference`, or from the secret config key
+   * `drkit:restoreCipherPassphrase`; it is never part of the spec. @default true
+   */
+  encrypted: boolean;
+  /**
+   * The source stack (`org/project/stack`), whose `repoCipherPassphrase` output decrypts the
+   * repository. @default none: use `drkit:restoreCipherPassphrase`
+   */
+  stackReference?: string;
 }
 
 export interface RedisSpec {

@@ -155,6 +155,8 @@ describe("derived defaults", () => {
       repoPath: "pgbackrest/prod",
       stanza: "main",
       target: "latest",
+      encrypted: true,
+      stackReference: "acme/drkit/prod",
     });
     expect(spec.redis.restoreFrom).toEqual({ bucket: "acme-dr-prod-replica", region: "eu-west-1", provider: "aws", prefix: "redis/prod/", ifMissing: "fail" });
     expect(spec.postgres.backups.repoPath).toBe("pgbackrest/staging");

@@ -15,7 +15,7 @@ export const minimalDrill = () => ({
   storage: { bucket: "acme-dr-drill" },
   postgres: {
     image: "ghcr.io/acme/postgres-pgbackrest:15",
-    restoreFrom: { bucket: "acme-dr-prod-replica", region: "eu-west-1", repoPath: "pgbackrest/prod" },
+    restoreFrom: { bucket: "acme-dr-prod-replica", region: "eu-west-1", repoPath: "pgbackrest/prod", stackReference: "acme/drkit/prod" },
   },
   redis: { restoreFrom: { prefix: "redis/prod/" } },
 });

@@ -20,6 +20,12 @@ const CASES: Case[] = [
   { name: "a primary with a Redis source", base: "primary", patch: { redis: { restoreFrom: { bucket: "acme-old", region: "eu-central-1", prefix: "redis/old/" } } }, errors: ["drkit:redis.restoreFrom"] },
   { name: "a Redis source with no bucket to inherit", base: "drill", patch: { role: "dr", postgres: { restoreFrom: undefined } }, errors: ["drkit:postgres.restoreFrom", "drkit:redis.restoreFrom.bucket", "drkit:redis.restoreFrom.region"] },
 
+  // the passphrase of an encrypted source repository
+  { name: "an encrypted source without a passphrase", base: "drill", patch: { postgres: { restoreFrom: { stackReference: undefined } } }, errors: ["drkit:postgres.restoreFrom.stackReference"] },
+  { name: "an encrypted source with a secret passphrase", base: "drill", patch: { postgres: { restoreFrom: { stackReference: undefined } }, restoreCipherPassphrase: "[secret]" } },
+  { name: "an unencrypted source", base: "drill", patch: { postgres: { restoreFrom: { stackReference: undefined, encrypted: false } } } },
+  { name: "two sources for the passphrase", base: "drill", patch: { restoreCipherPassphrase: "[secret]" }, errors: ["drkit:restoreCipherPassphrase"] },
+
   // a restored cluster never writes where it restored from
   { name: "restoring from another stack's path in the same bucket", base: "drill", patch: { storage: { bucket: "acme-dr-prod-replica" } } },
   { name: "restoring from a parent of the own repository", base: "drill", patch: { storage: { bucket: "acme-dr-prod-replica" }, postgres: { restoreFrom: { repoPath: "pgbackrest" } } }, errors: ["drkit:postgres.restoreFrom.repoPath"] },
