@@ -1,0 +1,233 @@
+import type { DrSpec } from "../spec";
+import type { PgbackrestRepository, PostgresLayout } from "./layout";
+import { recoveryDeadline } from "./settings";
+
+/** A value as a single-quoted shell word. */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * A restore target as pgBackRest and PostgreSQL both read it: `YYYY-MM-DD HH:MM:SS[.ffffff]+00`
+ * in UTC. The spec takes ISO-8601 with any zone (validated there); fractions are kept exactly.
+ */
+export function recoveryTargetTime(iso: string): string {
+  const match = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}(?::?\d{2})?)$/.exec(iso);
+  if (!match) throw new Error(`not an ISO-8601 time with a zone: '${iso}'`);
+  const [, date, hours, minutes, seconds = "00", fraction = "", zone = "Z"] = match;
+  const offset = zone === "Z" ? "+00:00" : zone.length === 3 ? `${zone}:00` : zone.includes(":") ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  const utc = new Date(Date.parse(`${date}T${hours}:${minutes}:${seconds}${offset}`)).toISOString();
+  return `${utc.slice(0, 10)} ${utc.slice(11, 19)}${fraction}+00`;
+}
+
+/** The environment variable that carries a database owner's password. */
+export const ownerPasswordVariable = (owner: string) => `DRKIT_PASSWORD_${owner}`;
+
+/** Environment variables the bootstrap needs, by role: what the pod (or the drill) must set. */
+export function bootstrapEnvironment(spec: DrSpec): string[] {
+  const owners = [...new Set(spec.postgres.databases.map((db) => db.owner))];
+  return [
+    "POSTGRES_PASSWORD",
+    "DRKIT_MONITOR_PASSWORD",
+    ...owners.map(ownerPasswordVariable),
+    "PGBACKREST_REPO1_S3_KEY",
+    "PGBACKREST_REPO1_S3_KEY_SECRET",
+    ...(spec.postgres.backups.encrypt ? ["PGBACKREST_REPO1_CIPHER_PASS"] : []),
+    ...(spec.role !== "primary" && spec.postgres.restoreFrom
+      ? ["PGBACKREST_REPO2_S3_KEY", "PGBACKREST_REPO2_S3_KEY_SECRET", ...(spec.postgres.restoreFrom.encrypted ? ["PGBACKREST_REPO2_CIPHER_PASS"] : [])]
+      : []),
+  ];
+}
+
+export interface BootstrapInput {
+  spec: DrSpec;
+  layout: PostgresLayout;
+  /** The repository to restore from (dr/drill). */
+  source?: PgbackrestRepository;
+}
+
+/**
+ * The bootstrap script of a drkit PostgreSQL cluster, run before PostgreSQL starts (an init
+ * container in a cluster, the first step of `drkit drill` locally):
+ *
+ * - an empty data directory on a primary gets `initdb`;
+ * - an empty data directory on a dr/drill stack is restored from the source repository with
+ *   pgBackRest into a staging directory, moved into place only when complete, recovered to
+ *   `latest` or the target time and promoted; then this stack's own stanza is created (the
+ *   restored cluster archives to its own path, never to the source's);
+ * - an existing cluster is started as is.
+ *
+ * Every boot then sets the superuser, monitoring and owner passwords from the environment and
+ * creates missing roles and databases (idempotent), and stops the cluster cleanly for the real
+ * server to start. It fails loudly, with one line saying what failed, and never deletes data.
+ */
+export function renderBootstrapScript({ spec, layout, source }: BootstrapInput): string {
+  const restoring = spec.role !== "primary";
+  if (restoring && !source) throw new Error(`a ${spec.role} stack's bootstrap needs the source repository`);
+  const requested = spec.postgres.restoreFrom?.target ?? "latest";
+  const target = requested === "latest" ? "latest" : recoveryTargetTime(requested);
+  const databases = spec.postgres.databases.map((db) => `${db.name}:${db.owner}`).join(" ");
+  const q = shellQuote;
+  return `#!/usr/bin/env bash
+# drkit PostgreSQL bootstrap, rendered for stack '${spec.stack}' (role ${spec.role}).
+# Runs before PostgreSQL starts. Empty data directory: ${restoring ? "restore from the source repository, recover, promote" : "initdb"}.
+# Existing cluster: start as is. Every boot: passwords, roles and databases made to match the spec.
+set -euo pipefail
+
+ROLE=${q(spec.role)}
+PG_BIN=${q(layout.pgBin)}
+PGDATA=${q(layout.dataDir)}
+CONFIG_DIR=${q(layout.configDir)}
+SOCKET_DIR=${q(layout.socketDir)}
+PORT=${layout.port}
+STANZA=${q(spec.postgres.backups.stanza)}
+SOURCE_STANZA=${q(source?.stanza ?? "")}
+SOURCE_DESCRIPTION=${q(source ? `s3://${source.endpoint.bucket}${source.path}` : "")}
+RESTORE_TARGET=${q(target)}
+RECOVERY_DEADLINE_SECONDS=${recoveryDeadline(spec)}
+DATABASES=${q(databases)}
+SERVER_LOG="\${PGDATA%/*}/drkit-bootstrap.log"
+
+log() { printf 'drkit-bootstrap: %s\\n' "$*" >&2; }
+die() { log "FAILED: $*"; exit 1; }
+
+for variable in ${bootstrapEnvironment(spec).join(" ")}; do
+  [ -n "\${!variable:-}" ] || die "environment variable $variable is not set"
+done
+
+own_pgbackrest() { pgbackrest --config="$CONFIG_DIR/pgbackrest.conf" --stanza="$STANZA" "$@"; }
+source_pgbackrest() { pgbackrest --config="$CONFIG_DIR/pgbackrest-restore.conf" --stanza="$SOURCE_STANZA" "$@"; }
+psql_admin() { "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$SOCKET_DIR" -p "$PORT" -U postgres -d postgres "$@"; }
+
+started=""
+start_local() {
+  # Sockets only: nothing outside the pod can reach the cluster while it is being prepared.
+  "$PG_BIN/pg_ctl" -D "$PGDATA" -w -t "$RECOVERY_DEADLINE_SECONDS" -l "$SERVER_LOG" \\
+    -o "-c config_file=$CONFIG_DIR/postgresql.conf -c listen_addresses='' -c port=$PORT -c unix_socket_directories=$SOCKET_DIR" \\
+    start >/dev/null || { tail -n 20 "$SERVER_LOG" >&2 || true; die "PostgreSQL did not start (log above)"; }
+  started=1
+}
+stop_local() {
+  if [ -n "$started" ]; then
+    "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w -t 300 stop >/dev/null || die "PostgreSQL did not stop cleanly"
+    started=""
+  fi
+}
+staging=""
+cleanup() {
+  status=$?
+  if [ -n "$started" ]; then "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null 2>&1 || true; fi
+  # Only the staging directory is ever removed: it holds a restore that did not finish.
+  if [ -n "$staging" ] && [ -d "$staging" ]; then rm -rf "$staging"; fi
+  exit "$status"
+}
+trap cleanup EXIT
+
+initialise() {
+  log "empty data directory: initdb"
+  mkdir -p "$PGDATA"
+  chmod 700 "$PGDATA"
+  "$PG_BIN/initdb" -D "$PGDATA" -U postgres --auth-local=peer --auth-host=scram-sha-256 \\
+    --pwfile=<(printf '%s\\n' "$POSTGRES_PASSWORD") --data-checksums --encoding=UTF8 --locale=C.UTF-8 >/dev/null \\
+    || die "initdb failed in $PGDATA"
+}
+
+check_source() {
+  local info code
+  info=$(source_pgbackrest --output=json info 2>&1) || die "cannot read the source repository $SOURCE_DESCRIPTION: $info"
+  code=$(printf '%s' "$info" | grep -o '"status":{"code":[0-9]*' | head -n 1 | grep -o '[0-9]*$' || true)
+  case "$code" in
+    0) ;;
+    2) die "the source repository $SOURCE_DESCRIPTION holds no backup to restore (stanza '$SOURCE_STANZA' exists, no valid backup)" ;;
+    *) die "the source repository $SOURCE_DESCRIPTION has no usable stanza '$SOURCE_STANZA' (pgBackRest status $code): $info" ;;
+  esac
+  if printf '%s' "$info" | grep -q '"backup":\\[\\]'; then
+    die "the source repository $SOURCE_DESCRIPTION holds no backup to restore"
+  fi
+}
+
+restore() {
+  check_source
+  staging="$PGDATA.drkit-restore"
+  rm -rf "$staging"
+  mkdir -m 700 "$staging"
+  local target_options=(--type=default)
+  if [ "$RESTORE_TARGET" != latest ]; then
+    target_options=(--type=time "--target=$RESTORE_TARGET" --target-action=promote)
+  fi
+  # Named explicitly: pgBackRest would otherwise carry --pg1-path (the staging directory) into it.
+  local restore_command="pgbackrest --config=$CONFIG_DIR/pgbackrest-restore.conf --stanza=$SOURCE_STANZA archive-get %f \\"%p\\""
+  log "restoring $SOURCE_DESCRIPTION (target $RESTORE_TARGET) into a staging directory"
+  source_pgbackrest --pg1-path="$staging" "--recovery-option=restore_command=$restore_command" "\${target_options[@]}" restore \\
+    || die "pgbackrest restore from $SOURCE_DESCRIPTION failed; $PGDATA was not touched"
+  # The volume gets the cluster only once the restore is complete.
+  if [ -d "$PGDATA" ]; then rmdir "$PGDATA" || die "$PGDATA is not empty"; fi
+  mv "$staging" "$PGDATA"
+  staging=""
+}
+
+wait_for_promotion() {
+  local deadline=$((SECONDS + RECOVERY_DEADLINE_SECONDS)) state
+  while :; do
+    state=$(psql_admin -Atc 'SELECT pg_is_in_recovery()' 2>/dev/null || true)
+    [ "$state" = f ] && return 0
+    "$PG_BIN/pg_ctl" -D "$PGDATA" status >/dev/null || { tail -n 20 "$SERVER_LOG" >&2 || true; die "PostgreSQL stopped during recovery (log above)"; }
+    [ "$SECONDS" -lt "$deadline" ] || die "recovery did not finish within $RECOVERY_DEADLINE_SECONDS s"
+    sleep 1
+  done
+}
+
+ensure_roles_and_databases() {
+  psql_admin -v superuser_password="$POSTGRES_PASSWORD" -v monitor_password="$DRKIT_MONITOR_PASSWORD" <<'SQL'
+ALTER ROLE postgres PASSWORD :'superuser_password';
+SELECT 'CREATE ROLE drkit_monitor LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'drkit_monitor') \\gexec
+ALTER ROLE drkit_monitor LOGIN PASSWORD :'monitor_password';
+GRANT pg_monitor TO drkit_monitor;
+SQL
+  local entry name owner password_variable
+  for entry in $DATABASES; do
+    name=\${entry%%:*}
+    owner=\${entry#*:}
+    password_variable="DRKIT_PASSWORD_$owner"
+    psql_admin -v name="$name" -v owner="$owner" -v password="\${!password_variable}" <<'SQL'
+SELECT format('CREATE ROLE %I LOGIN', :'owner') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'owner') \\gexec
+ALTER ROLE :"owner" LOGIN PASSWORD :'password';
+SELECT format('CREATE DATABASE %I OWNER %I', :'name', :'owner') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'name') \\gexec
+ALTER DATABASE :"name" OWNER TO :"owner";
+SQL
+  done
+}
+
+create_own_stanza() {
+  # Idempotent. A repository that is down must not keep the database down: PostgreSQL keeps
+  # the WAL, PostgresWalArchiveFailing pages, and the next boot tries again.
+  own_pgbackrest stanza-create || log "WARNING: stanza-create on this stack's repository failed; WAL stays queued until it succeeds"
+}
+
+if [ -f "$PGDATA/PG_VERSION" ]; then
+  log "existing cluster in $PGDATA: starting as is"
+  start_local
+elif [ ! -e "$PGDATA" ] || [ -z "$(ls -A "$PGDATA")" ]; then
+  if [ "$ROLE" = primary ]; then
+    initialise
+    start_local
+  else
+    restore
+    start_local
+    wait_for_promotion
+    # The source's restore_command and target were only for this recovery; later recoveries
+    # read this stack's own repository (postgresql.conf).
+    psql_admin -c 'ALTER SYSTEM RESET restore_command' -c 'ALTER SYSTEM RESET recovery_target_time' \\
+      -c 'ALTER SYSTEM RESET recovery_target_action' -c 'SELECT pg_reload_conf()' >/dev/null
+    log "recovered and promoted"
+  fi
+else
+  die "$PGDATA holds files but no cluster (no PG_VERSION); refusing to touch it"
+fi
+
+ensure_roles_and_databases
+create_own_stanza
+stop_local
+log "ready"
+`;
+}

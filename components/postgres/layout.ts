@@ -1,0 +1,91 @@
+import type { DrSpec, StorageProvider } from "../spec";
+import { DAY } from "../spec";
+import { s3Endpoint } from "../storage/paths";
+
+/**
+ * Where PostgreSQL and pgBackRest find their files and each other. A cluster uses the container
+ * layout below; `drkit drill` and the integration tests render the same configuration with
+ * local paths and ports, nothing else changed.
+ */
+export interface PostgresLayout {
+  /** Directory of postgres, pg_ctl, initdb, psql. */
+  pgBin: string;
+  /** PGDATA: a subdirectory of the volume (a volume's root may hold lost+found). */
+  dataDir: string;
+  /** Where postgresql.conf, pg_hba.conf, the pgBackRest configs and the bootstrap script are mounted. */
+  configDir: string;
+  /** Unix socket directory. */
+  socketDir: string;
+  port: number;
+  /** pgBackRest's async spool, on the data volume so queued WAL survives a restart. */
+  spoolDir: string;
+  /** pgBackRest lock files (ephemeral). */
+  lockDir: string;
+}
+
+/** The layout inside drkit's image and the PostgresCluster pod. */
+export function containerLayout(version: number): PostgresLayout {
+  return {
+    pgBin: `/usr/lib/postgresql/${version}/bin`,
+    dataDir: "/var/lib/postgresql/data/pgdata",
+    configDir: "/etc/drkit",
+    socketDir: "/var/run/postgresql",
+    port: 5432,
+    spoolDir: "/var/lib/postgresql/data/pgbackrest-spool",
+    lockDir: "/tmp/pgbackrest",
+  };
+}
+
+/** An S3 endpoint as pgBackRest needs it. */
+export interface S3Endpoint {
+  bucket: string;
+  region: string;
+  /** Host name (or IP) of the S3 API. */
+  host: string;
+  /** @default 443 */
+  port?: number;
+  /** `host` (bucket.host, AWS and Spaces) or `path` (host/bucket, local endpoints). */
+  uriStyle: "host" | "path";
+  /** Verify the endpoint's TLS certificate. Off only for a local self-signed endpoint. */
+  verifyTls: boolean;
+}
+
+/** The real endpoint of a bucket in a region. */
+export function cloudEndpoint(provider: StorageProvider, bucket: string, region: string): S3Endpoint {
+  return { bucket, region, host: s3Endpoint(provider, region), uriStyle: "host", verifyTls: true };
+}
+
+/** A pgBackRest repository: an endpoint and a path in it. */
+export interface PgbackrestRepository {
+  endpoint: S3Endpoint;
+  /** Absolute repository path, e.g. `/pgbackrest/prod`. */
+  path: string;
+  stanza: string;
+  /** Encrypted with aes-256-cbc; the passphrase comes from the environment. */
+  encrypted: boolean;
+}
+
+/** This stack's own repository, where it archives and backs up. */
+export function ownRepository(spec: DrSpec, endpoint?: S3Endpoint): PgbackrestRepository {
+  return {
+    endpoint: endpoint ?? cloudEndpoint(spec.storage.provider, spec.storage.bucket, spec.region),
+    path: `/${spec.postgres.backups.repoPath}`,
+    stanza: spec.postgres.backups.stanza,
+    encrypted: spec.postgres.backups.encrypt,
+  };
+}
+
+/** The repository a dr/drill stack restores from, or undefined for a primary. */
+export function sourceRepository(spec: DrSpec, endpoint?: S3Endpoint): PgbackrestRepository | undefined {
+  const source = spec.role === "primary" ? undefined : spec.postgres.restoreFrom;
+  if (!source) return undefined;
+  return {
+    endpoint: endpoint ?? cloudEndpoint(source.provider, source.bucket, source.region),
+    path: `/${source.repoPath}`,
+    stanza: source.stanza,
+    encrypted: source.encrypted,
+  };
+}
+
+/** pgBackRest counts time-based retention in whole days. */
+export const retentionDays = (spec: DrSpec) => Math.max(1, Math.round(spec.postgres.backups.pitrWindow / DAY));

@@ -1,0 +1,82 @@
+import type { DrSpec } from "../spec";
+import type { PgbackrestRepository, PostgresLayout } from "./layout";
+import { retentionDays } from "./layout";
+import { archivePushQueueMaxMiB, processMax } from "./settings";
+
+/**
+ * pgBackRest configuration files. Credentials and cipher passphrases are never in them: they
+ * come from the environment (PGBACKREST_REPO<n>_S3_KEY, _S3_KEY_SECRET, _CIPHER_PASS), which a
+ * cluster fills from Kubernetes Secrets.
+ */
+
+function repoLines(index: 1 | 2, repo: PgbackrestRepository): string[] {
+  const r = `repo${index}`;
+  const { endpoint } = repo;
+  return [
+    `${r}-type=s3`,
+    `${r}-path=${repo.path}`,
+    `${r}-s3-bucket=${endpoint.bucket}`,
+    `${r}-s3-endpoint=${endpoint.host}`,
+    `${r}-s3-region=${endpoint.region}`,
+    `${r}-s3-uri-style=${endpoint.uriStyle}`,
+    ...(endpoint.port !== undefined ? [`${r}-storage-port=${endpoint.port}`] : []),
+    ...(endpoint.verifyTls ? [] : [`${r}-storage-verify-tls=n`]),
+    ...(repo.encrypted ? [`${r}-cipher-type=aes-256-cbc`] : []),
+  ];
+}
+
+function stanzaSection(stanza: string, layout: PostgresLayout): string[] {
+  return [`[${stanza}]`, `pg1-path=${layout.dataDir}`, `pg1-port=${layout.port}`, `pg1-socket-path=${layout.socketDir}`];
+}
+
+/** This stack's own repository: archive-push, backups, retention. */
+export function renderPgbackrestConf(spec: DrSpec, layout: PostgresLayout, repo: PgbackrestRepository): string {
+  return [
+    `# pgbackrest.conf rendered by drkit for stack '${spec.stack}': this stack's own repository.`,
+    "[global]",
+    ...repoLines(1, repo),
+    // Time-based retention keeps a full backup older than the window and all WAL after it:
+    // point-in-time recovery to any moment of the last pitrWindow days.
+    "repo1-retention-full-type=time",
+    `repo1-retention-full=${retentionDays(spec)}`,
+    "compress-type=zst",
+    "compress-level=3",
+    // Asynchronous archiving: PostgreSQL hands WAL over at once, pgBackRest ships it in
+    // parallel; the queue on the volume is bounded so a dead repository cannot fill the disk.
+    "archive-async=y",
+    `spool-path=${layout.spoolDir}`,
+    `archive-push-queue-max=${archivePushQueueMaxMiB(spec.postgres.storage.size)}MiB`,
+    `process-max=${processMax(spec.postgres.resources.cpu)}`,
+    "start-fast=y",
+    "delta=y",
+    `lock-path=${layout.lockDir}`,
+    "log-level-console=info",
+    "log-level-file=off",
+    "",
+    ...stanzaSection(repo.stanza, layout),
+    "",
+  ].join("\n");
+}
+
+/**
+ * The source repository a dr/drill stack restores from, as repo2 so its credentials
+ * (PGBACKREST_REPO2_*) can never be mistaken for the stack's own (repo1). Used only by the
+ * bootstrap's restore and the recovery's restore_command; nothing ever writes with it.
+ */
+export function renderRestoreConf(spec: DrSpec, layout: PostgresLayout, source: PgbackrestRepository): string {
+  return [
+    `# pgbackrest-restore.conf rendered by drkit for stack '${spec.stack}': the repository to restore from (read-only).`,
+    "[global]",
+    ...repoLines(2, source),
+    "archive-async=y",
+    `spool-path=${layout.spoolDir}`,
+    "archive-get-queue-max=1GiB",
+    `process-max=${processMax(spec.postgres.resources.cpu)}`,
+    `lock-path=${layout.lockDir}`,
+    "log-level-console=info",
+    "log-level-file=off",
+    "",
+    ...stanzaSection(source.stanza, layout),
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,71 @@
+import type { DrSpec } from "../spec";
+import { formatDuration } from "../spec";
+import type { PostgresLayout } from "./layout";
+import { archiveTimeout, memorySettings } from "./settings";
+
+/** The pgBackRest command line for this stack's own repository. */
+export function pgbackrestCommand(layout: PostgresLayout, stanza: string): string {
+  return `pgbackrest --config=${layout.configDir}/pgbackrest.conf --stanza=${stanza}`;
+}
+
+/** postgresql.conf settings, in order. Values are rendered as PostgreSQL literals. */
+export function postgresqlSettings(spec: DrSpec, layout: PostgresLayout): [string, string | number][] {
+  const { postgres } = spec;
+  const memory = memorySettings(postgres.resources.memory, postgres.maxConnections);
+  const pgbackrest = pgbackrestCommand(layout, postgres.backups.stanza);
+  return [
+    ["listen_addresses", "*"],
+    ["port", layout.port],
+    ["unix_socket_directories", layout.socketDir],
+    ["hba_file", `${layout.configDir}/pg_hba.conf`],
+    ["max_connections", postgres.maxConnections],
+    ["password_encryption", "scram-sha-256"],
+    ["shared_buffers", `${memory.sharedBuffersMiB}MB`],
+    ["effective_cache_size", `${memory.effectiveCacheSizeMiB}MB`],
+    ["maintenance_work_mem", `${memory.maintenanceWorkMemMiB}MB`],
+    ["work_mem", `${memory.workMemMiB}MB`],
+    // WAL archiving with pgBackRest: what the RPO rests on.
+    ["wal_level", "replica"],
+    ["wal_compression", "on"],
+    ["archive_mode", "on"],
+    ["archive_timeout", `${archiveTimeout(spec.objectives.postgres.rpo)}s`],
+    ["archive_command", `${pgbackrest} archive-push %p`],
+    ["restore_command", `${pgbackrest} archive-get %f "%p"`],
+    ["max_wal_senders", 4],
+    // Logs go to the container's stderr.
+    ["logging_collector", "off"],
+    ["log_destination", "stderr"],
+    ["log_line_prefix", "%m [%p] %q%u@%d "],
+    ["log_checkpoints", "on"],
+    ["log_lock_waits", "on"],
+  ];
+}
+
+/** A setting as a postgresql.conf literal: numbers bare, everything else single-quoted. */
+function literal(value: string | number): string {
+  return typeof value === "number" ? String(value) : `'${value.replace(/'/g, "''")}'`;
+}
+
+/** The postgresql.conf a drkit cluster runs with (mounted read-only, passed as config_file). */
+export function renderPostgresqlConf(spec: DrSpec, layout: PostgresLayout): string {
+  const rpo = formatDuration(spec.objectives.postgres.rpo);
+  const header = [
+    `# postgresql.conf rendered by drkit for stack '${spec.stack}' (role ${spec.role}), PostgreSQL ${spec.postgres.version}.`,
+    `# archive_timeout is derived from the PostgreSQL RPO of ${rpo}; memory settings from the container's`,
+    "# memory limit. Change the stack spec, not this file.",
+  ];
+  return [...header, ...postgresqlSettings(spec, layout).map(([k, v]) => `${k} = ${literal(v)}`), ""].join("\n");
+}
+
+/** Client authentication: the OS user postgres over the socket (pgBackRest), passwords elsewhere. */
+export function renderPgHba(): string {
+  return [
+    "# pg_hba.conf rendered by drkit.",
+    "# TYPE  DATABASE  USER      ADDRESS     METHOD",
+    "local   all       postgres              peer",
+    "local   all       all                   scram-sha-256",
+    "host    all       all       0.0.0.0/0   scram-sha-256",
+    "host    all       all       ::/0        scram-sha-256",
+    "",
+  ].join("\n");
+}
