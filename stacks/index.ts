@@ -2,6 +2,9 @@
  * The drkit Pulumi program: one stack = one region's disaster-recovery footprint, driven
  * entirely by its `drkit:*` configuration (Pulumi.<stack>.yaml).
  */
+import * as pulumi from "@pulumi/pulumi";
+import { PostgresCluster, postgresImageRef } from "../components/postgres";
+import { kubernetesTarget } from "../components/region/kubernetes";
 import { summarizeSpec } from "../components/spec";
 import { BackupStorage } from "../components/storage";
 import { loadSpec } from "./loadSpec";
@@ -11,6 +14,27 @@ const spec = loadSpec();
 const providers = cloudProviders(spec);
 
 const storage = new BackupStorage("backups", { spec }, { providers });
+const kubernetes = kubernetesTarget(spec);
+
+const postgres = new PostgresCluster(
+  "postgres",
+  {
+    spec,
+    namespace: kubernetes.namespace,
+    image: postgresImageRef("postgres-image", spec),
+    repository: storage.writers.pgbackrest!,
+    ...(storage.restore.postgres ? { restoreSource: storage.restore.postgres } : {}),
+    ...(spec.role !== "primary" && spec.postgres.restoreFrom?.encrypted ? { sourceCipherPassphrase: sourceCipherPassphrase() } : {}),
+  },
+  { provider: kubernetes.provider },
+);
+
+/** The source repository's passphrase: the source stack's output, or the secret config key. */
+function sourceCipherPassphrase(): pulumi.Output<string> {
+  const reference = spec.postgres.restoreFrom?.stackReference;
+  if (reference) return new pulumi.StackReference(reference).requireOutput("repoCipherPassphrase") as pulumi.Output<string>;
+  return new pulumi.Config("drkit").requireSecret("restoreCipherPassphrase");
+}
 
 /** What this stack declares, with derived paths and schedules, in human units. */
 export const drkit = summarizeSpec(spec);
@@ -22,3 +46,16 @@ export const backups = {
   writerKeyIds: Object.fromEntries(Object.entries(storage.writers).map(([path, access]) => [path, access.credentials.accessKeyId])),
   restoreKeyIds: Object.fromEntries(Object.entries(storage.restore).map(([store, access]) => [store, access.credentials.accessKeyId])),
 };
+
+/** Where applications connect, and the Secrets that hold their credentials. */
+export const database = {
+  host: postgres.host,
+  port: postgres.port,
+  secrets: postgres.databaseSecretNames,
+};
+
+/**
+ * The pgBackRest repository passphrase (secret). A dr or drill stack restoring these backups
+ * reads it through `drkit:postgres.restoreFrom.stackReference`.
+ */
+export const repoCipherPassphrase = postgres.repoCipherPassphrase;

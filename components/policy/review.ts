@@ -1,4 +1,5 @@
 import { errorsIn, parseSpec, sortProblems, type DrSpec, type ParseOptions, type ParseResult, type Problem } from "../spec";
+import { validatePostgres } from "../postgres/validate";
 import { validateStorage } from "../storage/validate";
 
 /**
@@ -7,7 +8,7 @@ import { validateStorage } from "../storage/validate";
  * Lock); shape and unit mistakes were already caught by parseSpec.
  */
 export function reviewSpec(spec: DrSpec): Problem[] {
-  return [...validateStorage(spec)];
+  return [...validateStorage(spec), ...validatePostgres(spec)];
 }
 
 /**

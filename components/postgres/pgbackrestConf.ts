@@ -80,3 +80,28 @@ export function renderRestoreConf(spec: DrSpec, layout: PostgresLayout, source: 
     "",
   ].join("\n");
 }
+
+/** pgBackRest's TLS server port on the PostgreSQL pod. */
+export const PGBACKREST_TLS_PORT = 8432;
+
+/** The certificate common name backup jobs present; the server authorizes it for the stanza. */
+export const BACKUP_CLIENT_NAME = "drkit-backup";
+
+/**
+ * The pgBackRest TLS server sidecar's command: backup jobs in their own pods act as the
+ * repository host and reach this cluster only through it, authenticated by a client
+ * certificate (mTLS), never with the database superuser's password.
+ */
+export function tlsServerCommand(layout: PostgresLayout, stanza: string, tlsDir: string): string[] {
+  return [
+    "pgbackrest",
+    `--config=${layout.configDir}/pgbackrest.conf`,
+    "--tls-server-address=*",
+    `--tls-server-port=${PGBACKREST_TLS_PORT}`,
+    `--tls-server-ca-file=${tlsDir}/ca.crt`,
+    `--tls-server-cert-file=${tlsDir}/tls.crt`,
+    `--tls-server-key-file=${tlsDir}/tls.key`,
+    `--tls-server-auth=${BACKUP_CLIENT_NAME}=${stanza}`,
+    "server",
+  ];
+}

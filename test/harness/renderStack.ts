@@ -91,6 +91,7 @@ export async function renderStack(stack: string, options: RenderOptions = {}): P
         if (args.type === "aws:s3/bucket:Bucket") state["arn"] = `arn:aws:s3:::${String(args.inputs["bucket"])}`;
         if (args.type === "aws:kms/key:Key") state["arn"] = `arn:aws:kms:${String(args.inputs["region"])}:${FAKE_ACCOUNT}:key/${args.name}`;
         if (args.type === "aws:iam/role:Role") state["arn"] = `arn:aws:iam::${FAKE_ACCOUNT}:role/${args.name}`;
+        Object.assign(state, FAKE_STATE[args.type]?.(args.name, args.inputs) ?? {});
         return { id: `${args.name}-id`, state };
       },
       call(args) {
@@ -145,6 +146,17 @@ export const FAKE_ACCOUNT = "123456789012";
 /** The role the mocked `pulumi up` runs as (what getSessionContext resolves the session to). */
 export const FAKE_DEPLOYER_ROLE = `arn:aws:iam::${FAKE_ACCOUNT}:role/deployer`;
 
+/** Outputs the mocked engine returns for resources whose real outputs come from the provider. */
+const FAKE_STATE: Record<string, (name: string, inputs: Record<string, unknown>) => Record<string, unknown>> = {
+  "pulumi:pulumi:StackReference": (name) => ({ outputs: { repoCipherPassphrase: `FAKE-SECRET-stackref-${name}` }, secretOutputNames: ["repoCipherPassphrase"] }),
+  "tls:index/privateKey:PrivateKey": (name) => ({ privateKeyPem: `FAKE-SECRET-key-${name}`, publicKeyPem: `PUBLIC-${name}` }),
+  "tls:index/selfSignedCert:SelfSignedCert": (name) => ({ certPem: `CERT-${name}` }),
+  "tls:index/certRequest:CertRequest": (name) => ({ certRequestPem: `CSR-${name}` }),
+  "tls:index/locallySignedCert:LocallySignedCert": (name) => ({ certPem: `CERT-${name}` }),
+  "docker:index/image:Image": (_name, inputs) => ({ repoDigest: `${String(inputs["imageName"])}@sha256:fakedigest` }),
+  "digitalocean:index/kubernetesCluster:KubernetesCluster": (name) => ({ kubeConfigs: [{ rawConfig: `FAKE-SECRET-kubeconfig-${name}` }] }),
+};
+
 /** Answers for the provider functions drkit calls; anything else echoes its inputs. */
 const FAKE_INVOKES: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>> = {
   "aws:index/getCallerIdentity:getCallerIdentity": () => ({
@@ -153,6 +165,7 @@ const FAKE_INVOKES: Record<string, (inputs: Record<string, unknown>) => Record<s
     userId: "AROAEXAMPLE:pulumi-session",
     id: FAKE_ACCOUNT,
   }),
+  "digitalocean:index/getKubernetesVersions:getKubernetesVersions": () => ({ latestVersion: "1.31.1-do.5", validVersions: ["1.31.1-do.5", "1.30.5-do.3"], id: "versions" }),
   "aws:iam/getSessionContext:getSessionContext": (inputs) => ({
     arn: inputs["arn"],
     issuerArn: FAKE_DEPLOYER_ROLE,

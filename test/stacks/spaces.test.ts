@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT, renderStack, type RenderedStack } from "../harness/renderStack";
+import { secretLeaks } from "./leaks";
 
 describe("a DigitalOcean (Spaces) dr stack under mocks", () => {
   let stack: RenderedStack;
@@ -44,5 +45,14 @@ describe("a DigitalOcean (Spaces) dr stack under mocks", () => {
       expect(identity.secretOutputPaths).toEqual(["secretAccessKey"]);
     }
     expect(JSON.stringify(stack.outputs)).not.toContain("FAKE-SECRET");
+    expect(secretLeaks(stack)).toEqual([]);
+  });
+
+  it("creates the DigitalOcean Kubernetes cluster and reaches it with its kubeconfig, a secret", () => {
+    const cluster = stack.named("cluster");
+    expect(cluster.inputs).toMatchObject({ name: "drkit-spaces", region: "fra1", version: "1.31.1-do.5", nodePool: { name: "drkit-spaces-default", size: "s-4vcpu-8gb", nodeCount: 3 } });
+    expect(cluster.protect).toBe(true);
+    const provider = stack.named("kubernetes", "pulumi:providers:kubernetes");
+    expect(provider.secretPaths).toContain("kubeconfig");
   });
 });

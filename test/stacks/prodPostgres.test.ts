@@ -1,0 +1,100 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { renderStack, type RenderedStack } from "../harness/renderStack";
+import { secretLeaks, secretUses } from "./leaks";
+
+const STS = "kubernetes:apps/v1:StatefulSet";
+
+describe("prod's PostgreSQL under mocks", () => {
+  let stack: RenderedStack;
+  let pod: any;
+  beforeAll(async () => {
+    stack = await renderStack("prod");
+    pod = (stack.named("postgres", STS).inputs["spec"] as any).template.spec;
+  });
+
+  it("runs on the cluster the spec names, in its namespace", () => {
+    expect(stack.named("namespace").inputs["metadata"]).toMatchObject({ name: "trading-data" });
+    for (const r of stack.resources.filter((x) => x.type.startsWith("kubernetes:") && x.custom)) {
+      expect(r.provider, r.name).toMatch(/pulumi:providers:kubernetes::kubernetes::/);
+      if (r.type !== "kubernetes:core/v1:Namespace") expect((r.inputs["metadata"] as any).namespace, r.name).toBe("trading-data");
+    }
+  });
+
+  it("builds drkit's image for PostgreSQL 15 and runs it by digest", () => {
+    const build = stack.named("postgres-image-build");
+    expect(build.inputs).toMatchObject({ imageName: "123456789012.dkr.ecr.eu-central-1.amazonaws.com/trading/postgres:15-drkit" });
+    expect((build.inputs["build"] as any).args).toEqual({ PG_MAJOR: "15" });
+    const image = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/trading/postgres:15-drkit@sha256:fakedigest";
+    expect(pod.initContainers[0].image).toBe(image);
+    expect(pod.containers.map((c: any) => c.image)).toEqual([image, image, "quay.io/prometheuscommunity/postgres-exporter:v0.16.0"]);
+  });
+
+  it("is one protected primary whose volume survives the StatefulSet", () => {
+    const sts = stack.named("postgres", STS);
+    expect(sts.protect && sts.retainOnDelete).toBe(true);
+    const spec = sts.inputs["spec"] as any;
+    expect(spec.replicas).toBe(1);
+    expect(spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: "Retain", whenScaled: "Retain" });
+    expect(spec.volumeClaimTemplates[0].spec).toEqual({ accessModes: ["ReadWriteOnce"], storageClassName: "gp3", resources: { requests: { storage: "100Gi" } } });
+  });
+
+  it("bootstraps in an init container, then runs postgres, the pgBackRest TLS server and the exporter, all non-root", () => {
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 999, fsGroup: 999 });
+    expect(pod.initContainers.map((c: any) => [c.name, c.command])).toEqual([["bootstrap", ["bash", "/etc/drkit/bootstrap.sh"]]]);
+    const [postgres, pgbackrest, exporter] = pod.containers;
+    expect(postgres.command).toEqual(["postgres", "-D", "/var/lib/postgresql/data/pgdata", "-c", "config_file=/etc/drkit/postgresql.conf"]);
+    expect(postgres.resources).toEqual({ requests: { cpu: "2", memory: "8Gi" }, limits: { cpu: "2", memory: "8Gi" } });
+    for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) expect(postgres[probe].exec.command[0]).toBe("pg_isready");
+    expect(pgbackrest.command.at(-1)).toBe("server");
+    expect(pgbackrest.ports).toEqual([{ name: "pgbackrest", containerPort: 8432 }]);
+    expect(exporter.ports).toEqual([{ name: "metrics", containerPort: 9187 }]);
+    expect(exporter.env.find((e: any) => e.name === "DATA_SOURCE_USER").value).toBe("drkit_monitor");
+    for (const c of [...pod.initContainers, ...pod.containers]) expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
+  });
+
+  it("puts the rendered configuration in a ConfigMap and every credential in a Secret", () => {
+    const config = stack.named("postgres-config").inputs["data"] as Record<string, string>;
+    expect(Object.keys(config).sort()).toEqual(["bootstrap.sh", "pg_hba.conf", "pgbackrest.conf", "postgresql.conf"]);
+    expect(config["postgresql.conf"]).toContain("archive_timeout = '60s'");
+    const credentials = stack.named("postgres-credentials");
+    expect(Object.keys(credentials.inputs["stringData"] as object).sort()).toEqual(
+      ["DRKIT_MONITOR_PASSWORD", "DRKIT_PASSWORD_trading", "DRKIT_PASSWORD_users", "PGBACKREST_REPO1_CIPHER_PASS", "PGBACKREST_REPO1_S3_KEY", "PGBACKREST_REPO1_S3_KEY_SECRET", "POSTGRES_PASSWORD"],
+    );
+    expect((credentials.inputs["stringData"] as any).PGBACKREST_REPO1_S3_KEY_SECRET).toBe("FAKE-SECRET-backups-pgbackrest-writer-key");
+  });
+
+  it("gives applications one Secret per database", () => {
+    const trading = stack.named("postgres-db-trading").inputs["stringData"] as any;
+    expect(trading).toMatchObject({ username: "trading", dbname: "trading", host: "postgres.trading-data.svc", port: "5432" });
+    expect(trading.uri).toBe(`postgresql://trading:${trading.password}@postgres.trading-data.svc:5432/trading`);
+    expect(stack.outputs["database"]).toEqual({ host: "postgres.trading-data.svc", port: 5432, secrets: { trading: "postgres-db-trading", users: "postgres-db-users" } });
+  });
+
+  it("never lets a generated password or key out of a Secret or a Pulumi secret", () => {
+    expect(secretUses(stack)).toBeGreaterThan(10);
+    expect(secretLeaks(stack)).toEqual([]);
+    const root = stack.ofType("pulumi:pulumi:Stack")[0]!;
+    expect(root.secretOutputPaths).toContain("repoCipherPassphrase");
+    expect(stack.named("postgres-repo-cipher").protect).toBe(true);
+  });
+
+  it("issues mTLS certificates for the pgBackRest server and the backup jobs", () => {
+    expect(stack.named("postgres-ca").inputs).toMatchObject({ isCaCertificate: true });
+    expect(stack.named("postgres-client-request").inputs["subject"]).toEqual({ commonName: "drkit-backup" });
+    expect(stack.named("postgres-server-request").inputs["dnsNames"]).toEqual(["postgres-0.postgres-headless.trading-data.svc", "postgres-0.postgres-headless"]);
+    expect(Object.keys(stack.named("postgres-pgbackrest-client").inputs["stringData"] as object).sort()).toEqual(["ca.crt", "tls.crt", "tls.key"]);
+  });
+
+  it("exposes a headless and a client Service, a PodDisruptionBudget and a NetworkPolicy", () => {
+    expect((stack.named("postgres-headless").inputs["spec"] as any)).toMatchObject({ clusterIP: "None", ports: [{ port: 5432 }, { port: 8432 }] });
+    expect((stack.named("postgres-client").inputs["spec"] as any).ports).toEqual([{ name: "postgres", port: 5432, targetPort: "postgres" }]);
+    expect((stack.named("postgres", "kubernetes:policy/v1:PodDisruptionBudget").inputs["spec"] as any).minAvailable).toBe(1);
+    const ingress = (stack.named("postgres", "kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs["spec"] as any).ingress;
+    expect(ingress).toEqual([
+      { from: [{ namespaceSelector: {}, podSelector: { matchLabels: { "drkit.dev/postgres-client": "true" } } }], ports: [{ protocol: "TCP", port: 5432 }] },
+      { from: [{ podSelector: { matchLabels: { "drkit.dev/role": "backup-job" } } }], ports: [{ protocol: "TCP", port: 8432 }] },
+      { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ protocol: "TCP", port: 9187 }] },
+    ]);
+    expect(stack.named("postgres", "kubernetes:core/v1:ServiceAccount").inputs["automountServiceAccountToken"]).toBe(false);
+  });
+});
