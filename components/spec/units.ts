@@ -74,16 +74,17 @@ export function formatDuration(seconds: Seconds): string {
 
 const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50 };
 const DECIMAL: Record<string, number> = { k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15 };
-const SIZE_HINT = "use Kubernetes units: binary Ki, Mi, Gi, Ti (e.g. '50Gi') or decimal k, M, G, T (e.g. '500M')";
+const SIZE_HINT = "use binary Ki, Mi, Gi, Ti (e.g. '50Gi' or '50GiB') or decimal k, M, G, T (e.g. '500M')";
 
-/** Parses a Kubernetes quantity such as `50Gi`, `512Mi` or `1G` into bytes. */
+/** Parses a Kubernetes quantity such as `50Gi` (or `50GiB`), `512Mi` or `1G` into bytes. */
 export function parseSize(input: unknown): UnitResult<Bytes> {
   if (typeof input === "number") return fail(`is a bare number (${input}); a size needs a unit`, SIZE_HINT);
   if (typeof input !== "string") return fail(`must be a size string, got ${describe(input)}`, SIZE_HINT);
   const match = /^(\d+(?:\.\d+)?)([A-Za-z]*)$/.exec(input.trim());
   if (!match) return fail(`is not a size: '${input}'`, SIZE_HINT);
   const [, amountText, unit] = match;
-  const factor = BINARY[unit!] ?? DECIMAL[unit!];
+  // "GiB" is how people write Kubernetes' "Gi": the same binary unit.
+  const factor = BINARY[unit!] ?? BINARY[unit!.replace(/B$/, "")] ?? DECIMAL[unit!];
   if (factor === undefined) {
     const lower = unit!.toLowerCase();
     const guess = lower.startsWith("g") ? "Gi" : lower.startsWith("m") ? "Mi" : lower.startsWith("t") ? "Ti" : "Gi";

@@ -78,6 +78,8 @@ describe("parseSize", () => {
     ["500M", 5e8],
     ["1.5Gi", 1.5 * 2 ** 30],
     ["100k", 100_000],
+    ["1GiB", 2 ** 30],
+    ["256MiB", 256 * 2 ** 20],
   ])("reads %j as %d bytes", (input, bytes) => {
     expect(value(parseSize(input))).toBe(bytes);
   });

@@ -1,0 +1,48 @@
+import type { DrSpec } from "../spec";
+import { s3Endpoint } from "../storage/paths";
+
+/** Where Redis and its scripts find their files. A pod uses `containerLayout`; the drill local paths. */
+export interface RedisLayout {
+  /** Redis's `dir`: the volume (AOF directory, dump.rdb). */
+  dataDir: string;
+  /** Where redis.conf and the scripts are mounted. */
+  configDir: string;
+  /** The ACL file (from a Secret: it holds the password). */
+  aclFile: string;
+  /** Scratch space of the snapshot and restore steps (an emptyDir). */
+  workDir: string;
+  bind: string;
+  port: number;
+}
+
+export function redisContainerLayout(): RedisLayout {
+  return { dataDir: "/data", configDir: "/etc/drkit-redis", aclFile: "/etc/drkit-redis-acl/users.acl", workDir: "/work", bind: "0.0.0.0", port: 6379 };
+}
+
+/** An S3 location as the aws CLI reaches it. */
+export interface SnapshotStore {
+  bucket: string;
+  region: string;
+  /** https://host[:port] */
+  endpointUrl: string;
+  /** Verify the endpoint's certificate (off only for a local self-signed endpoint). */
+  verifyTls: boolean;
+  /** Key prefix ending in `/`, e.g. `redis/prod/`. */
+  prefix: string;
+}
+
+export function ownSnapshotStore(spec: DrSpec): SnapshotStore {
+  return {
+    bucket: spec.storage.bucket,
+    region: spec.region,
+    endpointUrl: `https://${s3Endpoint(spec.storage.provider, spec.region)}`,
+    verifyTls: true,
+    prefix: spec.redis.snapshots.prefix,
+  };
+}
+
+export function sourceSnapshotStore(spec: DrSpec): SnapshotStore | undefined {
+  const source = spec.role === "primary" || !spec.redis.enabled ? undefined : spec.redis.restoreFrom;
+  if (!source) return undefined;
+  return { bucket: source.bucket, region: source.region, endpointUrl: `https://${s3Endpoint(source.provider, source.region)}`, verifyTls: true, prefix: source.prefix };
+}

@@ -1,0 +1,49 @@
+import type { DrSpec } from "../spec";
+import { formatDuration } from "../spec";
+import type { RedisLayout } from "./layout";
+
+/** Commands a stray script or a compromised client must not run, unless the spec allows them. */
+export const DANGEROUS_COMMANDS = ["flushall", "flushdb", "debug", "config"] as const;
+
+/**
+ * redis.conf for a drkit Redis: AOF on the volume (fsync policy from the spec), RDB preamble
+ * for fast loads, truncated tails loaded rather than refused, no automatic RDB saves (the
+ * snapshot job takes consistent copies over the replication protocol), memory limits from the
+ * spec. The password is not here: it is in the ACL file, which comes from a Secret.
+ */
+export function renderRedisConf(spec: DrSpec, layout: RedisLayout): string {
+  const { redis } = spec;
+  return [
+    `# redis.conf rendered by drkit for stack '${spec.stack}' (role ${spec.role}).`,
+    `# Off-site snapshots every ${formatDuration(redis.snapshots.interval)} bound the regional RPO; appendfsync bounds a crash's.`,
+    `bind ${layout.bind}`,
+    `port ${layout.port}`,
+    "protected-mode yes",
+    `dir ${layout.dataDir}`,
+    `aclfile ${layout.aclFile}`,
+    "appendonly yes",
+    'appendfilename "appendonly.aof"',
+    'appenddirname "appendonlydir"',
+    `appendfsync ${redis.appendfsync}`,
+    "aof-use-rdb-preamble yes",
+    "aof-load-truncated yes",
+    "no-appendfsync-on-rewrite no",
+    "auto-aof-rewrite-percentage 100",
+    "auto-aof-rewrite-min-size 64mb",
+    'save ""',
+    "dbfilename dump.rdb",
+    `maxmemory ${redis.maxmemory}`,
+    `maxmemory-policy ${redis.maxmemoryPolicy}`,
+    "",
+  ].join("\n");
+}
+
+/**
+ * The ACL file: one `default` user with the password, allowed everything but the dangerous
+ * commands (unless `allowDangerousCommands`). Pure; the caller puts the result in a Secret.
+ */
+export function renderRedisAcl(spec: DrSpec, password: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(password)) throw new Error("the Redis password must be letters, digits, '-' or '_' (ACL files have no quoting)");
+  const denied = spec.redis.allowDangerousCommands ? "" : ` ${DANGEROUS_COMMANDS.map((c) => `-${c}`).join(" ")}`;
+  return `user default on >${password} ~* &* +@all${denied}\n`;
+}

@@ -1,0 +1,33 @@
+import { specOf } from "../spec/fixtures";
+
+export const REDIS_BUCKET = "drkit-redis-it";
+
+/** A primary's Redis: snapshots under redis/prod/, keep 3. */
+export function redisPrimarySpec(appendfsync: "always" | "everysec" | "no" = "everysec") {
+  return specOf(
+    {
+      role: "primary",
+      region: "us-east-1",
+      objectives: { redis: { rpo: "5m", rto: "10m" } },
+      storage: { bucket: REDIS_BUCKET },
+      postgres: { image: "local" },
+      redis: { appendfsync, snapshots: { interval: "5m", keep: 3 }, resources: { memory: "512Mi" } },
+    },
+    "prod",
+  );
+}
+
+/** A drill filling its empty Redis from prod's snapshots. */
+export function redisDrillSpec(stack: string, restoreFrom: Record<string, unknown> = {}) {
+  return specOf(
+    {
+      role: "drill",
+      region: "us-east-1",
+      objectives: { redis: { rpo: "5m", rto: "10m" } },
+      storage: { bucket: REDIS_BUCKET },
+      postgres: { image: "local", restoreFrom: { bucket: REDIS_BUCKET, region: "us-east-1", repoPath: "pgbackrest/prod", encrypted: false } },
+      redis: { snapshots: { interval: "5m" }, resources: { memory: "512Mi" }, restoreFrom: { prefix: "redis/prod/", ...restoreFrom } },
+    },
+    stack,
+  );
+}
