@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run, stopAll, waitFor } from "../../cli/local/processes";
 import { LocalRedis } from "../../cli/local/redis";
+import { RespClient } from "../../cli/local/resp";
 import { startLocalS3, type LocalS3 } from "../../cli/local/s3";
 import { REDIS_BUCKET, redisDrillSpec, redisPrimarySpec } from "./redisFixtures";
 
@@ -74,7 +75,7 @@ describe("AOF with appendfsync everysec", () => {
       await expect(client.command(...command)).rejects.toThrow(/NOPERM|DEBUG command not allowed/);
     }
     client.close();
-    const anonymous = await import("../../cli/local/resp").then((m) => m.RespClient.connect(redis.layout.port));
+    const anonymous = await RespClient.connect(redis.layout.port);
     await expect(anonymous.command("GET", "x")).rejects.toThrow(/NOAUTH/);
     anonymous.close();
     await redis.kill();
@@ -158,7 +159,8 @@ describe("off-site snapshots and restore-on-bootstrap", () => {
     const file = join(s3.directory, REDIS_BUCKET, "redis/prod", `${newest}._S3rver_object`);
     const original = readFileSync(file);
     const corrupt = Buffer.from(original);
-    corrupt[Math.floor(corrupt.length / 2)] ^= 0xff;
+    const middle = Math.floor(corrupt.length / 2);
+    corrupt[middle] = corrupt[middle]! ^ 0xff;
     writeFileSync(file, corrupt);
     try {
       const drill = await LocalRedis.create({ spec: redisDrillSpec("staging-corrupt"), root: tempRoot("drkit-redis-corrupt-"), s3 });
