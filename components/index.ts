@@ -2,3 +2,5 @@
 export * from "./spec";
 export * from "./policy";
 export * from "./storage";
+export * from "./postgres";
+export * from "./redis";

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { PostgresCluster, postgresImageRef } from "../components/postgres";
+import { RedisServer } from "../components/redis";
 import { kubernetesTarget } from "../components/region/kubernetes";
 import { summarizeSpec } from "../components/spec";
 import { BackupStorage } from "../components/storage";
@@ -29,6 +30,19 @@ const postgres = new PostgresCluster(
   { provider: kubernetes.provider },
 );
 
+const redis = spec.redis.enabled
+  ? new RedisServer(
+      "redis",
+      {
+        spec,
+        namespace: kubernetes.namespace,
+        snapshots: storage.writers.redis!,
+        ...(storage.restore.redis ? { restoreSource: storage.restore.redis } : {}),
+      },
+      { provider: kubernetes.provider },
+    )
+  : undefined;
+
 /** The source repository's passphrase: the source stack's output, or the secret config key. */
 function sourceCipherPassphrase(): pulumi.Output<string> {
   const reference = spec.postgres.restoreFrom?.stackReference;
@@ -53,6 +67,9 @@ export const database = {
   port: postgres.port,
   secrets: postgres.databaseSecretNames,
 };
+
+/** Where applications reach Redis, and the Secret with its password. */
+export const cache = redis ? { endpoint: redis.endpoint, passwordSecret: redis.passwordSecretName } : undefined;
 
 /**
  * The pgBackRest repository passphrase (secret). A dr or drill stack restoring these backups

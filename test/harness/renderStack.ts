@@ -64,7 +64,12 @@ export interface RenderOptions {
  * The Pulumi runtime keeps its state in module globals: render one stack per test file (vitest
  * runs each file in its own process, see vitest.config.mts).
  */
+let rendered: string | undefined;
+
 export async function renderStack(stack: string, options: RenderOptions = {}): Promise<RenderedStack> {
+  // The program module is cached after its first run: a second render would register nothing.
+  if (rendered !== undefined) throw new Error(`renderStack('${stack}'): this test file already rendered '${rendered}'; use one stack per test file`);
+  rendered = stack;
   const project = (parseYaml(readFileSync(join(PROJECT_ROOT, "Pulumi.yaml"), "utf8")) as { name: string }).name;
   const stackFile = options.stackFile ?? join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
   if (!existsSync(stackFile)) throw new Error(`no stack file ${stackFile}`);

@@ -1,0 +1,56 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { renderStack, type RenderedStack } from "../harness/renderStack";
+import { secretLeaks } from "./leaks";
+
+describe("prod's Redis under mocks", () => {
+  let stack: RenderedStack;
+  let pod: any;
+  beforeAll(async () => {
+    stack = await renderStack("prod");
+    pod = (stack.named("redis", "kubernetes:apps/v1:StatefulSet").inputs["spec"] as any).template.spec;
+  });
+
+  it("runs the rendered redis.conf with AOF everysec and the password only in the ACL Secret", () => {
+    const config = stack.named("redis-config").inputs["data"] as Record<string, string>;
+    expect(Object.keys(config).sort()).toEqual(["redis.conf", "snapshot.sh"]);
+    expect(config["redis.conf"]).toContain("appendfsync everysec");
+    expect(config["redis.conf"]).toContain("aclfile /etc/drkit-redis-acl/users.acl");
+    expect(config["redis.conf"]).toContain(`maxmemory ${2 ** 30}`);
+    expect(config["snapshot.sh"]).toContain("REDIS_HOST='redis.trading-data.svc'");
+    const auth = stack.named("redis-auth").inputs["stringData"] as Record<string, string>;
+    expect(auth["users.acl"]).toBe(`user default on >${auth["password"]} ~* &* +@all -flushall -flushdb -debug -config\n`);
+    expect(secretLeaks(stack)).toEqual([]);
+  });
+
+  it("is one protected, non-root Redis with an exporter and no restore step", () => {
+    const sts = stack.named("redis", "kubernetes:apps/v1:StatefulSet");
+    expect(sts.protect && sts.retainOnDelete).toBe(true);
+    expect(pod.initContainers).toEqual([]);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 999 });
+    expect(pod.containers.map((c: any) => c.name)).toEqual(["redis", "exporter"]);
+    expect(pod.containers[0].command).toEqual(["redis-server", "/etc/drkit-redis/redis.conf"]);
+    expect(pod.containers[0].resources.limits).toEqual({ cpu: "500m", memory: "2Gi" });
+    expect(pod.containers[1].ports).toEqual([{ name: "metrics", containerPort: 9121 }]);
+    const claim = (sts.inputs["spec"] as any).volumeClaimTemplates[0].spec;
+    expect(claim.resources.requests.storage).toBe("10Gi");
+  });
+
+  it("snapshots off-site every 5 minutes, one run at a time, each bounded by the interval", () => {
+    const cron = (stack.named("redis-snapshot").inputs["spec"] as any);
+    expect(cron).toMatchObject({ schedule: "*/5 * * * *", timeZone: "UTC", concurrencyPolicy: "Forbid", startingDeadlineSeconds: 150 });
+    expect(cron.jobTemplate.spec).toMatchObject({ backoffLimit: 2, activeDeadlineSeconds: 300 });
+    const job = cron.jobTemplate.spec.template.spec;
+    expect(job.initContainers.map((c: any) => c.command)).toEqual([["bash", "/etc/drkit-redis/snapshot.sh", "dump"]]);
+    expect(job.containers.map((c: any) => c.command)).toEqual([["bash", "/etc/drkit-redis/snapshot.sh", "upload"]]);
+    const credentials = stack.named("redis-snapshot-s3").inputs["stringData"] as Record<string, string>;
+    expect(credentials["AWS_SECRET_ACCESS_KEY"]).toBe("FAKE-SECRET-backups-redis-writer-key");
+  });
+
+  it("admits labelled clients, snapshot jobs and the monitoring namespace only", () => {
+    const ingress = (stack.named("redis", "kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs["spec"] as any).ingress;
+    expect(ingress[0].from).toEqual([{ namespaceSelector: {}, podSelector: { matchLabels: { "drkit.dev/redis-client": "true" } } }, { podSelector: { matchLabels: { "drkit.dev/role": "redis-snapshot" } } }]);
+    expect(ingress[1].ports).toEqual([{ protocol: "TCP", port: 9121 }]);
+    expect(stack.outputs["cache"]).toEqual({ endpoint: "redis.trading-data.svc:6379", passwordSecret: "redis-auth" });
+  });
+});
+

@@ -1,0 +1,25 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { renderStack, type RenderedStack } from "../harness/renderStack";
+import { secretLeaks } from "./leaks";
+
+describe("staging's Redis under mocks", () => {
+  let stack: RenderedStack;
+  beforeAll(async () => {
+    stack = await renderStack("staging");
+  });
+
+  it("fills its empty volume from prod's newest snapshot before Redis starts", () => {
+    const pod = (stack.named("redis", "kubernetes:apps/v1:StatefulSet").inputs["spec"] as any).template.spec;
+    expect(pod.initContainers.map((c: any) => [c.name, c.command.at(-1)])).toEqual([
+      ["restore-fetch", "fetch"],
+      ["restore-seed", "seed"],
+    ]);
+    const config = stack.named("redis-config").inputs["data"] as Record<string, string>;
+    expect(config["restore.sh"]).toContain("PREFIX='redis/prod/'");
+    expect(config["restore.sh"]).toContain("BUCKET='trading-dr-prod-replica-eu-west-1'");
+    expect(config["restore.sh"]).toContain("IF_MISSING='fail'");
+    const restore = stack.named("redis-restore-s3").inputs["stringData"] as Record<string, string>;
+    expect(restore["AWS_SECRET_ACCESS_KEY"]).toBe("FAKE-SECRET-backups-restore-redis-key");
+    expect(secretLeaks(stack)).toEqual([]);
+  });
+});
