@@ -4,3 +4,4 @@ export * from "./policy";
 export * from "./storage";
 export * from "./postgres";
 export * from "./redis";
+export * from "./alerts";

@@ -3,6 +3,7 @@
  * entirely by its `drkit:*` configuration (Pulumi.<stack>.yaml).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { AlertRules } from "../components/alerts";
 import { PostgresCluster, postgresImageRef } from "../components/postgres";
 import { RedisServer } from "../components/redis";
 import { kubernetesTarget } from "../components/region/kubernetes";
@@ -42,6 +43,12 @@ const redis = spec.redis.enabled
       { provider: kubernetes.provider },
     )
   : undefined;
+
+new AlertRules(
+  "alerts",
+  { spec, postgresPodLabels: postgres.podLabels, ...(redis ? { redisPodLabels: redis.podLabels } : {}) },
+  { provider: kubernetes.provider },
+);
 
 /** The source repository's passphrase: the source stack's output, or the secret config key. */
 function sourceCipherPassphrase(): pulumi.Output<string> {

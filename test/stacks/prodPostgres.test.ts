@@ -16,7 +16,9 @@ describe("prod's PostgreSQL under mocks", () => {
     expect(stack.named("namespace").inputs["metadata"]).toMatchObject({ name: "trading-data" });
     for (const r of stack.resources.filter((x) => x.type.startsWith("kubernetes:") && x.custom)) {
       expect(r.provider, r.name).toMatch(/pulumi:providers:kubernetes::kubernetes::/);
-      if (r.type !== "kubernetes:core/v1:Namespace") expect((r.inputs["metadata"] as any).namespace, r.name).toBe("trading-data");
+      // Everything but the namespace itself and the monitoring objects (which live with Prometheus).
+      const expected = r.type.startsWith("kubernetes:monitoring.coreos.com/") ? "monitoring" : "trading-data";
+      if (r.type !== "kubernetes:core/v1:Namespace") expect((r.inputs["metadata"] as any).namespace, r.name).toBe(expected);
     }
   });
 

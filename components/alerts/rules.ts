@@ -1,0 +1,217 @@
+import { stringify } from "yaml";
+import type { DrSpec } from "../spec";
+import { formatDuration, formatPercent } from "../spec";
+import { alertThresholds } from "./thresholds";
+import { backupCronJobName, dataClaimName, dumpCronJobName, monitorLabels, snapshotCronJobName, verifyCronJobName, type AlertTargets } from "./targets";
+
+/** The alert contract of design.md §6: runbooks and tests use these names. */
+export const ALERT_NAMES = [
+  "PostgresDown",
+  "PostgresWalArchiveFailing",
+  "PostgresWalArchiveStale",
+  "PostgresConnectionsNearLimit",
+  "BackupTooOld",
+  "BackupJobFailed",
+  "RestoreVerificationFailed",
+  "PersistentVolumeAlmostFull",
+  "RedisDown",
+  "RedisAofWriteFailing",
+  "RedisSnapshotTooOld",
+  "ApiLatencyHigh",
+  "ApiErrorRateHigh",
+] as const;
+export type AlertName = (typeof ALERT_NAMES)[number];
+
+export interface AlertRule {
+  alert: AlertName;
+  expr: string;
+  for?: string;
+  labels: { severity: "critical" | "warning"; drkit_stack: string };
+  annotations: { summary: string; description: string; runbook_url: string };
+}
+
+export interface RuleGroup {
+  name: string;
+  rules: AlertRule[];
+}
+
+/** A volume above this share of its capacity pages (the contract says 95 %). */
+export const VOLUME_FULL_RATIO = 0.95;
+/** Connections above this share of max_connections page (the contract says 95 %). */
+export const CONNECTIONS_RATIO = 0.95;
+
+const seconds = (s: number) => `${Math.round(s)}s`;
+const matchers = (labels: Record<string, string>) =>
+  Object.entries(labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(",");
+
+/** A scheduled CronJob with no success for `limit` seconds, including one that never succeeded. */
+function cronJobTooOld(namespace: string, cronjob: string, limit: number): string {
+  const sel = `{namespace="${namespace}",cronjob="${cronjob}"}`;
+  // kube_cronjob_status_last_successful_time is absent until a first success: a CronJob that
+  // exists for longer than the limit without one is as late as one whose last success is old.
+  return `(time() - kube_cronjob_status_last_successful_time${sel} > ${limit}) or ((time() - kube_cronjob_created${sel} > ${limit}) unless on(namespace, cronjob) kube_cronjob_status_last_successful_time${sel})`;
+}
+
+/** Jobs of these CronJobs whose retries are exhausted (a retry that succeeded does not count). */
+function jobsFailed(namespace: string, cronjobs: string[]): string {
+  return `kube_job_failed{namespace="${namespace}",condition="true"} * on(namespace, job_name) group_left(owner_name) kube_job_owner{namespace="${namespace}",owner_kind="CronJob",owner_name=~"${cronjobs.join("|")}"} > 0`;
+}
+
+/**
+ * The Prometheus rule groups of a stack: the whole contract, thresholds derived from the
+ * objectives and schedules. Alerts for what a stack does not run (Redis, dumps) are left out.
+ */
+export function renderAlertRules(spec: DrSpec, targets: AlertTargets): RuleGroup[] {
+  const t = alertThresholds(spec);
+  const ns = targets.namespace;
+  const pg = matchers(monitorLabels(spec, "postgres"));
+  const rd = matchers(monitorLabels(spec, "redis"));
+  const rule = (alert: AlertName, severity: "critical" | "warning", expr: string, forSeconds: number | undefined, summary: string, description: string): AlertRule => ({
+    alert,
+    expr,
+    ...(forSeconds ? { for: seconds(forSeconds) } : {}),
+    labels: { severity, drkit_stack: spec.stack },
+    annotations: { summary, description, runbook_url: `${spec.alerts.runbookBaseUrl}#${alert.toLowerCase()}` },
+  });
+  const backupJobs = Object.keys(t.backupTooOld).map((kind) => (kind === "dump" ? dumpCronJobName(targets.postgres) : backupCronJobName(targets.postgres, kind as "full" | "diff" | "incr")));
+  const verify = verifyCronJobName(targets.postgres);
+  const snapshot = snapshotCronJobName(targets.redis);
+  const claims = [dataClaimName(targets.postgres), ...(spec.redis.enabled ? [dataClaimName(targets.redis)] : [])];
+  const failingWindow = seconds(2 * t.walArchiveFailingFor);
+  const api = spec.alerts.api;
+
+  const groups: RuleGroup[] = [
+    {
+      name: "drkit-postgres",
+      rules: [
+        rule(
+          "PostgresDown",
+          "critical",
+          `up{${pg}} == 0 or pg_up{${pg}} == 0 or absent(up{${pg}})`,
+          60,
+          `PostgreSQL of stack ${spec.stack} is down`,
+          `PostgreSQL {{ $labels.namespace }}/{{ $labels.pod }} is not answering its exporter (or is not scraped at all).`,
+        ),
+        rule(
+          "PostgresWalArchiveFailing",
+          "critical",
+          `increase(pg_stat_archiver_failed_count{${pg}}[${failingWindow}]) > 0 and increase(pg_stat_archiver_archived_count{${pg}}[${failingWindow}]) == 0`,
+          t.walArchiveFailingFor,
+          `WAL archiving of stack ${spec.stack} is failing`,
+          `pgBackRest archive-push keeps failing on {{ $labels.namespace }}/{{ $labels.pod }} and nothing was archived for ${failingWindow}; WAL is queueing on the volume.`,
+        ),
+        rule(
+          "PostgresWalArchiveStale",
+          "critical",
+          `pg_stat_archiver_last_archive_age{${pg}} > ${t.walArchiveStale} and on() (sum(rate(pg_stat_database_tup_inserted{${pg}}[5m])) + sum(rate(pg_stat_database_tup_updated{${pg}}[5m])) + sum(rate(pg_stat_database_tup_deleted{${pg}}[5m]))) > 0`,
+          undefined,
+          `WAL of stack ${spec.stack} has not reached the repository for over ${formatDuration(t.walArchiveStale)}`,
+          `{{ $labels.namespace }}/{{ $labels.pod }} is writing but its last archived WAL is older than ${formatDuration(t.walArchiveStale)}: half of the ${formatDuration(spec.objectives.postgres.rpo)} RPO is gone.`,
+        ),
+        rule(
+          "PostgresConnectionsNearLimit",
+          "warning",
+          `sum(pg_stat_activity_count{${pg}}) / max(pg_settings_max_connections{${pg}}) > ${CONNECTIONS_RATIO}`,
+          300,
+          `PostgreSQL of stack ${spec.stack} is near max_connections`,
+          `More than ${formatPercent(CONNECTIONS_RATIO)} of max_connections (${spec.postgres.maxConnections}) are in use; new connections will be refused.`,
+        ),
+      ],
+    },
+    {
+      name: "drkit-backups",
+      rules: [
+        rule(
+          "BackupTooOld",
+          "critical",
+          backupJobs.map((job, i) => cronJobTooOld(ns, job, Object.values(t.backupTooOld)[i]!)).join(" or "),
+          undefined,
+          `A backup of stack ${spec.stack} is overdue`,
+          `CronJob {{ $labels.namespace }}/{{ $labels.cronjob }} has not succeeded within its schedule's longest gap plus a quarter.`,
+        ),
+        rule(
+          "BackupJobFailed",
+          "warning",
+          jobsFailed(ns, [...backupJobs, ...(spec.redis.enabled ? [snapshot] : [])]),
+          undefined,
+          `A backup job of stack ${spec.stack} failed`,
+          `Job {{ $labels.namespace }}/{{ $labels.job_name }} of CronJob {{ $labels.owner_name }} failed after all its retries.`,
+        ),
+        rule(
+          "RestoreVerificationFailed",
+          "critical",
+          `(${jobsFailed(ns, [verify])}) or ${cronJobTooOld(ns, verify, t.verificationTooOld)}`,
+          undefined,
+          `Restore verification of stack ${spec.stack} failed or did not run`,
+          `The latest backup of {{ $labels.namespace }} could not be restored and checked, or no verification succeeded within ${formatDuration(t.verificationTooOld)}.`,
+        ),
+      ],
+    },
+    {
+      name: "drkit-storage",
+      rules: [
+        rule(
+          "PersistentVolumeAlmostFull",
+          "critical",
+          `1 - kubelet_volume_stats_available_bytes{namespace="${ns}",persistentvolumeclaim=~"${claims.join("|")}"} / kubelet_volume_stats_capacity_bytes{namespace="${ns}",persistentvolumeclaim=~"${claims.join("|")}"} > ${VOLUME_FULL_RATIO}`,
+          300,
+          `A data volume of stack ${spec.stack} is almost full`,
+          `PersistentVolumeClaim {{ $labels.namespace }}/{{ $labels.persistentvolumeclaim }} is more than ${formatPercent(VOLUME_FULL_RATIO)} full.`,
+        ),
+      ],
+    },
+  ];
+  if (spec.redis.enabled) {
+    groups.push({
+      name: "drkit-redis",
+      rules: [
+        rule("RedisDown", "critical", `up{${rd}} == 0 or redis_up{${rd}} == 0 or absent(up{${rd}})`, 60, `Redis of stack ${spec.stack} is down`, `Redis {{ $labels.namespace }}/{{ $labels.pod }} is not answering its exporter (or is not scraped at all).`),
+        rule(
+          "RedisAofWriteFailing",
+          "critical",
+          `redis_aof_last_write_status{${rd}} == 0 or redis_aof_last_bgrewrite_status{${rd}} == 0`,
+          60,
+          `Redis of stack ${spec.stack} cannot write its AOF`,
+          `Redis {{ $labels.namespace }}/{{ $labels.pod }} reports a failed AOF write or rewrite: acknowledged writes are not reaching the volume.`,
+        ),
+        rule(
+          "RedisSnapshotTooOld",
+          "critical",
+          cronJobTooOld(ns, snapshot, t.redisSnapshotTooOld),
+          undefined,
+          `The off-site Redis snapshot of stack ${spec.stack} is overdue`,
+          `CronJob {{ $labels.namespace }}/{{ $labels.cronjob }} has not succeeded for ${formatDuration(t.redisSnapshotTooOld)} (two snapshot intervals; the Redis RPO is ${formatDuration(spec.objectives.redis.rpo)}).`,
+        ),
+      ],
+    });
+  }
+  groups.push({
+    name: "drkit-api",
+    rules: [
+      rule(
+        "ApiLatencyHigh",
+        "warning",
+        `histogram_quantile(0.99, sum by (le) (rate(${api.latencyMetric}_bucket{${api.selector}}[5m]))) > ${api.latencyP99}`,
+        600,
+        `API p99 latency of stack ${spec.stack} is above ${formatDuration(api.latencyP99)}`,
+        `The 99th percentile of ${api.latencyMetric} for {${api.selector.replace(/"/g, "'")}} has been above ${formatDuration(api.latencyP99)} for 10 minutes.`,
+      ),
+      rule(
+        "ApiErrorRateHigh",
+        "warning",
+        `sum(rate(${api.requestsMetric}{${api.selector},${api.errorSelector}}[5m])) / sum(rate(${api.requestsMetric}{${api.selector}}[5m])) > ${api.errorRate}`,
+        600,
+        `API error rate of stack ${spec.stack} is above ${formatPercent(api.errorRate)}`,
+        `More than ${formatPercent(api.errorRate)} of ${api.requestsMetric} for {${api.selector.replace(/"/g, "'")}} matched {${api.errorSelector.replace(/"/g, "'")}} for 10 minutes.`,
+      ),
+    ],
+  });
+  return groups;
+}
+
+/** The rules as a plain Prometheus rule file (for promtool, GitOps, or Prometheus without the operator). */
+export function renderRuleFile(spec: DrSpec, targets: AlertTargets): string {
+  return `# Prometheus rules rendered by drkit for stack '${spec.stack}'.\n${stringify({ groups: renderAlertRules(spec, targets) }, { lineWidth: 0 })}`;
+}

@@ -1,0 +1,32 @@
+import type { DrSpec } from "../spec";
+
+/**
+ * The names alerts find drkit's objects by. Components create objects with these names and the
+ * rules match on them, so both read them from here (design.md §1: one source of truth).
+ */
+export interface AlertTargets {
+  /** Namespace of the workloads (PVCs, CronJobs, Jobs). */
+  namespace: string;
+  /** Name of the PostgresCluster (its StatefulSet, PVC `data-<name>-0`). @default "postgres" */
+  postgres: string;
+  /** Name of the RedisServer. @default "redis" */
+  redis: string;
+}
+
+export function alertTargets(spec: DrSpec, names: Partial<Omit<AlertTargets, "namespace">> = {}): AlertTargets {
+  return { namespace: spec.cluster.namespace, postgres: names.postgres ?? "postgres", redis: names.redis ?? "redis" };
+}
+
+/** The backup CronJobs of a PostgresCluster named `cluster`. */
+export const backupCronJobName = (cluster: string, kind: "full" | "diff" | "incr") => `${cluster}-backup-${kind}`;
+export const dumpCronJobName = (cluster: string) => `${cluster}-dump`;
+export const verifyCronJobName = (cluster: string) => `${cluster}-verify`;
+export const snapshotCronJobName = (redis: string) => `${redis}-snapshot`;
+/** The PVC a StatefulSet named `name` gets from its `data` claim template. */
+export const dataClaimName = (name: string) => `data-${name}-0`;
+
+/**
+ * Labels the PodMonitors put on every series they scrape, and the rules select on: a stack's
+ * PostgreSQL is `{drkit_stack="prod", drkit_component="postgres"}` wherever it runs.
+ */
+export const monitorLabels = (spec: DrSpec, component: "postgres" | "redis") => ({ drkit_stack: spec.stack, drkit_component: component });

@@ -1,0 +1,280 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { ALERT_NAMES, alertTargets, alertThresholds, backupCronJobName, dumpCronJobName, renderAlertRules, renderRuleFile, snapshotCronJobName, verifyCronJobName, type AlertName } from "../../components/alerts";
+import { checkConfig } from "../../components/policy";
+import { rawSpecFromConfig, readStackFile, type DrSpec } from "../../components/spec";
+import { PROJECT_ROOT } from "../harness/renderStack";
+
+/**
+ * Every generated rule file passes `promtool check rules`, and `promtool test rules` proves each
+ * alert fires when it should and stays silent when it should not. The cases are built from the
+ * stack's own thresholds: change an objective and the numbers under test change with it.
+ */
+
+const scratch = mkdtempSync(join(tmpdir(), "drkit-promtool-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function stackSpec(stack: string): DrSpec {
+  const result = checkConfig(rawSpecFromConfig(readStackFile(join(PROJECT_ROOT, `Pulumi.${stack}.yaml`)).config), { stack });
+  if (!result.ok) throw new Error(`${stack} does not parse`);
+  return result.spec;
+}
+
+function promtool(args: string[]) {
+  const result = spawnSync("promtool", args, { encoding: "utf8", cwd: scratch });
+  if (result.error) throw new Error("promtool is not installed: apt-get install prometheus");
+  return result;
+}
+
+type Labels = Record<string, string>;
+const series = (name: string, labels: Labels, values: string) => ({ series: `${name}{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(",")}}`, values });
+
+/** Equality matchers of a PromQL selector as labels: what the API's series carry. */
+const selectorLabels = (selector: string): Labels => Object.fromEntries([...selector.matchAll(/(\w+)\s*=\s*"([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
+
+function buildTests(spec: DrSpec) {
+  const targets = alertTargets(spec);
+  const rules = Object.fromEntries(renderAlertRules(spec, targets).flatMap((g) => g.rules.map((r) => [r.alert, r])));
+  const t = alertThresholds(spec);
+  const ns = targets.namespace;
+  const pg = { drkit_stack: spec.stack, drkit_component: "postgres", namespace: ns, pod: "postgres-0" };
+  const rd = { drkit_stack: spec.stack, drkit_component: "redis", namespace: ns, pod: "redis-0" };
+
+  /** The alert as promtool reports it: expression labels, rule labels, expanded annotations. */
+  const alert = (name: AlertName, labels: Labels) => {
+    const rule = rules[name]!;
+    const all: Labels = { ...labels, ...rule.labels };
+    const expand = (text: string) => text.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, key: string) => all[key] ?? "");
+    return { exp_labels: all, exp_annotations: Object.fromEntries(Object.entries(rule.annotations).map(([k, v]) => [k, expand(v)])) };
+  };
+  const at = (minutes: number, name: AlertName, alerts: ReturnType<typeof alert>[]) => ({ eval_time: `${minutes}m`, alertname: name, exp_alerts: alerts });
+  const flat = (value: number, count = 60) => `${value}+0x${count}`;
+
+  const tests: { name: string; interval: string; input_series: ReturnType<typeof series>[]; alert_rule_test: ReturnType<typeof at>[] }[] = [];
+  const test = (name: string, interval: string, input: ReturnType<typeof series>[], checks: ReturnType<typeof at>[]) => tests.push({ name, interval, input_series: input, alert_rule_test: checks });
+
+  // --- PostgreSQL -------------------------------------------------------------------------
+  const writing = [
+    series("pg_stat_database_tup_inserted", { ...pg, datname: "app" }, "0+100x60"),
+    series("pg_stat_database_tup_updated", { ...pg, datname: "app" }, "0+0x60"),
+    series("pg_stat_database_tup_deleted", { ...pg, datname: "app" }, "0+0x60"),
+  ];
+  test("PostgresDown fires when the exporter reports the server down", "1m", [series("up", pg, flat(1)), series("pg_up", pg, flat(0))], [at(5, "PostgresDown", [alert("PostgresDown", { ...pg })])]);
+  test("PostgresDown fires when nothing is scraped at all", "1m", [series("up", { ...rd }, flat(1))], [at(5, "PostgresDown", [alert("PostgresDown", { drkit_stack: spec.stack, drkit_component: "postgres" })])]);
+  test("PostgresDown stays silent when up", "1m", [series("up", pg, flat(1)), series("pg_up", pg, flat(1))], [at(5, "PostgresDown", [])]);
+
+  test(
+    "PostgresWalArchiveFailing fires when pushes keep failing and nothing is archived",
+    "1m",
+    [series("pg_stat_archiver_failed_count", pg, "0+1x60"), series("pg_stat_archiver_archived_count", pg, flat(40))],
+    [at(15, "PostgresWalArchiveFailing", [alert("PostgresWalArchiveFailing", pg)])],
+  );
+  test(
+    "PostgresWalArchiveFailing stays silent after a failure that a retry fixed",
+    "1m",
+    [series("pg_stat_archiver_failed_count", pg, `0 1 ${flat(1, 58)}`), series("pg_stat_archiver_archived_count", pg, "0+1x60")],
+    [at(2, "PostgresWalArchiveFailing", []), at(15, "PostgresWalArchiveFailing", [])],
+  );
+
+  test(
+    `PostgresWalArchiveStale fires just over ${t.walArchiveStale}s of archive age while writing`,
+    "1m",
+    [series("pg_stat_archiver_last_archive_age", pg, flat(t.walArchiveStale + 5)), ...writing],
+    [at(10, "PostgresWalArchiveStale", [alert("PostgresWalArchiveStale", pg)])],
+  );
+  test(
+    `PostgresWalArchiveStale stays silent just under ${t.walArchiveStale}s`,
+    "1m",
+    [series("pg_stat_archiver_last_archive_age", pg, flat(t.walArchiveStale - 5)), ...writing],
+    [at(10, "PostgresWalArchiveStale", [])],
+  );
+  test(
+    "PostgresWalArchiveStale stays silent on an idle database (no WAL to archive)",
+    "1m",
+    [
+      series("pg_stat_archiver_last_archive_age", pg, flat(t.walArchiveStale * 10)),
+      series("pg_stat_database_tup_inserted", { ...pg, datname: "app" }, flat(500)),
+      series("pg_stat_database_tup_updated", { ...pg, datname: "app" }, flat(0)),
+      series("pg_stat_database_tup_deleted", { ...pg, datname: "app" }, flat(0)),
+    ],
+    [at(10, "PostgresWalArchiveStale", [])],
+  );
+
+  const connections = (used: number) => [
+    series("pg_settings_max_connections", pg, flat(spec.postgres.maxConnections)),
+    series("pg_stat_activity_count", { ...pg, datname: "app", state: "active" }, flat(Math.round(used * 0.75))),
+    series("pg_stat_activity_count", { ...pg, datname: "app", state: "idle" }, flat(used - Math.round(used * 0.75))),
+  ];
+  const max = spec.postgres.maxConnections;
+  test("PostgresConnectionsNearLimit fires at 96 %", "1m", connections(Math.round(max * 0.96)), [at(10, "PostgresConnectionsNearLimit", [alert("PostgresConnectionsNearLimit", {})])]);
+  test("PostgresConnectionsNearLimit stays silent at 94 %", "1m", connections(Math.round(max * 0.94)), [at(10, "PostgresConnectionsNearLimit", [])]);
+
+  // --- backups (hours between samples; eval times in minutes) -----------------------------
+  const full = backupCronJobName(targets.postgres, "full");
+  const job = (cronjob: string) => ({ namespace: ns, cronjob });
+  const evalMinutes = Math.ceil(Math.max(...Object.values(t.backupTooOld)) / 3600 + 24) * 60;
+  const now = evalMinutes * 60;
+  const hours = evalMinutes / 60 + 1;
+  const successAgo = (cronjob: string, age: number) => [series("kube_cronjob_created", job(cronjob), flat(0, hours)), series("kube_cronjob_status_last_successful_time", job(cronjob), flat(now - age, hours))];
+  const limitOf = (kind: string) => t.backupTooOld[kind]!;
+  const allFresh = Object.keys(t.backupTooOld).flatMap((kind) => successAgo(kind === "dump" ? dumpCronJobName(targets.postgres) : backupCronJobName(targets.postgres, kind as "full"), 60));
+  test(
+    `BackupTooOld fires for a full backup just over ${limitOf("full")}s old`,
+    "1h",
+    [...allFresh.filter((s) => !s.series.includes(`"${full}"`)), ...successAgo(full, limitOf("full") + 60)],
+    [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", job(full))])],
+  );
+  test(`BackupTooOld stays silent for a full backup just under ${limitOf("full")}s old`, "1h", [...allFresh.filter((s) => !s.series.includes(`"${full}"`)), ...successAgo(full, limitOf("full") - 60)], [at(evalMinutes, "BackupTooOld", [])]);
+  test(
+    "BackupTooOld fires for a CronJob that never succeeded",
+    "1h",
+    [...allFresh.filter((s) => !s.series.includes(`"${full}"`)), series("kube_cronjob_created", job(full), flat(0, hours))],
+    [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", job(full))])],
+  );
+  test("BackupTooOld stays silent for a new CronJob that has not had its first run yet", "1h", [...allFresh.filter((s) => !s.series.includes(`"${full}"`)), series("kube_cronjob_created", job(full), flat(now - 3600, hours))], [at(evalMinutes, "BackupTooOld", [])]);
+  if (t.backupTooOld["diff"]) {
+    const diff = backupCronJobName(targets.postgres, "diff");
+    test(
+      `BackupTooOld follows the differential schedule: ${t.backupTooOld["diff"]}s`,
+      "1h",
+      [...allFresh.filter((s) => !s.series.includes(`"${diff}"`)), ...successAgo(diff, t.backupTooOld["diff"] + 60)],
+      [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", job(diff))])],
+    );
+  }
+
+  const failedJob = (owner: string, jobName: string, failed: number) => [
+    series("kube_job_failed", { namespace: ns, job_name: jobName, condition: "true" }, flat(failed)),
+    series("kube_job_owner", { namespace: ns, job_name: jobName, owner_kind: "CronJob", owner_name: owner, owner_is_controller: "true" }, flat(1)),
+  ];
+  test("BackupJobFailed fires for a backup Job whose retries are exhausted", "1m", failedJob(full, `${full}-29000000`, 1), [
+    at(5, "BackupJobFailed", [alert("BackupJobFailed", { namespace: ns, job_name: `${full}-29000000`, condition: "true", owner_name: full })]),
+  ]);
+  test(
+    "BackupJobFailed stays silent for a Job that failed once and succeeded on retry",
+    "1m",
+    [...failedJob(full, `${full}-29000001`, 0), series("kube_job_status_failed", { namespace: ns, job_name: `${full}-29000001` }, flat(1)), series("kube_job_status_succeeded", { namespace: ns, job_name: `${full}-29000001` }, flat(1))],
+    [at(5, "BackupJobFailed", [])],
+  );
+  test("BackupJobFailed stays silent for a failed Job of someone else's CronJob", "1m", failedJob("app-report", "app-report-1", 1), [at(5, "BackupJobFailed", [])]);
+
+  const verify = verifyCronJobName(targets.postgres);
+  test("RestoreVerificationFailed fires when the verification Job fails", "1m", [...failedJob(verify, `${verify}-1`, 1), series("kube_cronjob_created", job(verify), flat(0)), series("kube_cronjob_status_last_successful_time", job(verify), flat(0))], [
+    at(5, "RestoreVerificationFailed", [alert("RestoreVerificationFailed", { namespace: ns, job_name: `${verify}-1`, condition: "true", owner_name: verify })]),
+  ]);
+  test(
+    "RestoreVerificationFailed fires when verification never succeeded",
+    "1h",
+    [series("kube_cronjob_created", job(verify), flat(0, hours))],
+    [at(Math.ceil(t.verificationTooOld / 60) + 60, "RestoreVerificationFailed", [alert("RestoreVerificationFailed", job(verify))])],
+  );
+  test(
+    "RestoreVerificationFailed stays silent after a recent success",
+    "1h",
+    [series("kube_cronjob_created", job(verify), flat(0, hours)), series("kube_cronjob_status_last_successful_time", job(verify), flat(now - 3600, hours))],
+    [at(evalMinutes, "RestoreVerificationFailed", [])],
+  );
+
+  // --- volumes --------------------------------------------------------------------------
+  const volume = (usedPercent: number) => {
+    const labels = { namespace: ns, persistentvolumeclaim: "data-postgres-0" };
+    return [series("kubelet_volume_stats_capacity_bytes", labels, flat(100_000)), series("kubelet_volume_stats_available_bytes", labels, flat(100_000 - usedPercent * 1000))];
+  };
+  test("PersistentVolumeAlmostFull fires at 96 %", "1m", volume(96), [at(10, "PersistentVolumeAlmostFull", [alert("PersistentVolumeAlmostFull", { namespace: ns, persistentvolumeclaim: "data-postgres-0" })])]);
+  test("PersistentVolumeAlmostFull stays silent at 94 %", "1m", volume(94), [at(10, "PersistentVolumeAlmostFull", [])]);
+
+  // --- Redis ----------------------------------------------------------------------------
+  if (spec.redis.enabled) {
+    test("RedisDown fires when the exporter reports Redis down", "1m", [series("up", rd, flat(1)), series("redis_up", rd, flat(0))], [at(5, "RedisDown", [alert("RedisDown", rd)])]);
+    test("RedisDown stays silent when up", "1m", [series("up", rd, flat(1)), series("redis_up", rd, flat(1))], [at(5, "RedisDown", [])]);
+    test("RedisAofWriteFailing fires when AOF writes fail", "1m", [series("redis_aof_last_write_status", rd, flat(0)), series("redis_aof_last_bgrewrite_status", rd, flat(1))], [at(5, "RedisAofWriteFailing", [alert("RedisAofWriteFailing", rd)])]);
+    test("RedisAofWriteFailing stays silent when AOF writes succeed", "1m", [series("redis_aof_last_write_status", rd, flat(1)), series("redis_aof_last_bgrewrite_status", rd, flat(1))], [at(5, "RedisAofWriteFailing", [])]);
+    const snapshot = snapshotCronJobName(targets.redis);
+    const limit = t.redisSnapshotTooOld;
+    const evalAt = Math.ceil(limit / 60) + 30;
+    test(
+      `RedisSnapshotTooOld fires just over ${limit}s`,
+      "1m",
+      [series("kube_cronjob_created", job(snapshot), flat(0)), series("kube_cronjob_status_last_successful_time", job(snapshot), flat(evalAt * 60 - limit - 60))],
+      [at(evalAt, "RedisSnapshotTooOld", [alert("RedisSnapshotTooOld", job(snapshot))])],
+    );
+    test(
+      `RedisSnapshotTooOld stays silent just under ${limit}s`,
+      "1m",
+      [series("kube_cronjob_created", job(snapshot), flat(0)), series("kube_cronjob_status_last_successful_time", job(snapshot), flat(evalAt * 60 - limit + 60))],
+      [at(evalAt, "RedisSnapshotTooOld", [])],
+    );
+    test("RedisSnapshotTooOld fires for a snapshot CronJob that never succeeded", "1m", [series("kube_cronjob_created", job(snapshot), flat(0))], [at(evalAt, "RedisSnapshotTooOld", [alert("RedisSnapshotTooOld", job(snapshot))])]);
+  }
+
+  // --- API ------------------------------------------------------------------------------
+  const api = spec.alerts.api;
+  const apiLabels = selectorLabels(api.selector);
+  const errorLabels = selectorLabels(api.errorSelector.replace("=~", "="));
+  const buckets = (slowPerMinute: number) =>
+    [
+      ["0.5", 100 - slowPerMinute],
+      [String(api.latencyP99), 100 - slowPerMinute],
+      [String(api.latencyP99 * 4), 100],
+      ["+Inf", 100],
+    ].map(([le, perMinute]) => series(`${api.latencyMetric}_bucket`, { ...apiLabels, le: String(le) }, `0+${perMinute}x60`));
+  test("ApiLatencyHigh fires when p99 is above the threshold", "1m", buckets(5), [at(20, "ApiLatencyHigh", [alert("ApiLatencyHigh", {})])]);
+  test("ApiLatencyHigh stays silent when p99 is below it", "1m", buckets(0), [at(20, "ApiLatencyHigh", [])]);
+  const requests = (errorPercent: number) => [
+    series(api.requestsMetric, { ...apiLabels, code: "200" }, `0+${100 - errorPercent}x60`),
+    series(api.requestsMetric, { ...apiLabels, code: "500" }, `0+${errorPercent}x60`),
+  ];
+  const over = Math.round(api.errorRate * 100) + 2;
+  const under = Math.round(api.errorRate * 100) - 2;
+  expect(errorLabels).toBeDefined();
+  test(`ApiErrorRateHigh fires at ${over} %`, "1m", requests(over), [at(20, "ApiErrorRateHigh", [alert("ApiErrorRateHigh", {})])]);
+  test(`ApiErrorRateHigh stays silent at ${under} %`, "1m", requests(under), [at(20, "ApiErrorRateHigh", [])]);
+
+  return tests;
+}
+
+describe.each(["prod", "staging"])("the alert rules of %s", (stack) => {
+  const spec = stackSpec(stack);
+  const targets = alertTargets(spec);
+  const rulesFile = join(scratch, `${stack}-rules.yaml`);
+  writeFileSync(rulesFile, renderRuleFile(spec, targets));
+
+  it("implement the whole contract", () => {
+    const names = renderAlertRules(spec, targets).flatMap((g) => g.rules.map((r) => r.alert));
+    expect(names.sort()).toEqual([...ALERT_NAMES].sort());
+    for (const rule of renderAlertRules(spec, targets).flatMap((g) => g.rules)) {
+      expect(["critical", "warning"]).toContain(rule.labels.severity);
+      expect(rule.annotations.runbook_url).toBe(`${spec.alerts.runbookBaseUrl}#${rule.alert.toLowerCase()}`);
+      expect(rule.annotations.summary.length).toBeGreaterThan(10);
+    }
+  });
+
+  it("pass promtool check rules", () => {
+    const result = promtool(["check", "rules", rulesFile]);
+    expect(result.stdout + result.stderr).toContain("SUCCESS: 13 rules found");
+    expect(result.status).toBe(0);
+  });
+
+  it("fire and stay silent as promtool test rules expects", () => {
+    const tests = buildTests(spec);
+    const covered = new Set(tests.flatMap((t) => t.alert_rule_test.map((a) => a.alertname)));
+    expect([...covered].sort()).toEqual([...ALERT_NAMES].sort());
+    for (const name of ALERT_NAMES) {
+      const cases = tests.flatMap((t) => t.alert_rule_test).filter((a) => a.alertname === name);
+      expect(cases.some((a) => a.exp_alerts.length > 0), `${name} has a firing case`).toBe(true);
+      expect(cases.some((a) => a.exp_alerts.length === 0), `${name} has a silent case`).toBe(true);
+    }
+    // Rules are evaluated at the sampling interval: days-long backup cases step by the hour.
+    for (const interval of [...new Set(tests.map((t) => t.interval))]) {
+      const testFile = join(scratch, `${stack}-tests-${interval}.yaml`);
+      const group = tests.filter((t) => t.interval === interval);
+      writeFileSync(testFile, stringify({ rule_files: [rulesFile], evaluation_interval: interval, tests: group }, { lineWidth: 0 }));
+      const result = promtool(["test", "rules", testFile]);
+      expect(result.status, result.stdout + result.stderr).toBe(0);
+      expect(result.stdout + result.stderr).toContain("SUCCESS");
+    }
+  });
+});
