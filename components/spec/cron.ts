@@ -97,3 +97,35 @@ export function isTimeZone(name: string): boolean {
     return false;
   }
 }
+
+/**
+ * The longest time without any run of several schedules together: how old the newest backup
+ * of any kind can get, which bounds the WAL a restore must replay.
+ */
+export function longestCombinedGap(schedules: string[], timeZone = "UTC"): Seconds {
+  if (schedules.length === 0) return Infinity;
+  if (schedules.length === 1) return longestGap(schedules[0]!, timeZone);
+  const key = `${timeZone}\u0000${[...schedules].sort().join("\u0000")}`;
+  let gap = gaps.get(key);
+  if (gap === undefined) {
+    gap = computeCombinedGap(schedules, timeZone);
+    gaps.set(key, gap);
+  }
+  return gap;
+}
+
+function computeCombinedGap(schedules: string[], timeZone: string): Seconds {
+  const times: number[] = [];
+  for (const schedule of schedules) {
+    const runs = CronExpressionParser.parse(schedule, { currentDate: REFERENCE, tz: timeZone });
+    for (let count = 0; count < MAX_RUNS; count++) {
+      const next = runs.next().toDate().getTime();
+      if (next > REFERENCE.getTime() + HORIZON_MS) break;
+      times.push(next);
+    }
+  }
+  times.sort((a, b) => a - b);
+  let longest = 0;
+  for (let i = 1; i < times.length; i++) longest = Math.max(longest, times[i]! - times[i - 1]!);
+  return Math.round(longest / 1000);
+}

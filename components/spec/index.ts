@@ -1,7 +1,8 @@
 export * from "./types";
 export * from "./units";
 export * from "./problems";
-export { parseCron, longestGap, cronForInterval, isTimeZone } from "./cron";
+export { parseCron, longestGap, longestCombinedGap, cronForInterval, isTimeZone } from "./cron";
+export { replayBudget, REPLAY_SPEEDUP, defaultIncrementalSchedule } from "./replay";
 export { parseSpec, type ParseOptions, type ParseResult } from "./parse";
 export { RULES as SPEC_RULES } from "./rules";
 export { rawSpecFromConfig, readStackFile, SECRET_PLACEHOLDER, type StackFile } from "./config";

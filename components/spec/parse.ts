@@ -1,4 +1,5 @@
 import { cronForInterval } from "./cron";
+import { defaultIncrementalSchedule } from "./replay";
 import { error, errorsIn, sortProblems, type Problem } from "./problems";
 import { crossFieldProblems } from "./rules";
 import { SECTION_SCHEMAS, type SectionName, type Sections } from "./schema";
@@ -78,7 +79,14 @@ export function derive(sections: Partial<Sections>, stack: string): { spec: Part
 
   const lifecycle = spec.storage?.lifecycle;
   if (sections.objectives) spec.objectives = deriveObjectives(sections.objectives, lifecycle?.media !== undefined);
-  if (sections.postgres) spec.postgres = derivePostgres(sections.postgres, stack, lifecycle?.pgbackrest.prefix ?? "pgbackrest/", spec.storage?.provider ?? "aws");
+  if (sections.postgres) {
+    spec.postgres = derivePostgres(sections.postgres, stack, {
+      repoPrefix: lifecycle?.pgbackrest.prefix ?? "pgbackrest/",
+      provider: spec.storage?.provider ?? "aws",
+      rto: spec.objectives?.postgres.rto ?? HOUR,
+      timeZone: spec.timeZone ?? "UTC",
+    });
+  }
   if (sections.redis) {
     const derived = deriveRedis(sections.redis, stack, {
       rpo: spec.objectives?.redis.rpo ?? HOUR,
@@ -149,12 +157,20 @@ function deriveStorage(storage: Sections["storage"]): StorageSpec {
   return { ...storage, accessLogs: storage.accessLogs ?? true, lifecycle };
 }
 
-function derivePostgres(postgres: Sections["postgres"], stack: string, repoPrefix: string, provider: StorageSpec["provider"]): PostgresSpec {
+function derivePostgres(
+  postgres: Sections["postgres"],
+  stack: string,
+  context: { repoPrefix: string; provider: StorageSpec["provider"]; rto: Seconds; timeZone: string },
+): PostgresSpec {
   const { restoreFrom, databases, backups, ...rest } = postgres;
+  const { repoPrefix, provider } = context;
+  // Incrementals are added by default only where full and differential backups leave too much
+  // WAL to replay within the RTO.
+  const incr = backups.incr !== undefined ? backups.incr : defaultIncrementalSchedule(backups.full, backups.diff, context.rto, context.timeZone);
   return {
     ...rest,
     databases: databases.map((db) => ({ name: db.name, owner: db.owner ?? db.name })),
-    backups: { ...backups, repoPath: backups.repoPath ?? `${repoPrefix}${stack}` },
+    backups: { ...backups, incr, repoPath: backups.repoPath ?? `${repoPrefix}${stack}` },
     ...(restoreFrom ? { restoreFrom: { ...restoreFrom, provider: restoreFrom.provider ?? provider } } : {}),
   };
 }

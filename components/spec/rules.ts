@@ -1,4 +1,5 @@
-import { longestGap } from "./cron";
+import { longestCombinedGap, longestGap } from "./cron";
+import { REPLAY_SPEEDUP, replayBudget } from "./replay";
 import type { PartialSpec } from "./parse";
 import { error, warning, type Problem } from "./problems";
 import { DATA_CLASSES, type DrSpec, type StorageProvider } from "./types";
@@ -325,6 +326,24 @@ export const RULES: Rule[] = [
     },
   },
 ];
+
+RULES.push({
+  // Restore = fetch the newest backup + replay the WAL since: the schedules bound the replay.
+  needs: ["objectives", "postgres", "timeZone"],
+  check: ({ objectives, postgres, timeZone }) => {
+    const { full, diff, incr } = postgres.backups;
+    const gap = longestCombinedGap([full, ...(diff ? [diff] : []), ...(incr ? [incr] : [])], timeZone);
+    const budget = replayBudget(objectives.postgres.rto);
+    if (gap <= budget) return [];
+    return [
+      error(
+        ["postgres", "backups"],
+        `backups can be ${formatDuration(gap)} apart, more WAL than a restore replays within the RTO of ${formatDuration(objectives.postgres.rto)} (${formatDuration(budget)} at ${REPLAY_SPEEDUP}x)`,
+        "add incremental backups, e.g. incr: '30 */6 * * *', or remove full/diff/incr to let drkit derive them, or relax the RTO",
+      ),
+    ];
+  },
+});
 
 /** Runs every rule whose sections parsed. */
 export function crossFieldProblems(spec: PartialSpec): Problem[] {

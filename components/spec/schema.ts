@@ -285,7 +285,7 @@ export const postgresSchema = z
           .default("main"),
         full: cron().prefault("0 1 * * 0"),
         diff: cron().nullable().prefault("0 1 * * 1-6"),
-        incr: cron().nullable().default(null),
+        incr: cron().nullable().optional(),
         pitrWindow: days().prefault("7d"),
         encrypt: z.boolean().default(true),
       })

@@ -146,6 +146,16 @@ describe("derived defaults", () => {
     expect(spec.storage.accessLogs).toBe(true);
   });
 
+  it.each([
+    ["15m", "30 */6 * * *"],
+    ["30m", "30 */12 * * *"],
+    ["1h", null],
+    ["4h", null],
+  ])("adds incremental backups for an RTO of %s only when daily backups leave too much WAL: %s", (rto, incr) => {
+    const spec = specOf(merge(minimalPrimary(), { objectives: { postgres: { rto } } }));
+    expect(spec.postgres.backups.incr).toBe(incr);
+  });
+
   it("takes a drill's Redis source bucket, region and provider from the postgres source", () => {
     const spec = specOf(minimalDrill(), "staging");
     expect(spec.postgres.restoreFrom).toEqual({

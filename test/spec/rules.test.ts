@@ -83,6 +83,12 @@ const CASES: Case[] = [
   { name: "a diff rarer than the full", base: "primary", patch: { postgres: { backups: { full: "0 1 * * *", diff: "0 3 * * 0" } } }, warnings: ["drkit:postgres.backups.diff"] },
   { name: "incrementals between daily fulls", base: "primary", patch: { postgres: { backups: { full: "0 1 * * *", diff: null, incr: "0 */4 * * *" } } } },
 
+  // the WAL a restore replays must fit the RTO
+  { name: "daily backups within a 1 h RTO", base: "primary", patch: {} },
+  { name: "daily backups and no incrementals within a 15 min RTO", base: "primary", patch: { objectives: { postgres: { rto: "15m" } }, postgres: { backups: { incr: null } } }, errors: ["drkit:postgres.backups"] },
+  { name: "6-hourly incrementals within a 15 min RTO", base: "primary", patch: { objectives: { postgres: { rto: "15m" } }, postgres: { backups: { incr: "30 */6 * * *" } } } },
+  { name: "a weekly full alone within a 1 h RTO", base: "primary", patch: { postgres: { backups: { diff: null, incr: null } } }, errors: ["drkit:postgres.backups"] },
+
   // media objective and class
   { name: "a media objective without a media class", base: "primary", patch: { objectives: { media: { rpo: "1h", rto: "1h" } } }, warnings: ["drkit:objectives.media"] },
 
