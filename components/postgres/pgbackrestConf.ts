@@ -9,7 +9,7 @@ import { archivePushQueueMaxMiB, processMax } from "./settings";
  * cluster fills from Kubernetes Secrets.
  */
 
-function repoLines(index: 1 | 2, repo: PgbackrestRepository): string[] {
+export function repoLines(index: 1 | 2, repo: PgbackrestRepository): string[] {
   const r = `repo${index}`;
   const { endpoint } = repo;
   return [
@@ -92,12 +92,12 @@ export const BACKUP_CLIENT_NAME = "drkit-backup";
  * repository host and reach this cluster only through it, authenticated by a client
  * certificate (mTLS), never with the database superuser's password.
  */
-export function tlsServerCommand(layout: PostgresLayout, stanza: string, tlsDir: string): string[] {
+export function tlsServerCommand(layout: PostgresLayout, stanza: string, tlsDir: string, port = PGBACKREST_TLS_PORT): string[] {
   return [
     "pgbackrest",
     `--config=${layout.configDir}/pgbackrest.conf`,
     "--tls-server-address=*",
-    `--tls-server-port=${PGBACKREST_TLS_PORT}`,
+    `--tls-server-port=${port}`,
     `--tls-server-ca-file=${tlsDir}/ca.crt`,
     `--tls-server-cert-file=${tlsDir}/tls.crt`,
     `--tls-server-key-file=${tlsDir}/tls.key`,

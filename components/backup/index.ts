@@ -1,0 +1,2 @@
+export * from "./layout";
+export { renderBackupJobConf, renderVerifyConf, renderBackupScript, renderDumpScript, renderVerifyScript } from "./render";
