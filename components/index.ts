@@ -5,3 +5,4 @@ export * from "./storage";
 export * from "./postgres";
 export * from "./redis";
 export * from "./alerts";
+export * from "./backup";

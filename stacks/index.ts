@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AlertRules } from "../components/alerts";
+import { BackupSchedule } from "../components/backup";
 import { PostgresCluster, postgresImageRef } from "../components/postgres";
 import { RedisServer } from "../components/redis";
 import { kubernetesTarget } from "../components/region/kubernetes";
@@ -18,15 +19,33 @@ const providers = cloudProviders(spec);
 const storage = new BackupStorage("backups", { spec }, { providers });
 const kubernetes = kubernetesTarget(spec);
 
+const image = postgresImageRef("postgres-image", spec);
+const sourcePassphrase = spec.role !== "primary" && spec.postgres.restoreFrom?.encrypted ? sourceCipherPassphrase() : undefined;
 const postgres = new PostgresCluster(
   "postgres",
   {
     spec,
     namespace: kubernetes.namespace,
-    image: postgresImageRef("postgres-image", spec),
+    image,
     repository: storage.writers.pgbackrest!,
     ...(storage.restore.postgres ? { restoreSource: storage.restore.postgres } : {}),
-    ...(spec.role !== "primary" && spec.postgres.restoreFrom?.encrypted ? { sourceCipherPassphrase: sourceCipherPassphrase() } : {}),
+    ...(sourcePassphrase ? { sourceCipherPassphrase: sourcePassphrase } : {}),
+  },
+  { provider: kubernetes.provider },
+);
+
+const backups = new BackupSchedule(
+  "backup-schedule",
+  {
+    spec,
+    namespace: kubernetes.namespace,
+    image,
+    cluster: postgres,
+    clusterName: "postgres",
+    repository: storage.writers.pgbackrest!,
+    ...(storage.writers.dumps ? { dumps: storage.writers.dumps } : {}),
+    ...(spec.role === "drill" && storage.restore.postgres ? { restoreSource: storage.restore.postgres } : {}),
+    ...(spec.role === "drill" && sourcePassphrase ? { sourceCipherPassphrase: sourcePassphrase } : {}),
   },
   { provider: kubernetes.provider },
 );
@@ -60,12 +79,13 @@ function sourceCipherPassphrase(): pulumi.Output<string> {
 /** What this stack declares, with derived paths and schedules, in human units. */
 export const drkit = summarizeSpec(spec);
 
-/** The backup bucket, its replica, and the (non-secret) key ids of the data-path identities. */
-export const backups = {
+/** The backup bucket, its replica, the (non-secret) key ids of the data-path identities, the CronJobs. */
+export const backupStorage = {
   bucket: storage.bucketName,
   replicaBucket: storage.replicaBucketName,
   writerKeyIds: Object.fromEntries(Object.entries(storage.writers).map(([path, access]) => [path, access.credentials.accessKeyId])),
   restoreKeyIds: Object.fromEntries(Object.entries(storage.restore).map(([store, access]) => [store, access.credentials.accessKeyId])),
+  cronJobs: backups.cronJobNames,
 };
 
 /** Where applications connect, and the Secrets that hold their credentials. */

@@ -1,2 +1,3 @@
 export * from "./layout";
 export { renderBackupJobConf, renderVerifyConf, renderBackupScript, renderDumpScript, renderVerifyScript } from "./render";
+export { BackupSchedule, type BackupScheduleArgs } from "./BackupSchedule";

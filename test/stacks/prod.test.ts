@@ -162,7 +162,7 @@ describe("the prod stack under mocks", () => {
         expect(leaked, r.name).toEqual([]);
       }
       expect(JSON.stringify(stack.outputs)).not.toContain("FAKE-SECRET");
-      expect(stack.outputs["backups"]).toMatchObject({
+      expect(stack.outputs["backupStorage"]).toMatchObject({
         writerKeyIds: { pgbackrest: "backups-pgbackrest-writer-key-id", dumps: "backups-dumps-writer-key-id", redis: "backups-redis-writer-key-id" },
         restoreKeyIds: {},
       });

@@ -1,0 +1,79 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { deadlineForData } from "../../components/backup";
+import { renderStack, type RenderedStack } from "../harness/renderStack";
+import { secretLeaks } from "./leaks";
+
+const CRON = "kubernetes:batch/v1:CronJob";
+
+describe("prod's backup CronJobs under mocks", () => {
+  let stack: RenderedStack;
+  const cron = (name: string) => stack.named(`backup-schedule-${name}`, CRON).inputs["spec"] as any;
+  beforeAll(async () => {
+    stack = await renderStack("prod");
+  });
+
+  it("schedules full, differential and incremental backups, the dump and the verification", () => {
+    const schedules = Object.fromEntries(stack.ofType(CRON).map((c) => [(c.inputs["metadata"] as any).name, (c.inputs["spec"] as any).schedule]));
+    expect(schedules).toEqual({
+      "postgres-backup-full": "0 1 * * 0",
+      "postgres-backup-diff": "0 1 * * 1-6",
+      "postgres-backup-incr": "30 */6 * * *",
+      "postgres-dump": "30 2 * * *",
+      "postgres-verify": "0 6 * * 1",
+      "redis-snapshot": "*/5 * * * *",
+    });
+  });
+
+  it("gives every CronJob the settings that keep it safe", () => {
+    const deadline = deadlineForData(100 * 2 ** 30);
+    for (const name of ["postgres-backup-full", "postgres-backup-diff", "postgres-backup-incr", "postgres-dump", "postgres-verify"]) {
+      const spec = cron(name);
+      expect(spec, name).toMatchObject({ timeZone: "UTC", concurrencyPolicy: "Forbid", successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3 });
+      expect(spec.startingDeadlineSeconds).toBeGreaterThanOrEqual(60);
+      expect(spec.jobTemplate.spec).toMatchObject({ backoffLimit: 2, ttlSecondsAfterFinished: 86_400 });
+      expect(spec.jobTemplate.spec.activeDeadlineSeconds).toBe(name === "postgres-verify" ? deadline + 900 : deadline);
+      const pod = spec.jobTemplate.spec.template.spec;
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 999 });
+      for (const c of [...(pod.initContainers ?? []), ...pod.containers]) expect(c.resources.limits).toBeDefined();
+    }
+    expect(deadline).toBe(10_240);
+  });
+
+  it("backs up over mutual TLS to the pgBackRest server, with the backup job label the NetworkPolicy admits", () => {
+    const spec = cron("postgres-backup-full");
+    expect(spec.jobTemplate.spec.template.metadata.labels).toMatchObject({ "drkit.dev/role": "backup-job" });
+    const pod = spec.jobTemplate.spec.template.spec;
+    expect(pod.containers[0].command).toEqual(["bash", "/etc/drkit-backup/backup.sh", "full"]);
+    expect(pod.volumes.find((v: any) => v.name === "tls").secret.secretName).toBe("postgres-pgbackrest-client");
+    const config = stack.named("backup-schedule-config").inputs["data"] as Record<string, string>;
+    expect(config["pgbackrest.conf"]).toContain("pg1-host=postgres-0.postgres-headless.trading-data.svc\npg1-host-type=tls\npg1-host-port=8432");
+    expect(config["pgbackrest.conf"]).toContain("repo1-path=/pgbackrest/prod");
+    expect(Object.keys(config).sort()).toEqual(["backup.sh", "dump.sh", "pgbackrest.conf", "verify.conf", "verify.sh"]);
+  });
+
+  it("dumps every database as its owner and uploads with the dumps identity", () => {
+    const pod = cron("postgres-dump").jobTemplate.spec.template.spec;
+    expect(pod.initContainers[0].env.map((e: any) => e.valueFrom.secretKeyRef)).toEqual([
+      { name: "postgres-credentials", key: "DRKIT_PASSWORD_trading" },
+      { name: "postgres-credentials", key: "DRKIT_PASSWORD_users" },
+    ]);
+    expect(pod.containers[0].command).toEqual(["bash", "/etc/drkit-backup/dump.sh", "upload"]);
+    expect(cron("postgres-dump").jobTemplate.spec.template.metadata.labels).toMatchObject({ "drkit.dev/postgres-client": "true" });
+    expect((stack.named("backup-schedule-dumps-s3").inputs["stringData"] as any).AWS_SECRET_ACCESS_KEY).toBe("FAKE-SECRET-backups-dumps-writer-key");
+    expect(pod.volumes.find((v: any) => v.name === "work").ephemeral.volumeClaimTemplate.spec).toEqual({ accessModes: ["ReadWriteOnce"], storageClassName: "gp3", resources: { requests: { storage: "100Gi" } } });
+  });
+
+  it("keeps the repository credentials and passphrase in a Secret", () => {
+    const env = stack.named("backup-schedule-repository").inputs["stringData"] as Record<string, string>;
+    expect(Object.keys(env).sort()).toEqual(["PGBACKREST_REPO1_CIPHER_PASS", "PGBACKREST_REPO1_S3_KEY", "PGBACKREST_REPO1_S3_KEY_SECRET"]);
+    expect(secretLeaks(stack)).toEqual([]);
+    expect(stack.outputs["backupStorage"]).toMatchObject({ cronJobs: { full: "postgres-backup-full", diff: "postgres-backup-diff", incr: "postgres-backup-incr", dump: "postgres-dump", verify: "postgres-verify" } });
+  });
+
+  it("names the CronJobs the alerts watch", () => {
+    const rules = JSON.stringify((stack.named("alerts-rules").inputs["spec"] as any).groups);
+    for (const name of ["postgres-backup-full", "postgres-backup-diff", "postgres-backup-incr", "postgres-dump", "postgres-verify", "redis-snapshot"]) {
+      expect(rules).toContain(`cronjob=\\"${name}\\"`);
+    }
+  });
+});
