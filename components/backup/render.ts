@@ -153,7 +153,9 @@ dump() {
       PGPASSWORD=\${!password_variable} pg_dump -h "$PG_HOST" -p "$PG_PORT" -U "$owner" -d "$db" -Fc -f "$out/$db.dump" \\
         || die "pg_dump of $db failed: nothing is uploaded"
     fi
-    (cd "$out" && find . -type f ! -name SHA256SUMS -print0 | sort -z | xargs -0 sha256sum >SHA256SUMS) || die "checksums of $db failed"
+    # Checksums go next to the dump, written through a temporary name so they never list themselves.
+    (cd "$out" && find . -type f -print0 | sort -z | xargs -0 sha256sum >"$WORK/SHA256SUMS.tmp") || die "checksums of $db failed"
+    mv "$WORK/SHA256SUMS.tmp" "$out/SHA256SUMS"
     log "dumped $db ($(du -sh "$out" | cut -f1))"
   done
 }
