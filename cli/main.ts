@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import { Command, Option } from "commander";
+import { drillCommand } from "./drill/command";
 import { review } from "./review";
 
 const program = new Command()
   .name("drkit")
-  .description("Disaster recovery for PostgreSQL, Redis and object storage: review a stack's DR configuration.")
+  .description("Disaster recovery for PostgreSQL, Redis and object storage: review a stack's DR configuration, drill it.")
   .showHelpAfterError();
 
 program
@@ -19,4 +20,16 @@ program
     process.exitCode = outcome.exitCode;
   });
 
-program.parse();
+program
+  .command("drill")
+  .description("a local end-to-end DR drill on real PostgreSQL, pgBackRest and Redis that measures RPO and RTO")
+  .option("-s, --stack <name>", "the stack to drill (reads Pulumi.<name>.yaml)", "staging")
+  .option("-f, --file <path>", "a stack file to read instead of Pulumi.<stack>.yaml")
+  .option("--size <size>", "data to load into PostgreSQL before the backups", "1GiB")
+  .option("--seed <n>", "seeds the moment of the disaster", "1")
+  .option("--report <file>", "write the report as .json, .md or .html")
+  .action(async (options: { stack: string; file?: string; size: string; seed: string; report?: string }) => {
+    process.exitCode = await drillCommand(options, (line) => process.stderr.write(`${line}\n`));
+  });
+
+program.parseAsync();

@@ -1,0 +1,67 @@
+import type { DrSpec } from "../../components/spec";
+
+/**
+ * A drill plays both sides of a disaster: the primary whose backups are restored, and the
+ * dr/drill stack that restores them. From a drill (or dr) stack's spec this derives the primary
+ * it restores from; from a primary's spec, the drill that would restore it.
+ */
+export interface DrillSides {
+  /** The primary: initdb, archive, backups, snapshots. */
+  primary: DrSpec;
+  /** The recovering side: restore-on-bootstrap from the primary's repository and snapshots. */
+  recovery: DrSpec;
+}
+
+export function drillSides(spec: DrSpec): DrillSides {
+  return spec.role === "primary" ? { primary: spec, recovery: recoveryOf(spec) } : { primary: primaryOf(spec), recovery: spec };
+}
+
+/** The primary a dr/drill spec restores from: its source bucket, repository and snapshots. */
+function primaryOf(spec: DrSpec): DrSpec {
+  const source = spec.postgres.restoreFrom;
+  if (!source) throw new Error(`stack '${spec.stack}' (role ${spec.role}) has no drkit:postgres.restoreFrom to drill`);
+  const stack = source.repoPath.split("/").at(-1) ?? "source";
+  const { restoreFrom: _pg, ...postgres } = spec.postgres;
+  const { restoreFrom: redisSource, ...redis } = spec.redis;
+  return {
+    ...spec,
+    stack,
+    role: "primary",
+    storage: { ...spec.storage, bucket: source.bucket, replication: undefined, objectLock: undefined },
+    postgres: {
+      ...postgres,
+      backups: { ...spec.postgres.backups, repoPath: source.repoPath, stanza: source.stanza, encrypt: source.encrypted },
+      dumps: { ...spec.postgres.dumps, enabled: false },
+    },
+    redis: { ...redis, snapshots: { ...spec.redis.snapshots, prefix: redisSource?.prefix ?? `redis/${stack}/` } },
+  };
+}
+
+/** The drill that restores a primary's backups into a stack of its own. */
+function recoveryOf(spec: DrSpec): DrSpec {
+  const stack = `${spec.stack}-drill`;
+  return {
+    ...spec,
+    stack,
+    role: "drill",
+    storage: { ...spec.storage, replication: undefined, objectLock: undefined },
+    postgres: {
+      ...spec.postgres,
+      backups: { ...spec.postgres.backups, repoPath: `${spec.storage.lifecycle.pgbackrest.prefix}${stack}` },
+      restoreFrom: {
+        bucket: spec.storage.bucket,
+        region: spec.region,
+        provider: spec.storage.provider,
+        repoPath: spec.postgres.backups.repoPath,
+        stanza: spec.postgres.backups.stanza,
+        target: "latest",
+        encrypted: spec.postgres.backups.encrypt,
+      },
+    },
+    redis: {
+      ...spec.redis,
+      snapshots: { ...spec.redis.snapshots, prefix: `${spec.storage.lifecycle.redis.prefix}${stack}/` },
+      restoreFrom: { bucket: spec.storage.bucket, region: spec.region, provider: spec.storage.provider, prefix: spec.redis.snapshots.prefix, ifMissing: "fail" },
+    },
+  };
+}
