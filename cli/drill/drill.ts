@@ -50,6 +50,8 @@ export interface DrillReport {
   stores: StoreResult[];
   /** `store RPO|RTO` of every missed objective. */
   missed: string[];
+  /** The physical limit here: `cp -a` of the loaded data directory. */
+  reference: { dataBytes: number; copySeconds: number };
 }
 
 /** A seeded uniform random number in [0, 1). */
@@ -122,6 +124,12 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         client.close();
       }
     });
+    // What copying the same data directory costs on this machine: the floor for any restore.
+    const dataBytes = Number((await runOk("du", ["-sb", pg.layout.dataDir])).stdout.split("\t")[0]);
+    const copyStart = performance.now();
+    await runOk("cp", ["-a", pg.layout.dataDir, join(root, "copy-reference")], { timeoutMs: 6 * 3600_000 });
+    const reference = { dataBytes, copySeconds: (performance.now() - copyStart) / 1000 };
+    rmSync(join(root, "copy-reference"), { recursive: true, force: true });
 
     const jobs = await LocalBackupJobs.create(pg, s3, join(root, "backup-jobs"));
     await phase("Taking the scheduled backups: full, then differential (pgBackRest over mutual TLS)", async () => {
@@ -205,7 +213,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     for (const store of stores) events.push({ name: `${store.store} recovered`, at: disasterAt + store.rto.measured * 1000 });
 
     const missed = stores.flatMap((s) => [...(s.rpo.met ? [] : [`${s.store} RPO`]), ...(s.rto.met ? [] : [`${s.store} RTO`])]);
-    return { stack: options.spec.stack, seed: options.seed, size: options.sizeBytes, startedAt: startedAt.toISOString(), phases, events, stores, missed };
+    return { stack: options.spec.stack, seed: options.seed, size: options.sizeBytes, startedAt: startedAt.toISOString(), phases, events, stores, missed, reference };
   } finally {
     await stopAll();
     await s3?.stop();

@@ -10,6 +10,12 @@ function rows(report: DrillReport): string[][] {
   ]);
 }
 
+/** The physical reference in one line. */
+function reference(report: DrillReport): string {
+  const mib = report.reference.dataBytes / 2 ** 20;
+  return `physical reference: cp -a of the ${mib.toFixed(0)} MiB data directory took ${report.reference.copySeconds.toFixed(1)} s (${(mib / report.reference.copySeconds).toFixed(0)} MiB/s)`;
+}
+
 /** The verdict in one line: what was missed, or that every objective held. */
 export function verdict(report: DrillReport): string {
   return report.missed.length === 0 ? "every objective met" : `missed: ${report.missed.join(", ")}`;
@@ -17,7 +23,7 @@ export function verdict(report: DrillReport): string {
 
 export function renderText(report: DrillReport): string {
   const table = rows(report).map((r) => `  ${r[0]!.padEnd(9)} ${r[1]!.padEnd(4)} target ${r[2]!.padEnd(6)} measured ${r[3]!.padEnd(8)} ${r[4]}`);
-  return [`drkit drill of stack '${report.stack}' (${formatSize(report.size)}, seed ${report.seed}): ${verdict(report)}`, ...table, ...report.stores.map((s) => `  ${s.store}: ${s.verified}`)].join("\n");
+  return [`drkit drill of stack '${report.stack}' (${formatSize(report.size)}, seed ${report.seed}): ${verdict(report)}`, ...table, ...report.stores.map((s) => `  ${s.store}: ${s.verified}`), `  ${reference(report)}`].join("\n");
 }
 
 export function renderJson(report: DrillReport): string {
@@ -35,6 +41,7 @@ export function renderMarkdown(report: DrillReport): string {
     ...rows(report).map((r) => `| ${r.join(" | ")} |`),
     "",
     ...report.stores.map((s) => `- ${s.store}: ${s.verified}`),
+    `- ${reference(report)}`,
     "",
     "| phase | start | duration |",
     "|---|---|---|",
@@ -80,7 +87,7 @@ export function renderHtml(report: DrillReport): string {
 <table><tr><th>store</th><th>objective</th><th>target</th><th>measured</th><th>result</th></tr>
 ${table}
 </table>
-<ul>${report.stores.map((s) => `<li>${escape(s.store)}: ${escape(s.verified)}</li>`).join("")}</ul>
+<ul>${report.stores.map((s) => `<li>${escape(s.store)}: ${escape(s.verified)}</li>`).join("")}<li>${escape(reference(report))}</li></ul>
 <h2>Timeline</h2>
 ${renderTimeline(report)}
 </body></html>
