@@ -7,31 +7,18 @@
  *
  * Prints figures; passes or fails nothing.
  */
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { LocalBackupJobs } from "../cli/local/backups";
 import { LocalPostgres } from "../cli/local/postgres";
-import { runOk, serviceTempDir, stopAll } from "../cli/local/processes";
+import { runOk, stopAll } from "../cli/local/processes";
 import { startLocalS3 } from "../cli/local/s3";
 import { formatSize, parseSize, parseSpec } from "../components/spec";
+import { rate, removeTemporary, seconds, temp, timed } from "./measure";
 
 const { values } = parseArgs({ options: { size: { type: "string", default: "1GiB" } } });
 const size = parseSize(values.size!);
 if (!size.ok) throw new Error(`--size ${size.message}`);
-const temporary: string[] = [];
-const temp = (prefix: string) => {
-  const dir = serviceTempDir(prefix);
-  temporary.push(dir);
-  return dir;
-};
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-const rate = (bytes: number, ms: number) => `${(bytes / 2 ** 20 / (ms / 1000)).toFixed(0)} MiB/s`;
-async function timed<T>(what: () => Promise<T>): Promise<[T, number]> {
-  const start = performance.now();
-  const result = await what();
-  return [result, performance.now() - start];
-}
 
 async function main() {
   const parsed = parseSpec(
@@ -74,7 +61,7 @@ async function main() {
   } finally {
     await stopAll();
     await s3.stop();
-    for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+    removeTemporary();
   }
 }
 

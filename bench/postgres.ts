@@ -15,11 +15,11 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { LocalPostgres } from "../cli/local/postgres";
-import { rmSync } from "node:fs";
-import { handOver, runOk, serviceTempDir as tempDir, startDaemon, stopAll } from "../cli/local/processes";
+import { handOver, runOk, startDaemon, stopAll } from "../cli/local/processes";
 import { startLocalS3 } from "../cli/local/s3";
 import { archiveTimeout } from "../components/postgres";
 import { formatSize, parseSize, parseSpec } from "../components/spec";
+import { rate, removeTemporary, seconds, temp, timed } from "./measure";
 
 const { values } = parseArgs({ options: { size: { type: "string", default: "1GiB" }, trials: { type: "string", default: "3" }, seed: { type: "string", default: "7" } } });
 const size = parseSize(values.size!);
@@ -51,20 +51,7 @@ const spec = (stack: string, role: "primary" | "drill", extra: Record<string, un
   return result.spec;
 };
 
-const temporary: string[] = [];
-const serviceTempDir = (prefix: string) => {
-  const dir = tempDir(prefix);
-  temporary.push(dir);
-  return dir;
-};
-
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-const rate = (bytes: number, ms: number) => `${(bytes / 2 ** 20 / (ms / 1000)).toFixed(0)} MiB/s`;
-async function timed<T>(what: () => Promise<T>): Promise<[T, number]> {
-  const start = performance.now();
-  const result = await what();
-  return [result, performance.now() - start];
-}
+const serviceTempDir = temp;
 async function duSize(path: string): Promise<number> {
   const out = await runOk("du", ["-sb", path]);
   return Number(out.stdout.split("\t")[0]);
@@ -163,5 +150,5 @@ main()
   })
   .finally(async () => {
     await stopAll();
-    for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+    removeTemporary();
   });

@@ -1,6 +1,5 @@
 import type { PgbackrestRepository } from "../postgres/layout";
-import { retentionDays } from "../postgres/layout";
-import { repoLines } from "../postgres/pgbackrestConf";
+import { backupSettings, repoLines } from "../postgres/pgbackrestConf";
 import { processMax } from "../postgres/settings";
 import { shellQuote as q } from "../postgres/bootstrap";
 import type { SnapshotStore } from "../redis/layout";
@@ -18,13 +17,7 @@ export function renderBackupJobConf(spec: DrSpec, layout: BackupJobLayout, repo:
     `# pgbackrest.conf of drkit's backup jobs for stack '${spec.stack}' (repository host).`,
     "[global]",
     ...repoLines(1, repo),
-    "repo1-retention-full-type=time",
-    `repo1-retention-full=${retentionDays(spec)}`,
-    "compress-type=zst",
-    "compress-level=3",
-    `process-max=${processMax(spec.postgres.resources.cpu)}`,
-    "start-fast=y",
-    "delta=y",
+    ...backupSettings(spec),
     `lock-path=${layout.lockDir}`,
     "log-level-console=info",
     "log-level-file=off",

@@ -25,6 +25,25 @@ export function repoLines(index: 1 | 2, repo: PgbackrestRepository): string[] {
   ];
 }
 
+/**
+ * How backups are taken and kept, shared by the database host's config and the backup jobs'
+ * (the repository host's): time-based retention for the PITR window, zstd, parallelism from the
+ * CPU, fast checkpoints, delta restores.
+ */
+export function backupSettings(spec: DrSpec): string[] {
+  return [
+    // Time-based retention keeps a full backup older than the window and all WAL after it:
+    // point-in-time recovery to any moment of the last pitrWindow days.
+    "repo1-retention-full-type=time",
+    `repo1-retention-full=${retentionDays(spec)}`,
+    "compress-type=zst",
+    "compress-level=3",
+    `process-max=${processMax(spec.postgres.resources.cpu)}`,
+    "start-fast=y",
+    "delta=y",
+  ];
+}
+
 function stanzaSection(stanza: string, layout: PostgresLayout): string[] {
   return [`[${stanza}]`, `pg1-path=${layout.dataDir}`, `pg1-port=${layout.port}`, `pg1-socket-path=${layout.socketDir}`];
 }
@@ -35,20 +54,12 @@ export function renderPgbackrestConf(spec: DrSpec, layout: PostgresLayout, repo:
     `# pgbackrest.conf rendered by drkit for stack '${spec.stack}': this stack's own repository.`,
     "[global]",
     ...repoLines(1, repo),
-    // Time-based retention keeps a full backup older than the window and all WAL after it:
-    // point-in-time recovery to any moment of the last pitrWindow days.
-    "repo1-retention-full-type=time",
-    `repo1-retention-full=${retentionDays(spec)}`,
-    "compress-type=zst",
-    "compress-level=3",
+    ...backupSettings(spec),
     // Asynchronous archiving: PostgreSQL hands WAL over at once, pgBackRest ships it in
     // parallel; the queue on the volume is bounded so a dead repository cannot fill the disk.
     "archive-async=y",
     `spool-path=${layout.spoolDir}`,
     `archive-push-queue-max=${archivePushQueueMaxMiB(spec.postgres.storage.size)}MiB`,
-    `process-max=${processMax(spec.postgres.resources.cpu)}`,
-    "start-fast=y",
-    "delta=y",
     `lock-path=${layout.lockDir}`,
     "log-level-console=info",
     "log-level-file=off",

@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bucketKeys } from "./bucketKeys";
 import { LocalBackupJobs } from "../../cli/local/backups";
 import { LocalPostgres } from "../../cli/local/postgres";
 import { run, runOk, serviceTempDir, stopAll } from "../../cli/local/processes";
@@ -44,21 +45,7 @@ const spec = (stack: string, postgres: Record<string, unknown> = {}) =>
     stack,
   );
 
-/** Keys under a prefix of the local bucket. */
-function keysUnder(prefix: string): string[] {
-  const base = join(s3.directory, BUCKET);
-  const out: string[] = [];
-  const walk = (dir: string, rel: string) => {
-    if (!existsSync(dir)) return;
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) walk(join(dir, entry.name), path);
-      else if (entry.name.endsWith("._S3rver_object")) out.push(path.replace(/\._S3rver_object$/, ""));
-    }
-  };
-  walk(join(base, prefix), prefix.replace(/\/$/, ""));
-  return out.sort();
-}
+const keysUnder = (prefix: string) => bucketKeys(s3.directory, BUCKET, prefix);
 
 const aws = (args: string[]) => run("aws", ["--endpoint-url", `https://${s3.host}:${s3.port}`, "--region", "us-east-1", "--no-verify-ssl", ...args], { env: jobs.env });
 

@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bucketKeys } from "./bucketKeys";
 import { LocalPostgres } from "../../cli/local/postgres";
 import { serviceTempDir, startDaemon, stopAll, waitFor } from "../../cli/local/processes";
 import { startLocalS3, type LocalS3 } from "../../cli/local/s3";
@@ -18,21 +19,7 @@ let primary: LocalPostgres;
 const CIPHER = "integration-cipher-passphrase";
 const DRILL_CIPHER = "integration-drill-passphrase";
 
-/** Keys under a prefix of the local bucket (s3rver stores objects as files). */
-function keysUnder(prefix: string): string[] {
-  const base = join(s3.directory, BUCKET);
-  const out: string[] = [];
-  const walk = (dir: string, rel: string) => {
-    if (!existsSync(dir)) return;
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) walk(join(dir, entry.name), path);
-      else if (!entry.name.endsWith("._S3rver_metadata.json") && !entry.name.endsWith("._S3rver_object.md5")) out.push(path.replace(/\._S3rver_object$/, ""));
-    }
-  };
-  walk(join(base, prefix), prefix.replace(/\/$/, ""));
-  return out;
-}
+const keysUnder = (prefix: string) => bucketKeys(s3.directory, BUCKET, prefix);
 
 /**
  * A writer that commits one row per transaction, server-side (a procedure that COMMITs each
