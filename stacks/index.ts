@@ -43,6 +43,7 @@ const backups = new BackupSchedule(
     cluster: postgres,
     clusterName: "postgres",
     repository: storage.writers.pgbackrest!,
+    repositoryReader: storage.repositoryReader,
     ...(storage.writers.dumps ? { dumps: storage.writers.dumps } : {}),
     ...(spec.role === "drill" && storage.restore.postgres ? { restoreSource: storage.restore.postgres } : {}),
     ...(spec.role === "drill" && sourcePassphrase ? { sourceCipherPassphrase: sourcePassphrase } : {}),

@@ -25,8 +25,10 @@ export interface BackupScheduleArgs {
   /** The cluster the jobs back up, and its name (CronJobs are named after it). */
   cluster: PostgresCluster;
   clusterName: string;
-  /** Write access to the pgBackRest repository prefix (backups; verification reads with it). */
+  /** Write access to the pgBackRest repository prefix (backups). */
   repository: S3Access;
+  /** Read-only access to the same prefix (restore verification). */
+  repositoryReader: S3Access;
   /** Write access to the dumps prefix, when dumps are enabled. */
   dumps?: S3Access;
   /** Read access to the source repository: a drill verifies the backups it restored from, at once. */
@@ -72,6 +74,20 @@ export class BackupSchedule extends pulumi.ComponentResource {
         stringData: pulumi.secret({
           PGBACKREST_REPO1_S3_KEY: args.repository.credentials.accessKeyId,
           PGBACKREST_REPO1_S3_KEY_SECRET: args.repository.credentials.secretAccessKey,
+          ...(postgres.backups.encrypt ? { PGBACKREST_REPO1_CIPHER_PASS: cluster.repoCipherPassphrase } : {}),
+        }),
+      },
+      parent,
+    );
+
+    const verifySecret = new k8s.core.v1.Secret(
+      `${name}-verify-repository`,
+      {
+        metadata: metadata(`${clusterName}-verify-repository`),
+        type: "Opaque",
+        stringData: pulumi.secret({
+          PGBACKREST_REPO1_S3_KEY: args.repositoryReader.credentials.accessKeyId,
+          PGBACKREST_REPO1_S3_KEY_SECRET: args.repositoryReader.credentials.secretAccessKey,
           ...(postgres.backups.encrypt ? { PGBACKREST_REPO1_CIPHER_PASS: cluster.repoCipherPassphrase } : {}),
         }),
       },
@@ -214,7 +230,7 @@ export class BackupSchedule extends pulumi.ComponentResource {
     const verifyDeadline = dataDeadline + spec.objectives.postgres.rto;
     const verifyName = verifyCronJobName(clusterName);
     this.cronJobNames["verify"] = verifyName;
-    cronJob(verifyName, postgres.verification.schedule, verifyDeadline, {}, verifyPod(repositorySecret.metadata.name, config.metadata.name));
+    cronJob(verifyName, postgres.verification.schedule, verifyDeadline, {}, verifyPod(verifySecret.metadata.name, config.metadata.name));
 
     if (spec.role === "drill") {
       // The drill's point: prove the source's backups restore within the RTO, at once.

@@ -39,6 +39,8 @@ export class BackupStorage extends pulumi.ComponentResource {
   public readonly bucketName: pulumi.Output<string>;
   /** Write access per data path this stack runs (pgbackrest, dumps, redis). */
   public readonly writers: Partial<Record<DataPath, S3Access>>;
+  /** Read-only access to this stack's own pgBackRest repository: what restore verification needs. */
+  public readonly repositoryReader: S3Access;
   /** Read-only access to the backups a dr/drill stack restores from. */
   public readonly restore: { postgres?: S3Access; redis?: S3Access };
   /** The replica bucket, when the bucket replicates (AWS). */
@@ -75,6 +77,9 @@ export class BackupStorage extends pulumi.ComponentResource {
       const location: S3Location = { provider: storage.provider, bucket: this.bucketName, region, endpoint, prefix };
       this.writers[path] = { location, credentials: identity(`${name}-${path}-writer`, location, "write", ownBucketArn, kmsKeyArn) };
     }
+
+    const repository = this.writers.pgbackrest!.location;
+    this.repositoryReader = { location: repository, credentials: identity(`${name}-pgbackrest-reader`, repository, "read", ownBucketArn, kmsKeyArn) };
 
     this.restore = {};
     const pgSource = spec.role !== "primary" ? spec.postgres.restoreFrom : undefined;

@@ -140,7 +140,7 @@ describe("the prod stack under mocks", () => {
   describe("identities for the data paths", () => {
     it("gives pgBackRest, the dump job and the Redis snapshots one writer each, scoped to their prefix", () => {
       const policies = Object.fromEntries(stack.ofType("aws:iam/userPolicy:UserPolicy").map((r) => [r.name, policyOf(r)]));
-      expect(Object.keys(policies).sort()).toEqual(["backups-dumps-writer-policy", "backups-pgbackrest-writer-policy", "backups-redis-writer-policy"]);
+      expect(Object.keys(policies).sort()).toEqual(["backups-dumps-writer-policy", "backups-pgbackrest-reader-policy", "backups-pgbackrest-writer-policy", "backups-redis-writer-policy"]);
       const bucket = "arn:aws:s3:::trading-dr-prod-eu-central-1";
       const can = (name: string, key: string) => evaluate({ principal: "u", action: "s3:PutObject", resource: `${bucket}/${key}` }, { identity: [policies[name]] });
       expect(can("backups-pgbackrest-writer-policy", "pgbackrest/prod/archive/main/x")).toBe("allow");
@@ -148,6 +148,9 @@ describe("the prod stack under mocks", () => {
       expect(can("backups-dumps-writer-policy", "dumps/trading/2026-11-22T02:30:00Z/toc.dat")).toBe("allow");
       expect(can("backups-redis-writer-policy", "redis/prod/20261122T0005Z.rdb")).toBe("allow");
       expect(can("backups-redis-writer-policy", "pgbackrest/prod/x")).toBe("implicit-deny");
+      // Restore verification reads the repository and can write nothing.
+      expect(can("backups-pgbackrest-reader-policy", "pgbackrest/prod/archive/main/x")).toBe("implicit-deny");
+      expect(evaluate({ principal: "u", action: "s3:GetObject", resource: `${bucket}/pgbackrest/prod/backup/main/backup.info` }, { identity: [policies["backups-pgbackrest-reader-policy"]] })).toBe("allow");
     });
 
     it("hands each access key out as a Pulumi secret and exports only key ids", () => {

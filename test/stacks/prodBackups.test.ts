@@ -63,6 +63,12 @@ describe("prod's backup CronJobs under mocks", () => {
     expect(pod.volumes.find((v: any) => v.name === "work").ephemeral.volumeClaimTemplate.spec).toEqual({ accessModes: ["ReadWriteOnce"], storageClassName: "gp3", resources: { requests: { storage: "100Gi" } } });
   });
 
+  it("verifies with a read-only identity for the repository", () => {
+    const pod = cron("postgres-verify").jobTemplate.spec.template.spec;
+    expect(pod.containers[0].envFrom).toEqual([{ secretRef: { name: "postgres-verify-repository" } }]);
+    expect((stack.named("backup-schedule-verify-repository").inputs["stringData"] as any).PGBACKREST_REPO1_S3_KEY_SECRET).toBe("FAKE-SECRET-backups-pgbackrest-reader-key");
+  });
+
   it("keeps the repository credentials and passphrase in a Secret", () => {
     const env = stack.named("backup-schedule-repository").inputs["stringData"] as Record<string, string>;
     expect(Object.keys(env).sort()).toEqual(["PGBACKREST_REPO1_CIPHER_PASS", "PGBACKREST_REPO1_S3_KEY", "PGBACKREST_REPO1_S3_KEY_SECRET"]);

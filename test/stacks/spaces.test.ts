@@ -32,6 +32,7 @@ describe("a DigitalOcean (Spaces) dr stack under mocks", () => {
     const grants = Object.fromEntries(stack.ofType("digitalocean:index/spacesKey:SpacesKey").map((k) => [k.name, k.inputs["grants"]]));
     expect(grants).toEqual({
       "backups-pgbackrest-writer-key": [{ bucket: "acme-dr-fra1", permission: "readwrite" }],
+      "backups-pgbackrest-reader-key": [{ bucket: "acme-dr-fra1", permission: "read" }],
       "backups-dumps-writer-key": [{ bucket: "acme-dr-fra1", permission: "readwrite" }],
       "backups-redis-writer-key": [{ bucket: "acme-dr-fra1", permission: "readwrite" }],
       "backups-restore-postgres-key": [{ bucket: "acme-backups-ams3", permission: "read" }],

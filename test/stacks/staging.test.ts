@@ -36,6 +36,7 @@ describe("the staging (drill) stack under mocks", () => {
 
   it("writes only its own paths: no dump writer, dumps are off", () => {
     expect(stack.ofType("drkit:storage:BucketIdentity").map((r) => r.name).sort()).toEqual([
+      "backups-pgbackrest-reader",
       "backups-pgbackrest-writer",
       "backups-redis-writer",
       "backups-restore-postgres",
