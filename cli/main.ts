@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option } from "commander";
 import { drillCommand } from "./drill/command";
+import { imagesCommand } from "./images";
 import { review } from "./review";
 
 const program = new Command()
@@ -30,6 +31,15 @@ program
   .option("--report <file>", "write the report as .json, .md or .html")
   .action(async (options: { stack: string; file?: string; size: string; seed: string; report?: string }) => {
     process.exitCode = await drillCommand(options, (line) => process.stderr.write(`${line}\n`));
+  });
+
+program
+  .command("images")
+  .description("build drkit's images (postgres, redis, jobs) into the local Docker engine, for the drill and the tests")
+  .option("-s, --stack <name>", "the stack whose image settings to use (reads Pulumi.<name>.yaml)", "staging")
+  .option("-f, --file <path>", "a stack file to read instead of Pulumi.<stack>.yaml")
+  .action(async (options: { stack: string; file?: string }) => {
+    process.exitCode = await imagesCommand(options, (line) => process.stderr.write(`${line}\n`));
   });
 
 program.parseAsync();

@@ -5,11 +5,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AlertRules } from "../components/alerts";
 import { BackupSchedule } from "../components/backup";
-import { PostgresCluster, postgresImageRef } from "../components/postgres";
+import { PostgresCluster } from "../components/postgres";
 import { RedisServer } from "../components/redis";
 import { kubernetesTarget } from "../components/region/kubernetes";
 import { summarizeSpec } from "../components/spec";
 import { BackupStorage } from "../components/storage";
+import { DrkitImages } from "../components/workloads/DrkitImages";
 import { loadSpec } from "./loadSpec";
 import { cloudProviders } from "./providers";
 
@@ -19,14 +20,14 @@ const providers = cloudProviders(spec);
 const storage = new BackupStorage("backups", { spec }, { providers });
 const kubernetes = kubernetesTarget(spec);
 
-const image = postgresImageRef("postgres-image", spec);
+const images = new DrkitImages("images", { spec, only: spec.redis.enabled ? ["postgres", "redis", "jobs"] : ["postgres", "jobs"] }).refs;
 const sourcePassphrase = spec.role !== "primary" && spec.postgres.restoreFrom?.encrypted ? sourceCipherPassphrase() : undefined;
 const postgres = new PostgresCluster(
   "postgres",
   {
     spec,
     namespace: kubernetes.namespace,
-    image,
+    images,
     repository: storage.writers.pgbackrest!,
     ...(storage.restore.postgres ? { restoreSource: storage.restore.postgres } : {}),
     ...(sourcePassphrase ? { sourceCipherPassphrase: sourcePassphrase } : {}),
@@ -39,7 +40,7 @@ const backups = new BackupSchedule(
   {
     spec,
     namespace: kubernetes.namespace,
-    image,
+    images,
     cluster: postgres,
     clusterName: "postgres",
     repository: storage.writers.pgbackrest!,
@@ -57,6 +58,7 @@ const redis = spec.redis.enabled
       {
         spec,
         namespace: kubernetes.namespace,
+        images,
         snapshots: storage.writers.redis!,
         ...(storage.restore.redis ? { restoreSource: storage.restore.redis } : {}),
       },

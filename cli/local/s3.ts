@@ -9,7 +9,8 @@ interface S3rverInstance {
 
 /** A local S3 endpoint over TLS (s3rver), what pgBackRest and the jobs talk to in a drill. */
 export interface LocalS3 {
-  host: "127.0.0.1";
+  /** The address it listens on. */
+  host: string;
   port: number;
   /** s3rver's fixed credentials. */
   accessKeyId: string;
@@ -26,7 +27,7 @@ export interface LocalS3 {
  * certificate is for 127.0.0.1; clients connect with TLS verification off (a local endpoint
  * only: the rendered cloud configs always verify).
  */
-export async function startLocalS3(root: string, buckets: string[]): Promise<LocalS3> {
+export async function startLocalS3(root: string, buckets: string[], address = "127.0.0.1"): Promise<LocalS3> {
   const tls = join(root, "tls");
   const directory = join(root, "objects");
   mkdirSync(tls, { recursive: true });
@@ -34,13 +35,13 @@ export async function startLocalS3(root: string, buckets: string[]): Promise<Loc
   await runOk("openssl", [
     "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
     "-keyout", join(tls, "key.pem"), "-out", join(tls, "cert.pem"),
-    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+    "-subj", `/CN=${address}`, "-addext", `subjectAltName=IP:${address}`,
   ]);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const S3rver = require("s3rver") as new (options: Record<string, unknown>) => S3rverInstance;
   const port = await freePort();
   const options = {
-    address: "127.0.0.1",
+    address,
     port,
     silent: true,
     directory,
@@ -57,7 +58,7 @@ export async function startLocalS3(root: string, buckets: string[]): Promise<Loc
   };
   await start();
   return {
-    host: "127.0.0.1",
+    host: address,
     port,
     accessKeyId: "S3RVER",
     secretAccessKey: "S3RVER",

@@ -1,4 +1,5 @@
 import type { DrSpec } from "../spec";
+import { postgresObjects, redisObjects } from "../workloads/names";
 
 /**
  * The names alerts find drkit's objects by. Components create objects with these names and the
@@ -18,10 +19,10 @@ export function alertTargets(spec: DrSpec, names: Partial<Omit<AlertTargets, "na
 }
 
 /** The backup CronJobs of a PostgresCluster named `cluster`. */
-export const backupCronJobName = (cluster: string, kind: "full" | "diff" | "incr") => `${cluster}-backup-${kind}`;
-export const dumpCronJobName = (cluster: string) => `${cluster}-dump`;
-export const verifyCronJobName = (cluster: string) => `${cluster}-verify`;
-export const snapshotCronJobName = (redis: string) => `${redis}-snapshot`;
+export const backupCronJobName = (cluster: string, kind: "full" | "diff" | "incr") => postgresObjects(cluster).backupJob(kind);
+export const dumpCronJobName = (cluster: string) => postgresObjects(cluster).dumpJob;
+export const verifyCronJobName = (cluster: string) => postgresObjects(cluster).verifyJob;
+export const snapshotCronJobName = (redis: string) => redisObjects(redis).snapshotJob;
 /** The PVC a StatefulSet named `name` gets from its `data` claim template. */
 export const dataClaimName = (name: string) => `data-${name}-0`;
 

@@ -1,4 +1,5 @@
 import type { PostgresLayout } from "../postgres/layout";
+import { PATH } from "../workloads/names";
 
 /** Where the backup, dump and verification jobs find their files. */
 export interface BackupJobLayout {
@@ -15,7 +16,7 @@ export interface BackupJobLayout {
 }
 
 export function backupJobLayout(postgres: PostgresLayout): BackupJobLayout {
-  return { configDir: "/etc/drkit-backup", tlsDir: "/etc/drkit-backup-tls", workDir: "/work", lockDir: "/tmp/pgbackrest", postgres };
+  return { configDir: PATH.backupConfig, tlsDir: PATH.backupTls, workDir: PATH.work, lockDir: `${PATH.tmp}/pgbackrest`, postgres };
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { PgbackrestRepository } from "../postgres/layout";
 import { backupSettings, repoLines } from "../postgres/pgbackrestConf";
+import { RECOVERY_SETTINGS_SHELL } from "../postgres/recoverySettings";
 import { processMax } from "../postgres/settings";
+import { ENV } from "../workloads/names";
 import { shellQuote as q } from "../postgres/bootstrap";
 import type { SnapshotStore } from "../redis/layout";
 import type { DrSpec } from "../spec";
@@ -125,7 +127,8 @@ ${HEADER}
 s3() {
   local tls=()
   if [ "$VERIFY_TLS" = no ]; then tls=(--no-verify-ssl); fi
-  aws --endpoint-url "$ENDPOINT_URL" --region "$REGION" "\${tls[@]}" "$@"
+  # \${a[@]+...}: an empty array under set -u is an unbound variable in bash before 4.4.
+  aws --endpoint-url "$ENDPOINT_URL" --region "$REGION" \${tls[@]+"\${tls[@]}"} "$@"
 }
 
 dump() {
@@ -135,7 +138,7 @@ dump() {
   for entry in $DATABASES; do
     db=\${entry%%:*}
     owner=\${entry#*:}
-    password_variable="DRKIT_PASSWORD_$owner"
+    password_variable="${ENV.ownerPasswordPrefix}$owner"
     [ -n "\${!password_variable:-}" ] || die "$password_variable (the password of $owner) is not set"
     out="$WORK/dumps/$db"
     mkdir -p "$out"
@@ -248,6 +251,7 @@ cleanup() {
   exit "$status"
 }
 trap cleanup EXIT
+${RECOVERY_SETTINGS_SHELL}
 sql() { "$PG_BIN/psql" -X -At -v ON_ERROR_STOP=1 -h "$WORK" -p "$PORT" -U postgres -d "$1" -c "$2"; }
 
 start=$SECONDS
@@ -259,7 +263,7 @@ mkdir -m 700 "$PGDATA"
 pgbackrest --config="$CONFIG" --stanza="$STANZA" --type=immediate --target-action=promote --archive-mode=off restore \\
   || die "restoring the newest backup failed"
 "$PG_BIN/pg_ctl" -D "$PGDATA" -w -t "$DEADLINE_SECONDS" -l "$WORK/verify.log" \\
-  -o "-c listen_addresses='' -c port=$PORT -c unix_socket_directories=$WORK -c archive_mode=off" start >/dev/null \\
+  -o "-c listen_addresses='' -c port=$PORT -c unix_socket_directories=$WORK -c archive_mode=off$(recovery_settings "$PGDATA")" start >/dev/null \\
   || { tail -n 20 "$WORK/verify.log" >&2 || true; die "the restored cluster did not start (log above)"; }
 started=1
 deadline=$((SECONDS + DEADLINE_SECONDS))

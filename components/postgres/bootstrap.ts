@@ -1,6 +1,8 @@
 import type { DrSpec } from "../spec";
 import type { PgbackrestRepository, PostgresLayout } from "./layout";
+import { RECOVERY_SETTINGS_SHELL } from "./recoverySettings";
 import { recoveryDeadline } from "./settings";
+import { ENV, MONITOR_ROLE, ownerPasswordVariable, pgbackrestRepoEnv } from "../workloads/names";
 
 /** A value as a single-quoted shell word. */
 export function shellQuote(value: string): string {
@@ -20,22 +22,21 @@ export function recoveryTargetTime(iso: string): string {
   return `${utc.slice(0, 10)} ${utc.slice(11, 19)}${fraction}+00`;
 }
 
-/** The environment variable that carries a database owner's password. */
-export const ownerPasswordVariable = (owner: string) => `DRKIT_PASSWORD_${owner}`;
+export { ownerPasswordVariable };
 
 /** Environment variables the bootstrap needs, by role: what the pod (or the drill) must set. */
 export function bootstrapEnvironment(spec: DrSpec): string[] {
   const owners = [...new Set(spec.postgres.databases.map((db) => db.owner))];
+  const own = pgbackrestRepoEnv(1);
+  const source = pgbackrestRepoEnv(2);
   return [
-    "POSTGRES_PASSWORD",
-    "DRKIT_MONITOR_PASSWORD",
+    ENV.superuserPassword,
+    ENV.monitorPassword,
     ...owners.map(ownerPasswordVariable),
-    "PGBACKREST_REPO1_S3_KEY",
-    "PGBACKREST_REPO1_S3_KEY_SECRET",
-    ...(spec.postgres.backups.encrypt ? ["PGBACKREST_REPO1_CIPHER_PASS"] : []),
-    ...(spec.role !== "primary" && spec.postgres.restoreFrom
-      ? ["PGBACKREST_REPO2_S3_KEY", "PGBACKREST_REPO2_S3_KEY_SECRET", ...(spec.postgres.restoreFrom.encrypted ? ["PGBACKREST_REPO2_CIPHER_PASS"] : [])]
-      : []),
+    own.key,
+    own.secret,
+    ...(spec.postgres.backups.encrypt ? [own.cipher] : []),
+    ...(spec.role !== "primary" && spec.postgres.restoreFrom ? [source.key, source.secret, ...(spec.postgres.restoreFrom.encrypted ? [source.cipher] : [])] : []),
   ];
 }
 
@@ -99,14 +100,19 @@ own_pgbackrest() { pgbackrest --config="$CONFIG_DIR/pgbackrest.conf" --stanza="$
 source_pgbackrest() { pgbackrest --config="$CONFIG_DIR/pgbackrest-restore.conf" --stanza="$SOURCE_STANZA" "$@"; }
 psql_admin() { "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$SOCKET_DIR" -p "$PORT" -U postgres -d postgres "$@"; }
 
+${RECOVERY_SETTINGS_SHELL}
+
 started=""
+# start_local [extra server options]
 start_local() {
   # Sockets only: nothing outside the pod can reach the cluster while it is being prepared.
   "$PG_BIN/pg_ctl" -D "$PGDATA" -w -t "$RECOVERY_DEADLINE_SECONDS" -l "$SERVER_LOG" \\
-    -o "-c config_file=$CONFIG_DIR/postgresql.conf -c listen_addresses='' -c port=$PORT -c unix_socket_directories=$SOCKET_DIR" \\
+    -o "-c config_file=$CONFIG_DIR/postgresql.conf -c listen_addresses='' -c port=$PORT -c unix_socket_directories=$SOCKET_DIR\${1:-}" \\
     start >/dev/null || { tail -n 20 "$SERVER_LOG" >&2 || true; die "PostgreSQL did not start (log above)"; }
   started=1
 }
+# A restored cluster replays WAL with its source's settings: this stack's may be lower.
+start_recovering() { start_local "$(recovery_settings "$PGDATA")"; }
 stop_local() {
   if [ -n "$started" ]; then
     "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w -t 300 stop >/dev/null || die "PostgreSQL did not stop cleanly"
@@ -128,7 +134,7 @@ initialise() {
   mkdir -p "$PGDATA"
   chmod 700 "$PGDATA"
   "$PG_BIN/initdb" -D "$PGDATA" -U postgres --auth-local=peer --auth-host=scram-sha-256 \\
-    --pwfile=<(printf '%s\\n' "$POSTGRES_PASSWORD") --data-checksums --encoding=UTF8 --locale=C.UTF-8 >/dev/null \\
+    --pwfile=<(printf '%s\\n' "$${ENV.superuserPassword}") --data-checksums --encoding=UTF8 --locale=C.UTF-8 >/dev/null \\
     || die "initdb failed in $PGDATA"
 }
 
@@ -178,17 +184,17 @@ wait_for_promotion() {
 }
 
 ensure_roles_and_databases() {
-  psql_admin -v superuser_password="$POSTGRES_PASSWORD" -v monitor_password="$DRKIT_MONITOR_PASSWORD" <<'SQL'
+  psql_admin -v superuser_password="$${ENV.superuserPassword}" -v monitor_password="$${ENV.monitorPassword}" <<'SQL'
 ALTER ROLE postgres PASSWORD :'superuser_password';
-SELECT 'CREATE ROLE drkit_monitor LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'drkit_monitor') \\gexec
-ALTER ROLE drkit_monitor LOGIN PASSWORD :'monitor_password';
-GRANT pg_monitor TO drkit_monitor;
+SELECT 'CREATE ROLE ${MONITOR_ROLE} LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${MONITOR_ROLE}') \\gexec
+ALTER ROLE ${MONITOR_ROLE} LOGIN PASSWORD :'monitor_password';
+GRANT pg_monitor TO ${MONITOR_ROLE};
 SQL
   local entry name owner password_variable
   for entry in $DATABASES; do
     name=\${entry%%:*}
     owner=\${entry#*:}
-    password_variable="DRKIT_PASSWORD_$owner"
+    password_variable="${ENV.ownerPasswordPrefix}$owner"
     psql_admin -v name="$name" -v owner="$owner" -v password="\${!password_variable}" <<'SQL'
 SELECT format('CREATE ROLE %I LOGIN', :'owner') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'owner') \\gexec
 ALTER ROLE :"owner" LOGIN PASSWORD :'password';
@@ -204,22 +210,36 @@ create_own_stanza() {
   own_pgbackrest stanza-create || log "WARNING: stanza-create on this stack's repository failed; WAL stays queued until it succeeds"
 }
 
+finish_recovery() {
+  wait_for_promotion
+  # The source's restore_command and target were only for this recovery; later recoveries
+  # read this stack's own repository (postgresql.conf).
+  psql_admin -c 'ALTER SYSTEM RESET restore_command' -c 'ALTER SYSTEM RESET recovery_target_time' \\
+    -c 'ALTER SYSTEM RESET recovery_target_action' -c 'SELECT pg_reload_conf()' >/dev/null
+  log "recovered and promoted"
+}
+
 if [ -f "$PGDATA/PG_VERSION" ]; then
-  log "existing cluster in $PGDATA: starting as is"
-  start_local
+  # fsGroup (kubelet, on every mount) makes the volume's directories group-writable and setgid;
+  # PostgreSQL refuses to start on a data directory that is not 0700 or 0750.
+  chmod 0700 "$PGDATA" || die "cannot set the mode of $PGDATA to 0700"
+  if [ -f "$PGDATA/recovery.signal" ] || [ -f "$PGDATA/standby.signal" ]; then
+    # The pod stopped after the restore and before the promotion: resume the recovery.
+    log "existing cluster in $PGDATA is still recovering: resuming"
+    start_recovering
+    finish_recovery
+  else
+    log "existing cluster in $PGDATA: starting as is"
+    start_local
+  fi
 elif [ ! -e "$PGDATA" ] || [ -z "$(ls -A "$PGDATA")" ]; then
   if [ "$ROLE" = primary ]; then
     initialise
     start_local
   else
     restore
-    start_local
-    wait_for_promotion
-    # The source's restore_command and target were only for this recovery; later recoveries
-    # read this stack's own repository (postgresql.conf).
-    psql_admin -c 'ALTER SYSTEM RESET restore_command' -c 'ALTER SYSTEM RESET recovery_target_time' \\
-      -c 'ALTER SYSTEM RESET recovery_target_action' -c 'SELECT pg_reload_conf()' >/dev/null
-    log "recovered and promoted"
+    start_recovering
+    finish_recovery
   fi
 else
   die "$PGDATA holds files but no cluster (no PG_VERSION); refusing to touch it"

@@ -1,6 +1,7 @@
 import type { DrSpec, StorageProvider } from "../spec";
 import { DAY } from "../spec";
 import { s3Endpoint } from "../storage/paths";
+import { PATH, PORT } from "../workloads/names";
 
 /**
  * Where PostgreSQL and pgBackRest find their files and each other. A cluster uses the container
@@ -27,12 +28,12 @@ export interface PostgresLayout {
 export function containerLayout(version: number): PostgresLayout {
   return {
     pgBin: `/usr/lib/postgresql/${version}/bin`,
-    dataDir: "/var/lib/postgresql/data/pgdata",
-    configDir: "/etc/drkit",
-    socketDir: "/var/run/postgresql",
-    port: 5432,
-    spoolDir: "/var/lib/postgresql/data/pgbackrest-spool",
-    lockDir: "/tmp/pgbackrest",
+    dataDir: `${PATH.postgresVolume}/pgdata`,
+    configDir: PATH.postgresConfig,
+    socketDir: PATH.postgresSocket,
+    port: PORT.postgres,
+    spoolDir: `${PATH.postgresVolume}/pgbackrest-spool`,
+    lockDir: `${PATH.tmp}/pgbackrest`,
   };
 }
 

@@ -2,6 +2,7 @@ import type { DrSpec } from "../spec";
 import type { PgbackrestRepository, PostgresLayout } from "./layout";
 import { retentionDays } from "./layout";
 import { archivePushQueueMaxMiB, processMax } from "./settings";
+import { PORT } from "../workloads/names";
 
 /**
  * pgBackRest configuration files. Credentials and cipher passphrases are never in them: they
@@ -93,7 +94,7 @@ export function renderRestoreConf(spec: DrSpec, layout: PostgresLayout, source: 
 }
 
 /** pgBackRest's TLS server port on the PostgreSQL pod. */
-export const PGBACKREST_TLS_PORT = 8432;
+export const PGBACKREST_TLS_PORT = PORT.pgbackrestTls;
 
 /** The certificate common name backup jobs present; the server authorizes it for the stanza. */
 export const BACKUP_CLIENT_NAME = "drkit-backup";
@@ -103,7 +104,7 @@ export const BACKUP_CLIENT_NAME = "drkit-backup";
  * repository host and reach this cluster only through it, authenticated by a client
  * certificate (mTLS), never with the database superuser's password.
  */
-export function tlsServerCommand(layout: PostgresLayout, stanza: string, tlsDir: string, port = PGBACKREST_TLS_PORT): string[] {
+export function tlsServerCommand(layout: PostgresLayout, stanza: string, tlsDir: string, port: number = PGBACKREST_TLS_PORT): string[] {
   return [
     "pgbackrest",
     `--config=${layout.configDir}/pgbackrest.conf`,

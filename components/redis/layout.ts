@@ -1,5 +1,6 @@
 import type { DrSpec } from "../spec";
 import { s3Endpoint } from "../storage/paths";
+import { PATH, PORT, REDIS_ACL_KEY } from "../workloads/names";
 
 /** Where Redis and its scripts find their files. A pod uses `containerLayout`; the drill local paths. */
 export interface RedisLayout {
@@ -16,7 +17,7 @@ export interface RedisLayout {
 }
 
 export function redisContainerLayout(): RedisLayout {
-  return { dataDir: "/data", configDir: "/etc/drkit-redis", aclFile: "/etc/drkit-redis-acl/users.acl", workDir: "/work", bind: "0.0.0.0", port: 6379 };
+  return { dataDir: PATH.redisData, configDir: PATH.redisConfig, aclFile: `${PATH.redisAclDir}/${REDIS_ACL_KEY}`, workDir: PATH.work, bind: "0.0.0.0", port: PORT.redis };
 }
 
 /** An S3 location as the aws CLI reaches it. */

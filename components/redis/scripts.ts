@@ -21,7 +21,8 @@ die() { log "FAILED: $*"; exit 1; }
 s3() {
   local tls=()
   if [ "$VERIFY_TLS" = no ]; then tls=(--no-verify-ssl); fi
-  aws --endpoint-url "$ENDPOINT_URL" --region "$REGION" "\${tls[@]}" "$@"
+  # \${a[@]+...}: an empty array under set -u is an unbound variable in bash before 4.4.
+  aws --endpoint-url "$ENDPOINT_URL" --region "$REGION" \${tls[@]+"\${tls[@]}"} "$@"
 }
 # Every key under the prefix, one per line, sorted (timestamps sort in time order).
 list_keys() {

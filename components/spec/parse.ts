@@ -75,6 +75,7 @@ export function derive(sections: Partial<Sections>, stack: string): { spec: Part
   if (sections.timeZone !== undefined) spec.timeZone = sections.timeZone;
   if (sections.tags !== undefined) spec.tags = sections.tags;
   if (sections.alerts !== undefined) spec.alerts = sections.alerts;
+  if (sections.images !== undefined) spec.images = sections.images;
   if (sections.storage) spec.storage = deriveStorage(sections.storage);
 
   const lifecycle = spec.storage?.lifecycle;

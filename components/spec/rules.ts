@@ -38,6 +38,17 @@ const overlaps = (a: string, b: string) => {
 
 export const RULES: Rule[] = [
   {
+    needs: ["images", "redis"],
+    check: ({ images, redis }) =>
+      images.registry
+        ? []
+        : (["postgres", "jobs", ...(redis.enabled ? ["redis"] : [])] as ("postgres" | "jobs" | "redis")[])
+            .filter((name) => !images[name])
+            .map((name) =>
+              error(["images", name], "is required when drkit:images.registry is not set", "set drkit:images.registry to build and push drkit's images there, or give a ready image here"),
+            ),
+  },
+  {
     // A primary initialises an empty database; dr and drill stacks exist to restore one.
     needs: ["role", "postgres"],
     check: ({ role, postgres }) => {
@@ -241,11 +252,6 @@ export const RULES: Rule[] = [
     needs: ["postgres"],
     check: ({ postgres }) => {
       const problems: Problem[] = [];
-      if (postgres.image && postgres.imageRegistry) {
-        problems.push(error(["postgres", "imageRegistry"], "is set together with drkit:postgres.image", "keep one: 'image' for a ready image, or 'imageRegistry' to build drkit's image"));
-      } else if (!postgres.image && !postgres.imageRegistry) {
-        problems.push(error(["postgres", "image"], "is required (or drkit:postgres.imageRegistry)", "set 'image' to a PostgreSQL image with pgBackRest, or 'imageRegistry' to build and push drkit's"));
-      }
       const names = new Set<string>();
       for (const [i, db] of postgres.databases.entries()) {
         if (BUILT_IN_DATABASES.includes(db.name)) {

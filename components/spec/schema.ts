@@ -264,8 +264,6 @@ export const postgresSchema = z
       .number()
       .superRefine(check<number>((v) => Number.isInteger(v) && v >= 13 && v <= 17, (v) => `is not a supported PostgreSQL major version: ${v}`, "use 13, 14, 15, 16 or 17"))
       .default(15),
-    image: z.string().min(1).optional(),
-    imageRegistry: z.string().min(1).optional(),
     databases: z
       .array(z.strictObject({ name: identifier(), owner: identifier().optional() }))
       .min(1)
@@ -345,7 +343,6 @@ export const postgresSchema = z
 export const redisSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
-    image: z.string().min(1).default("redis:7.2"),
     appendfsync: z.enum(["always", "everysec", "no"]).default("everysec"),
     maxmemory: size().optional(),
     maxmemoryPolicy: z
@@ -418,6 +415,17 @@ export const clusterSchema = z.preprocess(
   ]),
 ).prefault({});
 
+/** drkit's images: built from images/ and pushed to `registry`, or given ready. */
+export const imagesSchema = z
+  .strictObject({
+    registry: z.string().min(1).optional(),
+    base: z.string().min(1).default("debian:bookworm-slim"),
+    postgres: z.string().min(1).optional(),
+    redis: z.string().min(1).optional(),
+    jobs: z.string().min(1).optional(),
+  })
+  .prefault({});
+
 /** Every `drkit:*` key and its schema. A key not listed here is refused as unknown. */
 export const SECTION_SCHEMAS = {
   role: roleSchema,
@@ -430,6 +438,7 @@ export const SECTION_SCHEMAS = {
   redis: redisSchema,
   alerts: alertsSchema,
   cluster: clusterSchema,
+  images: imagesSchema,
   // A secret, set with `pulumi config set --secret`: read by the program as a Pulumi secret and
   // never copied into the DrSpec. Parsed here only so its absence can be reported.
   restoreCipherPassphrase: z.string().min(1).optional(),

@@ -28,6 +28,25 @@ export interface DrSpec {
   redis: RedisSpec;
   alerts: AlertsSpec;
   cluster: ClusterSpec;
+  images: ImagesSpec;
+}
+
+/**
+ * drkit's images (images/<name>/Dockerfile, Debian bookworm packages at pinned versions): built
+ * and pushed to `registry` as `<registry>/drkit-<name>`, or given ready. Every image a stack
+ * runs is one of them, so every script runs in the shell and tools the tests ran it in.
+ */
+export interface ImagesSpec {
+  /** Build drkit's images and push them here (docker must be logged in). Needed unless every image is given. */
+  registry?: string;
+  /** The image drkit's Dockerfiles build on. @default "debian:bookworm-slim" */
+  base: string;
+  /** A ready PostgreSQL + pgBackRest + exporter image, instead of building one. @default built */
+  postgres?: string;
+  /** A ready Redis + exporter image. @default built */
+  redis?: string;
+  /** A ready jobs image (aws CLI, PostgreSQL client, redis-cli). @default built */
+  jobs?: string;
 }
 
 export type Role = "primary" | "dr" | "drill";
@@ -148,10 +167,6 @@ export interface LifecycleRule {
 export interface PostgresSpec {
   /** PostgreSQL major version. @default 15 */
   version: number;
-  /** A ready image with PostgreSQL and pgBackRest. Exactly one of `image` and `imageRegistry`. */
-  image?: string;
-  /** A registry to build and push drkit's PostgreSQL + pgBackRest image to. */
-  imageRegistry?: string;
   /** Databases created (idempotently) with their owners. @default [{ name: "app", owner: "app" }] */
   databases: DatabaseSpec[];
   /** @default { size: 20Gi } */
@@ -274,8 +289,6 @@ export interface PgRestoreSource {
 export interface RedisSpec {
   /** Whether this stack runs Redis at all. @default true */
   enabled: boolean;
-  /** @default "redis:7.2" */
-  image: string;
   /** AOF fsync policy. @default "everysec" */
   appendfsync: "always" | "everysec" | "no";
   /** `maxmemory`. @default half of `resources.memory` (a fork for BGSAVE needs headroom) */

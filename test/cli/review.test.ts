@@ -21,8 +21,10 @@ const BAD = `config:
   drkit:storage:
     bucket: acme-dr
     replication: { region: eu-central-1, bucket: acme-replica }
+  drkit:images:
+    registry: ghcr.io/acme
   drkit:postgres:
-    image: ghcr.io/acme/pg:15
+    version: 15
     dumps: { retention: 3d }
   drkit:redis:
     snapshots: { keep: 1 }

@@ -32,10 +32,13 @@ const spec = (stack: string, postgres: Record<string, unknown> = {}) =>
       region: "us-east-1",
       objectives: { postgres: { rpo: "5m", rto: "15m" } },
       storage: { bucket: BUCKET },
+      images: { registry: "local" },
       postgres: {
-        image: "local",
         databases: [{ name: "app" }],
         resources: { memory: "512Mi" },
+        // Above initdb's default of 100: a verification that starts the restored cluster with
+        // defaults aborts recovery ("insufficient parameter settings").
+        maxConnections: 200,
         dumps: { keepLast: 2, retention: "7d" },
         verification: { tables: [{ database: "app", table: "public.orders", minRows: 100 }], freshness: { database: "app", table: "public.orders", column: "created_at" } },
         ...postgres,

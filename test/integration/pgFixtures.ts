@@ -11,7 +11,7 @@ export function primarySpec(stack = "prod", overrides: Record<string, unknown> =
       region: "us-east-1",
       objectives: { postgres: { rpo: "1m", rto: "15m" } },
       storage: { bucket: BUCKET },
-      postgres: { image: "local", databases: [{ name: "app" }], resources: { cpu: "2", memory: "512Mi" }, storage: { size: "8Gi" } },
+      images: { registry: "local" }, postgres: { databases: [{ name: "app" }], resources: { cpu: "2", memory: "512Mi" }, storage: { size: "8Gi" } },
       redis: { enabled: false },
       ...overrides,
     },
@@ -27,8 +27,8 @@ export function drillSpec(stack: string, restoreFrom: Record<string, unknown> = 
       region: "us-east-1",
       objectives: { postgres: { rpo: "1m", rto: "15m" } },
       storage: { bucket: BUCKET },
+      images: { registry: "local" },
       postgres: {
-        image: "local",
         databases: [{ name: "app" }],
         resources: { cpu: "2", memory: "512Mi" },
         storage: { size: "8Gi" },

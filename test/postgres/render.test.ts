@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -9,7 +9,6 @@ import {
   archiveTimeout,
   bootstrapEnvironment,
   containerLayout,
-  IMAGE_CONTEXT,
   memorySettings,
   ownRepository,
   postgresqlSettings,
@@ -196,17 +195,6 @@ describe("recoveryTargetTime", () => {
     ["2026-01-01T00:30:00+01", "2025-12-31 23:30:00+00"],
   ])("%s -> %s", (iso, pg) => {
     expect(recoveryTargetTime(iso)).toBe(pg);
-  });
-});
-
-describe("the image", () => {
-  it("is the official postgres image plus pgBackRest from its apt repository, run as postgres", () => {
-    const dockerfile = readFileSync(join(IMAGE_CONTEXT, "Dockerfile"), "utf8");
-    expect(dockerfile).toMatch(/^ARG PG_MAJOR=15$/m);
-    expect(dockerfile).toMatch(/^FROM postgres:\$\{PG_MAJOR\}-bookworm$/m);
-    expect(dockerfile).toContain("apt-get install -y --no-install-recommends pgbackrest;");
-    expect(dockerfile.match(/apt-get install/g)).toHaveLength(1);
-    expect(dockerfile.trim().split("\n").at(-1)).toBe("USER postgres");
   });
 });
 

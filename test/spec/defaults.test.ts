@@ -46,7 +46,6 @@ describe("defaults of a minimal primary", () => {
   it("defaults the postgres section", () => {
     expect(spec.postgres).toEqual({
       version: 15,
-      image: "ghcr.io/acme/postgres-pgbackrest:15",
       databases: [{ name: "app", owner: "app" }],
       storage: { size: 20 * GI },
       resources: { cpu: 1000, memory: 2 * GI },
@@ -68,7 +67,6 @@ describe("defaults of a minimal primary", () => {
   it("defaults the redis section, deriving maxmemory and the snapshot interval", () => {
     expect(spec.redis).toEqual({
       enabled: true,
-      image: "redis:7.2",
       appendfsync: "everysec",
       maxmemory: GI / 2,
       maxmemoryPolicy: "noeviction",

@@ -5,7 +5,7 @@ export const minimalPrimary = () => ({
   role: "primary",
   region: "eu-central-1",
   storage: { bucket: "acme-dr-prod" },
-  postgres: { image: "ghcr.io/acme/postgres-pgbackrest:15" },
+  images: { registry: "ghcr.io/acme" },
 });
 
 /** The smallest valid drill: restores acme's prod repository from the replica bucket. */
@@ -13,8 +13,8 @@ export const minimalDrill = () => ({
   role: "drill",
   region: "eu-west-1",
   storage: { bucket: "acme-dr-drill" },
+  images: { registry: "ghcr.io/acme" },
   postgres: {
-    image: "ghcr.io/acme/postgres-pgbackrest:15",
     restoreFrom: { bucket: "acme-dr-prod-replica", region: "eu-west-1", repoPath: "pgbackrest/prod", stackReference: "acme/drkit/prod" },
   },
   redis: { restoreFrom: { prefix: "redis/prod/" } },

@@ -8,7 +8,7 @@ describe("a bad configuration given to the program", () => {
       config: {
         "drkit:role": "primery",
         "drkit:redis": { appendfsync: "sometimes", snapshots: { interval: "10m" } },
-        "drkit:postgres": { imageRegistry: "registry.example/pg", backups: { full: "every sunday" } },
+        "drkit:postgres": { image: "registry.example/pg", backups: { full: "every sunday" } },
       },
     }).then(
       () => undefined,

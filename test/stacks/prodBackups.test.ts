@@ -7,7 +7,7 @@ const CRON = "kubernetes:batch/v1:CronJob";
 
 describe("prod's backup CronJobs under mocks", () => {
   let stack: RenderedStack;
-  const cron = (name: string) => stack.named(`backup-schedule-${name}`, CRON).inputs["spec"] as any;
+  const cron = (name: string) => stack.named(name, CRON).inputs["spec"] as any;
   beforeAll(async () => {
     stack = await renderStack("prod");
   });
@@ -45,7 +45,7 @@ describe("prod's backup CronJobs under mocks", () => {
     const pod = spec.jobTemplate.spec.template.spec;
     expect(pod.containers[0].command).toEqual(["bash", "/etc/drkit-backup/backup.sh", "full"]);
     expect(pod.volumes.find((v: any) => v.name === "tls").secret.secretName).toBe("postgres-pgbackrest-client");
-    const config = stack.named("backup-schedule-config").inputs["data"] as Record<string, string>;
+    const config = stack.named("postgres-backup-config").inputs["data"] as Record<string, string>;
     expect(config["pgbackrest.conf"]).toContain("pg1-host=postgres-0.postgres-headless.trading-data.svc\npg1-host-type=tls\npg1-host-port=8432");
     expect(config["pgbackrest.conf"]).toContain("repo1-path=/pgbackrest/prod");
     expect(Object.keys(config).sort()).toEqual(["backup.sh", "dump.sh", "pgbackrest.conf", "verify.conf", "verify.sh"]);
@@ -59,18 +59,18 @@ describe("prod's backup CronJobs under mocks", () => {
     ]);
     expect(pod.containers[0].command).toEqual(["bash", "/etc/drkit-backup/dump.sh", "upload"]);
     expect(cron("postgres-dump").jobTemplate.spec.template.metadata.labels).toMatchObject({ "drkit.dev/postgres-client": "true" });
-    expect((stack.named("backup-schedule-dumps-s3").inputs["stringData"] as any).AWS_SECRET_ACCESS_KEY).toBe("FAKE-SECRET-backups-dumps-writer-key");
+    expect((stack.named("postgres-dumps-s3").inputs["stringData"] as any).AWS_SECRET_ACCESS_KEY).toBe("FAKE-SECRET-backups-dumps-writer-key");
     expect(pod.volumes.find((v: any) => v.name === "work").ephemeral.volumeClaimTemplate.spec).toEqual({ accessModes: ["ReadWriteOnce"], storageClassName: "gp3", resources: { requests: { storage: "100Gi" } } });
   });
 
   it("verifies with a read-only identity for the repository", () => {
     const pod = cron("postgres-verify").jobTemplate.spec.template.spec;
-    expect(pod.containers[0].envFrom).toEqual([{ secretRef: { name: "postgres-verify-repository" } }]);
-    expect((stack.named("backup-schedule-verify-repository").inputs["stringData"] as any).PGBACKREST_REPO1_S3_KEY_SECRET).toBe("FAKE-SECRET-backups-pgbackrest-reader-key");
+    expect(pod.containers[0].env.map((e: any) => e.valueFrom.secretKeyRef.name)).toEqual(["postgres-verify-repository", "postgres-verify-repository", "postgres-verify-repository"]);
+    expect((stack.named("postgres-verify-repository").inputs["stringData"] as any).PGBACKREST_REPO1_S3_KEY_SECRET).toBe("FAKE-SECRET-backups-pgbackrest-reader-key");
   });
 
   it("keeps the repository credentials and passphrase in a Secret", () => {
-    const env = stack.named("backup-schedule-repository").inputs["stringData"] as Record<string, string>;
+    const env = stack.named("postgres-backup-repository").inputs["stringData"] as Record<string, string>;
     expect(Object.keys(env).sort()).toEqual(["PGBACKREST_REPO1_CIPHER_PASS", "PGBACKREST_REPO1_S3_KEY", "PGBACKREST_REPO1_S3_KEY_SECRET"]);
     expect(secretLeaks(stack)).toEqual([]);
     expect(stack.outputs["backupStorage"]).toMatchObject({ cronJobs: { full: "postgres-backup-full", diff: "postgres-backup-diff", incr: "postgres-backup-incr", dump: "postgres-dump", verify: "postgres-verify" } });

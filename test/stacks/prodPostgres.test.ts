@@ -22,13 +22,15 @@ describe("prod's PostgreSQL under mocks", () => {
     }
   });
 
-  it("builds drkit's image for PostgreSQL 15 and runs it by digest", () => {
-    const build = stack.named("postgres-image-build");
-    expect(build.inputs).toMatchObject({ imageName: "123456789012.dkr.ecr.eu-central-1.amazonaws.com/trading/postgres:15-drkit" });
-    expect((build.inputs["build"] as any).args).toEqual({ PG_MAJOR: "15" });
-    const image = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/trading/postgres:15-drkit@sha256:fakedigest";
-    expect(pod.initContainers[0].image).toBe(image);
-    expect(pod.containers.map((c: any) => c.image)).toEqual([image, image, "quay.io/prometheuscommunity/postgres-exporter:v0.16.0"]);
+  it("builds drkit's images and runs every container of the pod in drkit's PostgreSQL image, by digest", () => {
+    const registry = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/trading";
+    const build = stack.named("images-postgres");
+    expect(build.inputs).toMatchObject({ imageName: `${registry}/drkit-postgres:15-drkit` });
+    expect((build.inputs["build"] as any).args).toEqual({ BASE: "debian:bookworm-slim", PG_MAJOR: "15" });
+    expect(stack.named("images-jobs").inputs).toMatchObject({ imageName: `${registry}/drkit-jobs:15-drkit` });
+    expect(stack.named("images-redis").inputs).toMatchObject({ imageName: `${registry}/drkit-redis:drkit` });
+    const image = `${registry}/drkit-postgres:15-drkit@sha256:fakedigest`;
+    expect([...pod.initContainers, ...pod.containers].map((c: any) => c.image)).toEqual([image, image, image, image]);
   });
 
   it("is one protected primary whose volume survives the StatefulSet", () => {
@@ -41,7 +43,8 @@ describe("prod's PostgreSQL under mocks", () => {
   });
 
   it("bootstraps in an init container, then runs postgres, the pgBackRest TLS server and the exporter, all non-root", () => {
-    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 999, fsGroup: 999 });
+    // OnRootMismatch: kubelet does not walk the whole volume on every start.
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 999, fsGroup: 999, fsGroupChangePolicy: "OnRootMismatch" });
     expect(pod.initContainers.map((c: any) => [c.name, c.command])).toEqual([["bootstrap", ["bash", "/etc/drkit/bootstrap.sh"]]]);
     const [postgres, pgbackrest, exporter] = pod.containers;
     expect(postgres.command).toEqual(["postgres", "-D", "/var/lib/postgresql/data/pgdata", "-c", "config_file=/etc/drkit/postgresql.conf"]);

@@ -46,6 +46,20 @@ describe("prod's Redis under mocks", () => {
     expect(credentials["AWS_SECRET_ACCESS_KEY"]).toBe("FAKE-SECRET-backups-redis-writer-key");
   });
 
+  it("keeps snapshot job pods out of the Redis PodDisruptionBudget and Services", () => {
+    const jobLabels = (stack.named("redis-snapshot").inputs["spec"] as any).jobTemplate.spec.template.metadata.labels as Record<string, string>;
+    const matches = (selector: Record<string, string>) => Object.entries(selector).every(([k, v]) => jobLabels[k] === v);
+    const pdb = (stack.named("redis", "kubernetes:policy/v1:PodDisruptionBudget").inputs["spec"] as any).selector.matchLabels;
+    expect(matches(pdb)).toBe(false);
+    for (const service of ["redis-headless", "redis-client"]) expect(matches((stack.named(service).inputs["spec"] as any).selector), service).toBe(false);
+    expect(jobLabels).toMatchObject({ "drkit.dev/role": "redis-snapshot" });
+  });
+
+  it("runs every container in drkit's images, never in an image the tests did not run the scripts in", () => {
+    const images = [...pod.initContainers, ...pod.containers, ...(stack.named("redis-snapshot").inputs["spec"] as any).jobTemplate.spec.template.spec.containers].map((c: any) => c.image);
+    for (const image of images) expect(image).toMatch(/\/drkit-(redis|jobs):[^@]+@sha256:/);
+  });
+
   it("admits labelled clients, snapshot jobs and the monitoring namespace only", () => {
     const ingress = (stack.named("redis", "kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs["spec"] as any).ingress;
     expect(ingress[0].from).toEqual([{ namespaceSelector: {}, podSelector: { matchLabels: { "drkit.dev/redis-client": "true" } } }, { podSelector: { matchLabels: { "drkit.dev/role": "redis-snapshot" } } }]);

@@ -1,0 +1,85 @@
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { renderRedisAcl } from "../../components/redis/redisConf";
+import type { DrSpec } from "../../components/spec";
+import { BACKUP_CLIENT_NAME } from "../../components/postgres/pgbackrestConf";
+import type { SecretValue } from "../../components/workloads/plan";
+
+export interface LocalSecretOptions {
+  /** The spec whose Redis ACL is rendered. */
+  spec: DrSpec;
+  /** The local S3 endpoint's one key pair stands in for every identity. */
+  s3: { accessKeyId: string; secretAccessKey: string };
+  /** Repository passphrases: this stack's own, and the source's (a drill's primary). */
+  cipher: { own: string; source?: string };
+  /** DNS names the pgBackRest server certificate is for. */
+  serverNames: string[];
+}
+
+/**
+ * The values a cluster's Pulumi program would generate (random passwords, mTLS certificates from
+ * @pulumi/tls, the storage identities' keys), made locally for a run of the plan: passwords
+ * random, certificates from openssl with the same subjects and uses, every S3 identity the local
+ * endpoint's key pair.
+ */
+export function localSecretValues(options: LocalSecretOptions): (value: SecretValue) => string {
+  const passwords = new Map<string, string>();
+  const password = (id: string) => {
+    if (!passwords.has(id)) passwords.set(id, randomBytes(24).toString("base64url").replace(/[^A-Za-z0-9]/g, "x"));
+    return passwords.get(id)!;
+  };
+  const tls = issueCertificates(options.serverNames);
+  return (value) => {
+    switch (value.kind) {
+      case "password":
+        return password(value.id);
+      case "redisAcl":
+        return renderRedisAcl(options.spec, password(value.passwordId));
+      case "s3Key":
+        return value.part === "id" ? options.s3.accessKeyId : options.s3.secretAccessKey;
+      case "cipher":
+        if (value.repository === "own") return options.cipher.own;
+        if (!options.cipher.source) throw new Error("the plan reads the source repository's passphrase, and none was given");
+        return options.cipher.source;
+      case "tls":
+        return value.part === "ca.crt" ? tls.ca : tls[value.peer][value.part];
+    }
+  };
+}
+
+/** Passwords the plan uses, by id, for a test or the drill to log in with. */
+export function passwordOf(secretValue: (value: SecretValue) => string, id: string): string {
+  return secretValue({ kind: "password", id });
+}
+
+interface Certificates {
+  ca: string;
+  server: { "tls.crt": string; "tls.key": string };
+  client: { "tls.crt": string; "tls.key": string };
+}
+
+/** A CA, the pgBackRest server's certificate for `serverNames` and the backup client's, as PostgresCluster issues them. */
+function issueCertificates(serverNames: string[]): Certificates {
+  const dir = mkdtempSync(join(tmpdir(), "drkit-tls-"));
+  try {
+    const openssl = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+    const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    openssl(["req", "-x509", ...ec, "-days", "7", "-subj", "/CN=drkit local pgBackRest CA", "-keyout", "ca.key", "-out", "ca.crt"]);
+    const issue = (name: string, subject: string, extensions: string) => {
+      openssl(["req", ...ec, "-subj", subject, "-keyout", `${name}.key`, "-out", `${name}.csr`]);
+      writeFileSync(join(dir, `${name}.ext`), extensions);
+      openssl(["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "7", "-extfile", `${name}.ext`, "-out", `${name}.crt`]);
+      return { "tls.crt": readFileSync(join(dir, `${name}.crt`), "utf8"), "tls.key": readFileSync(join(dir, `${name}.key`), "utf8") };
+    };
+    const server = issue("server", `/CN=${serverNames[0]}`, `subjectAltName=${serverNames.map((n) => `DNS:${n}`).join(",")}\nextendedKeyUsage=serverAuth\n`);
+    const client = issue("client", `/CN=${BACKUP_CLIENT_NAME}`, "extendedKeyUsage=clientAuth\n");
+    return { ca: readFileSync(join(dir, "ca.crt"), "utf8"), server, client };
+  } catch (error) {
+    throw new Error(`issuing the local pgBackRest certificates with openssl failed: ${error instanceof Error ? error.message : String(error)}; install it with: apt-get install openssl`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,212 @@
+import { containerLayout, ownRepository, sourceRepository } from "../postgres/layout";
+import { BACKUP_JOB_LABEL, POSTGRES_CLIENT_LABEL, postgresHosts } from "../postgres/plan";
+import { longestGap, type DrSpec } from "../spec";
+import { bucketEndpoint, bucketStore, type S3Substitute } from "../workloads/endpoints";
+import { ENV, PATH, PORT, UID, ownerPasswordVariable, pgbackrestRepoEnv, postgresObjects } from "../workloads/names";
+import type { ContainerPlan, EnvSource, JobPlan, Mount, PodPlan, SecretValue, VolumePlan, WorkloadPlan } from "../workloads/plan";
+import { backupJobLayout, deadlineForData } from "./layout";
+import { renderBackupJobConf, renderBackupScript, renderDumpScript, renderVerifyConf, renderVerifyScript } from "./render";
+
+export interface BackupPlanOptions {
+  /** The PostgreSQL cluster's name: the jobs and their objects are named after it. @default "postgres" */
+  cluster?: string;
+  /** An S3 endpoint standing in for every bucket (the local drill). @default the cloud's */
+  s3?: S3Substitute;
+}
+
+export type BackupKind = "full" | "diff" | "incr";
+
+/** Labels of every backup job pod. */
+export const backupLabels = (spec: DrSpec, cluster = "postgres") => ({
+  "app.kubernetes.io/part-of": "drkit",
+  "app.kubernetes.io/component": "backup",
+  "app.kubernetes.io/instance": `${spec.stack}-${cluster}`,
+});
+
+const JOB_RESOURCES = { requests: { cpu: 250, memory: 256 * 2 ** 20 }, limits: { cpu: 2000, memory: 2 ** 30 } };
+
+/**
+ * The scheduled jobs that make backups real (design.md §4, §5): pgBackRest full, differential and
+ * incremental backups over mutual TLS, logical dumps of every database for the long-term tier,
+ * and a restore verification that measures the restore time against the RTO. A drill stack also
+ * verifies, once at deployment, the source backups it restored from.
+ */
+export function backupPlan(spec: DrSpec, options: BackupPlanOptions = {}): WorkloadPlan {
+  const cluster = options.cluster ?? "postgres";
+  const objects = postgresObjects(cluster);
+  const { postgres } = spec;
+  const pgLayout = containerLayout(postgres.version);
+  const layout = backupJobLayout(pgLayout);
+  const hosts = postgresHosts(spec, cluster);
+  const own = ownRepository(spec, bucketEndpoint(spec.storage.provider, spec.storage.bucket, spec.region, options.s3));
+  const dumps = bucketStore(spec.storage.provider, spec.storage.bucket, spec.region, spec.storage.lifecycle.dumps.prefix, options.s3);
+  const labels = backupLabels(spec, cluster);
+  const repoEnv = pgbackrestRepoEnv(1);
+
+  const files: Record<string, string> = {
+    "pgbackrest.conf": renderBackupJobConf(spec, layout, own, hosts.pod, PORT.pgbackrestTls),
+    "verify.conf": renderVerifyConf(spec, layout, own),
+    "backup.sh": renderBackupScript(spec, layout),
+    "verify.sh": renderVerifyScript(spec, layout, pgLayout.pgBin),
+    ...(postgres.dumps.enabled ? { "dump.sh": renderDumpScript(spec, layout, dumps, hosts.client) } : {}),
+  };
+  const repositorySecret = (identity: "pgbackrest" | "pgbackrestReader" | "pgbackrestSource", cipher: "own" | "source" | undefined): Record<string, SecretValue> => ({
+    [repoEnv.key]: { kind: "s3Key", identity, part: "id" },
+    [repoEnv.secret]: { kind: "s3Key", identity, part: "secret" },
+    ...(cipher ? { [repoEnv.cipher]: { kind: "cipher", repository: cipher } as SecretValue } : {}),
+  });
+  const fromSecret = (secret: string, keys: string[]): [string, EnvSource][] => keys.map((key) => [key, { secret, key }]);
+  const repoKeys = [repoEnv.key, repoEnv.secret, ...(postgres.backups.encrypt ? [repoEnv.cipher] : [])];
+
+  const configMount: Mount = { volume: "config", path: layout.configDir, readOnly: true };
+  const tmpMount: Mount = { volume: "tmp", path: PATH.tmp };
+  const workMount: Mount = { volume: "work", path: layout.workDir };
+  const configVolume = (object: string): VolumePlan => ({ name: "config", kind: "configMap", object, mode: 0o444 });
+  const tmp: VolumePlan = { name: "tmp", kind: "scratch", size: 256 * 2 ** 20 };
+  // Scratch space for a whole dump or a whole restored cluster: as large as the data volume.
+  const scratch: VolumePlan = { name: "work", kind: "claim", size: postgres.storage.size, ...(postgres.storage.storageClass ? { storageClass: postgres.storage.storageClass } : {}) };
+  const dataDeadline = deadlineForData(postgres.storage.size);
+  const pod = (name: string, podLabels: Record<string, string>, containers: ContainerPlan[], volumes: VolumePlan[], initContainers: ContainerPlan[] = []): PodPlan => ({
+    name,
+    labels: { ...labels, ...podLabels },
+    annotations: {},
+    security: { uid: UID.postgres, gid: UID.postgres, fsGroup: UID.postgres, fsGroupChangePolicy: "OnRootMismatch" },
+    initContainers,
+    containers,
+    volumes,
+    restartPolicy: "Never",
+    terminationGracePeriodSeconds: 30,
+  });
+  const scheduled = (name: string, schedule: string, deadline: number, spec_: PodPlan): JobPlan => ({
+    name,
+    schedule,
+    timeZone: spec.timeZone,
+    // A run that could not start within a quarter of its interval (at most an hour) is skipped.
+    startingDeadlineSeconds: Math.min(3600, Math.max(60, Math.floor(longestGap(schedule, spec.timeZone) / 4))),
+    activeDeadlineSeconds: deadline,
+    backoffLimit: 2,
+    pod: spec_,
+  });
+
+  const jobs: JobPlan[] = [];
+  // --- pgBackRest backups over mutual TLS -----------------------------------------------------
+  const schedules: [BackupKind, string | null][] = [
+    ["full", postgres.backups.full],
+    ["diff", postgres.backups.diff],
+    ["incr", postgres.backups.incr],
+  ];
+  for (const [kind, schedule] of schedules) {
+    if (!schedule) continue;
+    const name = objects.backupJob(kind);
+    jobs.push(
+      scheduled(
+        name,
+        schedule,
+        dataDeadline,
+        pod(
+          name,
+          BACKUP_JOB_LABEL,
+          [
+            {
+              name: "backup",
+              image: "postgres",
+              command: ["bash", `${layout.configDir}/backup.sh`, kind],
+              env: fromSecret(objects.backupRepository, repoKeys),
+              mounts: [configMount, { volume: "tls", path: layout.tlsDir, readOnly: true }, tmpMount],
+              ports: [],
+              ...JOB_RESOURCES,
+            },
+          ],
+          [configVolume(objects.backupConfig), { name: "tls", kind: "secret", object: objects.clientTls, mode: 0o440 }, tmp],
+        ),
+      ),
+    );
+  }
+
+  // --- logical dumps ----------------------------------------------------------------------------
+  if (postgres.dumps.enabled) {
+    const owners = [...new Set(postgres.databases.map((db) => db.owner))];
+    jobs.push(
+      scheduled(
+        objects.dumpJob,
+        postgres.dumps.schedule,
+        dataDeadline,
+        pod(
+          objects.dumpJob,
+          POSTGRES_CLIENT_LABEL,
+          [
+            {
+              name: "upload",
+              image: "jobs",
+              command: ["bash", `${layout.configDir}/dump.sh`, "upload"],
+              env: [...fromSecret(objects.dumpCredentials, [ENV.awsKeyId, ENV.awsSecret]), ["HOME", { value: PATH.tmp }]],
+              mounts: [configMount, workMount, tmpMount],
+              ports: [],
+              ...JOB_RESOURCES,
+            },
+          ],
+          [configVolume(objects.backupConfig), scratch, tmp],
+          [
+            {
+              name: "dump",
+              image: "jobs",
+              command: ["bash", `${layout.configDir}/dump.sh`, "dump"],
+              env: fromSecret(objects.credentials, owners.map(ownerPasswordVariable)),
+              mounts: [configMount, workMount, tmpMount],
+              ports: [],
+              ...JOB_RESOURCES,
+            },
+          ],
+        ),
+      ),
+    );
+  }
+
+  // --- restore verification -----------------------------------------------------------------
+  const verifyDeadline = dataDeadline + spec.objectives.postgres.rto;
+  const verifyPod = (name: string, secret: string, config: string, encrypted: boolean) =>
+    pod(
+      name,
+      {},
+      [
+        {
+          name: "verify",
+          image: "postgres",
+          command: ["bash", `${layout.configDir}/verify.sh`],
+          env: fromSecret(secret, [repoEnv.key, repoEnv.secret, ...(encrypted ? [repoEnv.cipher] : [])]),
+          mounts: [configMount, workMount, tmpMount],
+          ports: [],
+          requests: JOB_RESOURCES.requests,
+          limits: { cpu: 2000, memory: postgres.resources.memory },
+        },
+      ],
+      [configVolume(config), scratch, tmp],
+    );
+  jobs.push(scheduled(objects.verifyJob, postgres.verification.schedule, verifyDeadline, verifyPod(objects.verifyJob, objects.verifyRepository, objects.backupConfig, postgres.backups.encrypt)));
+
+  const configMaps = [{ name: objects.backupConfig, files }];
+  const secrets = [
+    { name: objects.backupRepository, data: repositorySecret("pgbackrest", postgres.backups.encrypt ? "own" : undefined) },
+    { name: objects.verifyRepository, data: repositorySecret("pgbackrestReader", postgres.backups.encrypt ? "own" : undefined) },
+    ...(postgres.dumps.enabled ? [{ name: objects.dumpCredentials, data: { [ENV.awsKeyId]: { kind: "s3Key", identity: "dumps", part: "id" }, [ENV.awsSecret]: { kind: "s3Key", identity: "dumps", part: "secret" } } as Record<string, SecretValue> }] : []),
+  ];
+
+  if (spec.role === "drill") {
+    // The drill's point: prove the source's backups restore within the RTO, at once.
+    const from = postgres.restoreFrom;
+    if (!from) throw new Error("a drill stack needs drkit:postgres.restoreFrom");
+    const source = sourceRepository(spec, bucketEndpoint(from.provider, from.bucket, from.region, options.s3))!;
+    configMaps.push({ name: objects.verifySourceConfig, files: { "verify.conf": renderVerifyConf(spec, layout, source), "verify.sh": files["verify.sh"]! } });
+    secrets.push({ name: objects.verifySource, data: repositorySecret("pgbackrestSource", source.encrypted ? "source" : undefined) });
+    jobs.push({
+      name: objects.verifyAtStartJob,
+      timeZone: spec.timeZone,
+      startingDeadlineSeconds: 0,
+      activeDeadlineSeconds: verifyDeadline,
+      backoffLimit: 0,
+      pod: verifyPod(objects.verifyAtStartJob, objects.verifySource, objects.verifySourceConfig, source.encrypted),
+    });
+  }
+
+  return { configMaps, secrets, servers: [], jobs };
+}

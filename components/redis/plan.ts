@@ -1,0 +1,222 @@
+import type { DrSpec } from "../spec";
+import { configHash } from "../postgres/plan";
+import { bucketStore, type S3Substitute } from "../workloads/endpoints";
+import { ENV, PATH, PORT, REDIS_ACL_KEY, REDIS_PASSWORD_KEY, UID, redisObjects, serviceHost } from "../workloads/names";
+import type { ContainerPlan, EnvSource, JobPlan, Mount, Probe, SecretValue, VolumePlan, WorkloadPlan } from "../workloads/plan";
+import { redisContainerLayout } from "./layout";
+import { renderRedisConf } from "./redisConf";
+import { renderRestoreScript, renderSnapshotScript } from "./scripts";
+
+/** The label a pod needs for the NetworkPolicy to let it reach Redis. */
+export const REDIS_CLIENT_LABEL = { "drkit.dev/redis-client": "true" };
+/** The label of snapshot job pods. */
+export const REDIS_SNAPSHOT_LABEL = { "drkit.dev/role": "redis-snapshot" };
+
+export interface RedisPlanOptions {
+  /** The server's name: every object name derives from it. @default "redis" */
+  name?: string;
+  /** An S3 endpoint standing in for every bucket (the local drill). @default the cloud's */
+  s3?: S3Substitute;
+}
+
+/** Labels of the Redis pod (the Services, the PodDisruptionBudget and the PodMonitor select on them). */
+export function redisPodLabels(spec: DrSpec, name = "redis"): Record<string, string> {
+  return {
+    "app.kubernetes.io/name": "redis",
+    "app.kubernetes.io/instance": `${spec.stack}-${name}`,
+    "app.kubernetes.io/component": "cache",
+    "app.kubernetes.io/part-of": "drkit",
+    "app.kubernetes.io/managed-by": "pulumi",
+  };
+}
+
+/**
+ * Labels of the snapshot job pods: never the Redis pod's own, which the PodDisruptionBudget and
+ * the Services select on.
+ */
+export function redisSnapshotLabels(spec: DrSpec, name = "redis"): Record<string, string> {
+  return {
+    "app.kubernetes.io/name": "redis-snapshot",
+    "app.kubernetes.io/instance": `${spec.stack}-${name}`,
+    "app.kubernetes.io/component": "backup",
+    "app.kubernetes.io/part-of": "drkit",
+    ...REDIS_SNAPSHOT_LABEL,
+  };
+}
+
+const SMALL = { requests: { cpu: 50, memory: 64 * 2 ** 20 }, limits: { cpu: 500, memory: 256 * 2 ** 20 } };
+
+/**
+ * Redis with AOF on a volume and off-site RDB snapshots (design.md §5): the pod (restore init
+ * containers in dr/drill stacks, redis, the exporter) and the snapshot job.
+ */
+export function redisPlan(spec: DrSpec, options: RedisPlanOptions = {}): WorkloadPlan {
+  const name = options.name ?? "redis";
+  const objects = redisObjects(name);
+  const { redis } = spec;
+  const layout = redisContainerLayout();
+  const host = serviceHost(objects.client, spec.cluster.namespace);
+  const own = bucketStore(spec.storage.provider, spec.storage.bucket, spec.region, redis.snapshots.prefix, options.s3);
+  const sourceSpec = spec.role === "primary" ? undefined : redis.restoreFrom;
+  const source = sourceSpec ? bucketStore(sourceSpec.provider, sourceSpec.bucket, sourceSpec.region, sourceSpec.prefix, options.s3) : undefined;
+  if (spec.role !== "primary" && !source) throw new Error(`a ${spec.role} stack needs drkit:redis.restoreFrom`);
+
+  const files: Record<string, string> = {
+    "redis.conf": renderRedisConf(spec, layout),
+    "snapshot.sh": renderSnapshotScript(spec, layout, own, host),
+    ...(source ? { "restore.sh": renderRestoreScript(spec, layout, source) } : {}),
+  };
+  const s3Secret = (identity: "redis" | "redisSource"): Record<string, SecretValue> => ({
+    [ENV.awsKeyId]: { kind: "s3Key", identity, part: "id" },
+    [ENV.awsSecret]: { kind: "s3Key", identity, part: "secret" },
+  });
+  const password: EnvSource = { secret: objects.auth, key: REDIS_PASSWORD_KEY };
+  const s3Env = (secret: string): [string, EnvSource][] => [
+    [ENV.awsKeyId, { secret, key: ENV.awsKeyId }],
+    [ENV.awsSecret, { secret, key: ENV.awsSecret }],
+    // The aws CLI keeps its cache in HOME; the root filesystem is read-only.
+    ["HOME", { value: PATH.tmp }],
+  ];
+  const resources = { cpu: redis.resources.cpu, memory: redis.resources.memory };
+  const configMount: Mount = { volume: "config", path: layout.configDir, readOnly: true };
+  const dataMount: Mount = { volume: "data", path: layout.dataDir };
+  const workMount: Mount = { volume: "work", path: layout.workDir };
+  const tmpMount: Mount = { volume: "tmp", path: PATH.tmp };
+  const ping: Probe["exec"] = ["sh", "-c", `redis-cli -p ${layout.port} --no-auth-warning ping | grep -q PONG`];
+  const configVolume: VolumePlan = { name: "config", kind: "configMap", object: objects.config, mode: 0o444 };
+  const work: VolumePlan = { name: "work", kind: "scratch", size: redis.maxmemory * 2 };
+  const tmp: VolumePlan = { name: "tmp", kind: "scratch", size: 64 * 2 ** 20 };
+  const security = { uid: UID.redis, gid: UID.redis, fsGroup: UID.redis, fsGroupChangePolicy: "OnRootMismatch" as const };
+
+  // In a dr/drill stack an empty volume is filled from the newest good snapshot first.
+  const restoreSteps: ContainerPlan[] = source
+    ? [
+        {
+          name: "restore-fetch",
+          image: "jobs",
+          command: ["bash", `${layout.configDir}/restore.sh`, "fetch"],
+          env: s3Env(objects.restoreCredentials),
+          mounts: [configMount, dataMount, workMount, tmpMount],
+          ports: [],
+          ...SMALL,
+        },
+        {
+          name: "restore-seed",
+          image: "redis",
+          command: ["bash", `${layout.configDir}/restore.sh`, "seed"],
+          env: [],
+          mounts: [configMount, dataMount, workMount],
+          ports: [],
+          requests: resources,
+          limits: resources,
+        },
+      ]
+    : [];
+
+  const snapshotJob: JobPlan = {
+    name: objects.snapshotJob,
+    schedule: redis.snapshots.schedule,
+    timeZone: spec.timeZone,
+    // A run that could not start within half an interval is skipped.
+    startingDeadlineSeconds: Math.max(30, Math.floor(redis.snapshots.interval / 2)),
+    // A snapshot that outlives its interval is late already: give the next run its turn.
+    activeDeadlineSeconds: redis.snapshots.interval,
+    backoffLimit: 2,
+    pod: {
+      name: objects.snapshotJob,
+      labels: redisSnapshotLabels(spec, name),
+      annotations: {},
+      security: { uid: UID.jobs, gid: UID.jobs, fsGroup: UID.jobs, fsGroupChangePolicy: "OnRootMismatch" },
+      initContainers: [
+        {
+          name: "dump",
+          image: "jobs",
+          command: ["bash", `${layout.configDir}/snapshot.sh`, "dump"],
+          env: [[ENV.redisPassword, password]],
+          mounts: [configMount, workMount],
+          ports: [],
+          ...SMALL,
+        },
+      ],
+      containers: [
+        {
+          name: "upload",
+          image: "jobs",
+          command: ["bash", `${layout.configDir}/snapshot.sh`, "upload"],
+          env: s3Env(objects.snapshotCredentials),
+          mounts: [configMount, workMount, tmpMount],
+          ports: [],
+          ...SMALL,
+        },
+      ],
+      volumes: [configVolume, work, tmp],
+      restartPolicy: "Never",
+      terminationGracePeriodSeconds: 30,
+    },
+  };
+
+  return {
+    configMaps: [{ name: objects.config, files }],
+    secrets: [
+      { name: objects.auth, data: { [REDIS_PASSWORD_KEY]: { kind: "password", id: "redis" }, [REDIS_ACL_KEY]: { kind: "redisAcl", passwordId: "redis" } } },
+      { name: objects.snapshotCredentials, data: s3Secret("redis") },
+      ...(source ? [{ name: objects.restoreCredentials, data: s3Secret("redisSource") }] : []),
+    ],
+    servers: [
+      {
+        pod: {
+          name: objects.statefulSet,
+          labels: redisPodLabels(spec, name),
+          annotations: { "drkit.dev/config-hash": configHash(files) },
+          security,
+          initContainers: restoreSteps,
+          containers: [
+            {
+              name: "redis",
+              image: "redis",
+              command: ["redis-server", `${layout.configDir}/redis.conf`],
+              env: [[ENV.redisPassword, password]],
+              mounts: [configMount, dataMount, { volume: "acl", path: PATH.redisAclDir, readOnly: true }],
+              ports: [{ name: "redis", port: layout.port }],
+              requests: resources,
+              limits: resources,
+              // Loading a large AOF takes a while: the startup probe allows for it.
+              startupProbe: { exec: ping, periodSeconds: 5, failureThreshold: 360 },
+              readinessProbe: { exec: ping, periodSeconds: 5 },
+              livenessProbe: { exec: ping, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 5 },
+            },
+            {
+              name: "exporter",
+              image: "redis",
+              command: ["prometheus-redis-exporter", `-web.listen-address=:${PORT.redisMetrics}`],
+              env: [
+                ["REDIS_ADDR", { value: `redis://127.0.0.1:${layout.port}` }],
+                ["REDIS_PASSWORD", password],
+              ],
+              mounts: [],
+              ports: [{ name: "metrics", port: PORT.redisMetrics }],
+              ...SMALL,
+              readinessProbe: { http: { path: "/metrics", port: PORT.redisMetrics }, periodSeconds: 15 },
+            },
+          ],
+          volumes: [
+            { name: "data", kind: "data", size: redis.storage.size, ...(redis.storage.storageClass ? { storageClass: redis.storage.storageClass } : {}) },
+            configVolume,
+            { name: "acl", kind: "secret", object: objects.auth, items: [REDIS_ACL_KEY], mode: 0o440 },
+            work,
+            ...(source ? [tmp] : []),
+          ],
+          restartPolicy: "Always",
+          terminationGracePeriodSeconds: 60,
+        },
+        headlessService: objects.headless,
+        services: [
+          { name: objects.headless, headless: true, ports: [{ name: "redis", port: layout.port }] },
+          { name: objects.client, headless: false, ports: [{ name: "redis", port: layout.port }] },
+        ],
+        retainData: spec.role !== "drill",
+      },
+    ],
+    jobs: [snapshotJob],
+  };
+}

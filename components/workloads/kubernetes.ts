@@ -1,0 +1,205 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { formatCpu, formatSize } from "../spec";
+import { CONTAINER_SECURITY, type ContainerPlan, type ImageName, type JobPlan, type PodPlan, type Probe, type Resources, type SecretValue, type ServerPlan, type VolumePlan, type WorkloadPlan } from "./plan";
+
+/**
+ * The Kubernetes mapping of a workload plan: one function per kind of object, nothing decided
+ * here that the plan does not say. Names, commands, paths, ports and variables all come from the
+ * plan.
+ */
+
+/** What a plan leaves to the target: the images' references and the secret values. */
+export interface KubernetesMapping {
+  namespace: pulumi.Input<string>;
+  images: Record<ImageName, pulumi.Input<string>>;
+  /** The value of a secret key, as the component makes it (random, tls, the storage identities). */
+  secretValue: (value: SecretValue) => pulumi.Input<string>;
+  /** Labels on every object (the pods' own labels come from the plan). */
+  labels?: Record<string, string>;
+}
+
+const quantity = (r: Resources) => ({ cpu: formatCpu(r.cpu), memory: formatSize(r.memory) });
+
+function probe(p: Probe | undefined): k8s.types.input.core.v1.Probe | undefined {
+  if (!p) return undefined;
+  return {
+    ...(p.exec ? { exec: { command: p.exec } } : {}),
+    ...(p.tcpPort !== undefined ? { tcpSocket: { port: p.tcpPort } } : {}),
+    ...(p.http ? { httpGet: { path: p.http.path, port: p.http.port } } : {}),
+    periodSeconds: p.periodSeconds,
+    ...(p.failureThreshold !== undefined ? { failureThreshold: p.failureThreshold } : {}),
+    ...(p.timeoutSeconds !== undefined ? { timeoutSeconds: p.timeoutSeconds } : {}),
+  };
+}
+
+export function containerOf(c: ContainerPlan, images: KubernetesMapping["images"]): k8s.types.input.core.v1.Container {
+  const startupProbe = probe(c.startupProbe);
+  const readinessProbe = probe(c.readinessProbe);
+  const livenessProbe = probe(c.livenessProbe);
+  return {
+    name: c.name,
+    image: images[c.image],
+    command: c.command,
+    ...(c.env.length > 0
+      ? { env: c.env.map(([name, source]) => ("value" in source ? { name, value: source.value } : { name, valueFrom: { secretKeyRef: { name: source.secret, key: source.key } } })) }
+      : {}),
+    ...(c.ports.length > 0 ? { ports: c.ports.map((p) => ({ name: p.name, containerPort: p.port })) } : {}),
+    resources: { requests: quantity(c.requests), limits: quantity(c.limits) },
+    securityContext: {
+      allowPrivilegeEscalation: CONTAINER_SECURITY.allowPrivilegeEscalation,
+      readOnlyRootFilesystem: CONTAINER_SECURITY.readOnlyRootFilesystem,
+      capabilities: { drop: [...CONTAINER_SECURITY.dropCapabilities] },
+    },
+    ...(c.mounts.length > 0 ? { volumeMounts: c.mounts.map((m) => ({ name: m.volume, mountPath: m.path, ...(m.readOnly ? { readOnly: true } : {}) })) } : {}),
+    ...(startupProbe ? { startupProbe } : {}),
+    ...(readinessProbe ? { readinessProbe } : {}),
+    ...(livenessProbe ? { livenessProbe } : {}),
+  };
+}
+
+function volumeOf(v: VolumePlan): k8s.types.input.core.v1.Volume | undefined {
+  switch (v.kind) {
+    case "configMap":
+      return { name: v.name, configMap: { name: v.object, defaultMode: v.mode, ...(v.items ? { items: v.items.map((key) => ({ key, path: key })) } : {}) } };
+    case "secret":
+      return { name: v.name, secret: { secretName: v.object, defaultMode: v.mode, ...(v.items ? { items: v.items.map((key) => ({ key, path: key })) } : {}) } };
+    case "scratch":
+      return { name: v.name, emptyDir: { ...(v.memory ? { medium: "Memory" } : {}), sizeLimit: formatSize(v.size) } };
+    case "claim":
+      return {
+        name: v.name,
+        ephemeral: {
+          volumeClaimTemplate: {
+            spec: { accessModes: ["ReadWriteOnce"], ...(v.storageClass ? { storageClassName: v.storageClass } : {}), resources: { requests: { storage: formatSize(v.size) } } },
+          },
+        },
+      };
+    case "data":
+      // A StatefulSet's claim template, not a pod volume.
+      return undefined;
+  }
+}
+
+export function podSpecOf(pod: PodPlan, images: KubernetesMapping["images"]): k8s.types.input.core.v1.PodSpec {
+  return {
+    automountServiceAccountToken: false,
+    restartPolicy: pod.restartPolicy,
+    terminationGracePeriodSeconds: pod.terminationGracePeriodSeconds,
+    securityContext: {
+      runAsUser: pod.security.uid,
+      runAsGroup: pod.security.gid,
+      fsGroup: pod.security.fsGroup,
+      fsGroupChangePolicy: pod.security.fsGroupChangePolicy,
+      runAsNonRoot: true,
+      seccompProfile: { type: "RuntimeDefault" },
+    },
+    initContainers: pod.initContainers.map((c) => containerOf(c, images)),
+    containers: pod.containers.map((c) => containerOf(c, images)),
+    volumes: pod.volumes.map(volumeOf).filter((v): v is k8s.types.input.core.v1.Volume => v !== undefined),
+  };
+}
+
+/** The plan's Secrets and ConfigMaps, by plan name. */
+export function configObjects(plan: WorkloadPlan, map: KubernetesMapping, parent: pulumi.Resource): { secrets: Record<string, k8s.core.v1.Secret>; configMaps: Record<string, k8s.core.v1.ConfigMap> } {
+  const labels = map.labels ?? {};
+  const secrets: Record<string, k8s.core.v1.Secret> = {};
+  for (const secret of plan.secrets) {
+    const data = Object.fromEntries(Object.entries(secret.data).map(([key, value]) => [key, map.secretValue(value)]));
+    secrets[secret.name] = new k8s.core.v1.Secret(
+      secret.name,
+      { metadata: { name: secret.name, namespace: map.namespace, labels }, type: "Opaque", stringData: pulumi.secret(data) as pulumi.Input<Record<string, pulumi.Input<string>>> },
+      { parent },
+    );
+  }
+  const configMaps: Record<string, k8s.core.v1.ConfigMap> = {};
+  for (const config of plan.configMaps) {
+    configMaps[config.name] = new k8s.core.v1.ConfigMap(config.name, { metadata: { name: config.name, namespace: map.namespace, labels }, data: config.files }, { parent });
+  }
+  return { secrets, configMaps };
+}
+
+/** A server as a one-replica StatefulSet with its Services and a PodDisruptionBudget. */
+export function serverObjects(server: ServerPlan, map: KubernetesMapping, opts: { parent: pulumi.Resource; serviceAccountName: pulumi.Input<string>; dependsOn: pulumi.Resource[]; keep: pulumi.CustomResourceOptions }) {
+  const { pod } = server;
+  const labels = pod.labels;
+  const metadata = (name: string) => ({ name, namespace: map.namespace, labels });
+  const data = pod.volumes.find((v): v is Extract<VolumePlan, { kind: "data" }> => v.kind === "data");
+  const statefulSet = new k8s.apps.v1.StatefulSet(
+    pod.name,
+    {
+      metadata: metadata(pod.name),
+      spec: {
+        serviceName: server.headlessService,
+        replicas: 1,
+        selector: { matchLabels: labels },
+        // The volume is the data: deleting the StatefulSet must not delete it (drills excepted).
+        persistentVolumeClaimRetentionPolicy: server.retainData ? { whenDeleted: "Retain", whenScaled: "Retain" } : { whenDeleted: "Delete", whenScaled: "Delete" },
+        template: {
+          metadata: { labels, annotations: pod.annotations },
+          spec: { serviceAccountName: opts.serviceAccountName, ...podSpecOf(pod, map.images) },
+        },
+        volumeClaimTemplates: data
+          ? [
+              {
+                metadata: { name: data.name, labels },
+                spec: { accessModes: ["ReadWriteOnce"], ...(data.storageClass ? { storageClassName: data.storageClass } : {}), resources: { requests: { storage: formatSize(data.size) } } },
+              },
+            ]
+          : [],
+      },
+    },
+    { parent: opts.parent, dependsOn: opts.dependsOn, ...opts.keep },
+  );
+  const services = server.services.map(
+    (service) =>
+      new k8s.core.v1.Service(
+        service.headless ? service.name : `${service.name}-client`,
+        {
+          metadata: metadata(service.name),
+          spec: {
+            ...(service.headless ? { clusterIP: "None" } : {}),
+            selector: labels,
+            ports: service.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name })),
+          },
+        },
+        { parent: opts.parent },
+      ),
+  );
+  // One primary: a drain must wait for an operator's decision instead of evicting it.
+  const disruptionBudget = new k8s.policy.v1.PodDisruptionBudget(pod.name, { metadata: metadata(pod.name), spec: { minAvailable: 1, selector: { matchLabels: labels } } }, { parent: opts.parent });
+  return { statefulSet, services, disruptionBudget };
+}
+
+/** A scheduled job as a CronJob, a job without a schedule as a Job that runs at deployment. */
+export function jobObject(job: JobPlan, map: KubernetesMapping, opts: { parent: pulumi.Resource; dependsOn: pulumi.Resource[]; customTimeouts?: pulumi.CustomTimeouts }) {
+  const labels = job.pod.labels;
+  const metadata = { name: job.name, namespace: map.namespace, labels };
+  const template = { metadata: { labels }, spec: podSpecOf(job.pod, map.images) };
+  if (!job.schedule) {
+    return new k8s.batch.v1.Job(
+      job.name,
+      { metadata, spec: { backoffLimit: job.backoffLimit, activeDeadlineSeconds: job.activeDeadlineSeconds, template } },
+      { parent: opts.parent, dependsOn: opts.dependsOn, ...(opts.customTimeouts ? { customTimeouts: opts.customTimeouts } : {}) },
+    );
+  }
+  return new k8s.batch.v1.CronJob(
+    job.name,
+    {
+      metadata,
+      spec: {
+        schedule: job.schedule,
+        timeZone: job.timeZone,
+        concurrencyPolicy: "Forbid",
+        startingDeadlineSeconds: job.startingDeadlineSeconds,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: {
+          metadata: { labels },
+          spec: { backoffLimit: job.backoffLimit, activeDeadlineSeconds: job.activeDeadlineSeconds, ttlSecondsAfterFinished: 24 * 3600, template },
+        },
+      },
+    },
+    { parent: opts.parent, dependsOn: opts.dependsOn },
+  );
+}

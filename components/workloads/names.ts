@@ -1,0 +1,102 @@
+/**
+ * Every name the workloads share, in one place: user ids, ports, mount paths, object names,
+ * environment variables and Secret keys. The plan builders, the renderers of the scripts that
+ * read them, the Kubernetes components and the container runner all take them from here.
+ */
+
+/** The users the images run as (images/*\/Dockerfile create them with these ids). */
+export const UID = { postgres: 999, redis: 999, jobs: 999 } as const;
+
+export const PORT = {
+  postgres: 5432,
+  /** pgBackRest's TLS server on the PostgreSQL pod, for the backup jobs. */
+  pgbackrestTls: 8432,
+  postgresMetrics: 9187,
+  redis: 6379,
+  redisMetrics: 9121,
+} as const;
+
+/** Mount paths inside drkit's images. */
+export const PATH = {
+  postgresVolume: "/var/lib/postgresql/data",
+  postgresConfig: "/etc/drkit",
+  postgresSocket: "/var/run/postgresql",
+  // Never under postgresConfig: a mount point cannot be made inside a read-only volume (runc).
+  pgbackrestServerTls: "/etc/drkit-tls",
+  backupConfig: "/etc/drkit-backup",
+  backupTls: "/etc/drkit-backup-tls",
+  redisData: "/data",
+  redisConfig: "/etc/drkit-redis",
+  redisAclDir: "/etc/drkit-redis-acl",
+  work: "/work",
+  tmp: "/tmp",
+} as const;
+
+/** Environment variables the scripts and servers read. */
+export const ENV = {
+  superuserPassword: "POSTGRES_PASSWORD",
+  monitorPassword: "DRKIT_MONITOR_PASSWORD",
+  /** Followed by the owner's role name. */
+  ownerPasswordPrefix: "DRKIT_PASSWORD_",
+  redisPassword: "REDISCLI_AUTH",
+  awsKeyId: "AWS_ACCESS_KEY_ID",
+  awsSecret: "AWS_SECRET_ACCESS_KEY",
+} as const;
+
+/** The variable that carries a database owner's password. */
+export const ownerPasswordVariable = (owner: string) => `${ENV.ownerPasswordPrefix}${owner}`;
+
+/** pgBackRest's repository variables: repo1 is the stack's own, repo2 the one it restores from. */
+export const pgbackrestRepoEnv = (index: 1 | 2) => ({
+  key: `PGBACKREST_REPO${index}_S3_KEY`,
+  secret: `PGBACKREST_REPO${index}_S3_KEY_SECRET`,
+  cipher: `PGBACKREST_REPO${index}_CIPHER_PASS`,
+});
+
+/** The monitoring role the exporter logs in as. */
+export const MONITOR_ROLE = "drkit_monitor";
+
+/** Object names of a PostgreSQL cluster called `name` (the component's name, "postgres" in a stack). */
+export const postgresObjects = (name: string) => ({
+  statefulSet: name,
+  pod: `${name}-0`,
+  headless: `${name}-headless`,
+  client: name,
+  config: `${name}-config`,
+  credentials: `${name}-credentials`,
+  serverTls: `${name}-pgbackrest-server`,
+  clientTls: `${name}-pgbackrest-client`,
+  backupConfig: `${name}-backup-config`,
+  backupRepository: `${name}-backup-repository`,
+  verifyRepository: `${name}-verify-repository`,
+  verifySourceConfig: `${name}-verify-source-config`,
+  verifySource: `${name}-verify-source`,
+  dumpCredentials: `${name}-dumps-s3`,
+  backupJob: (kind: "full" | "diff" | "incr") => `${name}-backup-${kind}`,
+  dumpJob: `${name}-dump`,
+  verifyJob: `${name}-verify`,
+  verifyAtStartJob: `${name}-verify-at-start`,
+});
+
+/** Object names of a Redis server called `name`. */
+export const redisObjects = (name: string) => ({
+  statefulSet: name,
+  pod: `${name}-0`,
+  headless: `${name}-headless`,
+  client: name,
+  config: `${name}-config`,
+  auth: `${name}-auth`,
+  snapshotCredentials: `${name}-snapshot-s3`,
+  restoreCredentials: `${name}-restore-s3`,
+  snapshotJob: `${name}-snapshot`,
+});
+
+/** A Service's in-cluster DNS name. */
+export const serviceHost = (service: string, namespace: string) => `${service}.${namespace}.svc`;
+/** A StatefulSet pod's stable DNS name through its headless Service. */
+export const podHost = (pod: string, headless: string, namespace: string) => `${pod}.${headless}.${namespace}.svc`;
+
+/** Secret keys of the pgBackRest TLS material and the Redis ACL. */
+export const TLS_KEYS = ["ca.crt", "tls.crt", "tls.key"] as const;
+export const REDIS_ACL_KEY = "users.acl";
+export const REDIS_PASSWORD_KEY = "password";

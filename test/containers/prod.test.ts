@@ -1,0 +1,153 @@
+import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../../cli/local/processes";
+import { bucketKeys } from "../integration/bucketKeys";
+import { startCluster, stackSpec, type Cluster, type StackRun } from "./harness";
+
+/**
+ * prod's rendered plan run as a cluster runs it: drkit's images in a Docker engine, the pods'
+ * files, users and fsGroup as kubelet gives them, the backup jobs as one-off pods reaching the
+ * PostgreSQL pod by its DNS name over mutual TLS. Only the S3 endpoint is local.
+ */
+
+const spec = stackSpec("prod");
+const BUCKET = spec.storage.bucket;
+let cluster: Cluster;
+let prod: StackRun;
+const chmodRecursive = (dir: string) => {
+  chmodSync(dir, 0o755);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) chmodRecursive(join(dir, entry.name));
+    else chmodSync(join(dir, entry.name), 0o644);
+  }
+};
+const keys = (prefix: string) => bucketKeys(cluster.s3Directory, BUCKET, prefix);
+
+/** Switches to a new WAL segment and waits until the segment it closed is archived. */
+export async function switchAndWaitArchived(run: StackRun): Promise<void> {
+  const lsn = await run.psql("SELECT pg_switch_wal()");
+  await waitFor(
+    `WAL up to ${lsn} archived`,
+    async () => (await run.psql(`SELECT coalesce(last_archived_wal >= pg_walfile_name('${lsn}'::pg_lsn - 1), false) FROM pg_stat_archiver`)) === "t",
+    120_000,
+    250,
+  );
+}
+
+beforeAll(async () => {
+  cluster = await startCluster("prod", [BUCKET], spec);
+  prod = await cluster.stack(spec, { own: "prod-cipher-passphrase" });
+  await prod.runner.startServer("postgres");
+  await prod.runner.startServer("redis");
+}, 600_000);
+
+afterAll(async () => {
+  await cluster?.destroy();
+}, 300_000);
+
+describe("prod's primary, in containers", () => {
+  it("boots from the rendered plan with prod's settings and archives WAL to its own repository", async () => {
+    expect(await prod.psql("SELECT current_setting('max_connections') || ' ' || current_setting('archive_mode')")).toBe("200 on");
+    expect(await prod.psql("SELECT string_agg(datname || ':' || pg_get_userbyid(datdba), ',' ORDER BY datname) FROM pg_database WHERE datname IN ('trading', 'users')")).toBe("trading:trading,users:users");
+    await prod.psql("CREATE TABLE orders (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now()); INSERT INTO orders (created_at) SELECT now() FROM generate_series(1, 1000); ALTER TABLE orders OWNER TO trading;", "trading");
+    await prod.psql("CREATE TABLE users (id bigserial PRIMARY KEY, name text); INSERT INTO users (name) SELECT 'u' || g FROM generate_series(1, 100) g; ALTER TABLE users OWNER TO users;", "users");
+    await switchAndWaitArchived(prod);
+    expect(keys("pgbackrest/prod/archive/main").filter((k) => /\/[0-9A-F]{24}-[0-9a-f]{40}\.zst$/.test(k)).length).toBeGreaterThan(0);
+  });
+
+  it("takes full, differential and incremental backups from job pods over mutual TLS", async () => {
+    for (const kind of ["full", "diff", "incr"] as const) {
+      const job = await prod.runner.runJob(`postgres-backup-${kind}`);
+      expect(job.ok, job.output).toBe(true);
+      expect(job.output).toMatch(new RegExp(`drkit-backup: backup \\d{8}-\\d{6}F(_\\d{8}-\\d{6}${kind === "diff" ? "D" : "I"})? \\(${kind}\\) done`));
+    }
+    const info = await prod.runner.exec("postgres", "postgres", ["pgbackrest", "--config=/etc/drkit/pgbackrest.conf", "--stanza=main", "--output=json", "info"]);
+    expect(info.code, info.stderr).toBe(0);
+    expect((info.stdout.match(/"type":"(full|diff|incr)"/g) ?? []).sort()).toEqual(['"type":"diff"', '"type":"full"', '"type":"incr"']);
+  });
+
+  it("uploads a dump of every database with checksums and the marker last, and prunes only what the retention allows", async () => {
+    // 31 complete dumps older than the retention and one incomplete one, as a year of runs would leave.
+    const seed = mkdtempSync(join(tmpdir(), "drkit-dump-seed-"));
+    try {
+      for (let day = 1; day <= 31; day++) {
+        const dir = join(seed, "trading", `201901${String(day).padStart(2, "0")}T020000Z`);
+        cpSync(join(__dirname, "..", "..", "package.json"), join(dir, "trading.dump"));
+        writeFileSync(join(dir, "COMPLETE"), "seeded\n");
+      }
+      cpSync(join(__dirname, "..", "..", "package.json"), join(seed, "trading", "20190201T020000Z", "trading.dump"));
+      // The jobs image runs as uid 999.
+      chmodRecursive(seed);
+      const sync = await cluster.aws(["s3", "sync", "--only-show-errors", "/seed/", `s3://${BUCKET}/dumps/`], seed);
+      expect(sync.code, sync.stderr).toBe(0);
+    } finally {
+      rmSync(seed, { recursive: true, force: true });
+    }
+    const job = await prod.runner.runJob("postgres-dump");
+    expect(job.ok, job.output).toBe(true);
+    const stamps = (db: string, file: string) => keys(`dumps/${db}`).filter((k) => k.endsWith(`/${file}`)).map((k) => k.split("/")[2]!);
+    const fresh = stamps("users", "COMPLETE");
+    expect(fresh).toHaveLength(1);
+    // prod dumps in directory format (pg_dump -Fd -j N): a toc.dat and one file per table.
+    expect(keys(`dumps/users/${fresh[0]}`).map((k) => k.split("/").slice(3).join("/"))).toEqual(expect.arrayContaining(["COMPLETE", "SHA256SUMS", "dump/toc.dat"]));
+    const trading = stamps("trading", "COMPLETE");
+    // The newest 30 complete dumps stay (keepLast); the two oldest go; the incomplete one goes.
+    expect(trading).toHaveLength(30);
+    expect(trading).not.toContain("20190101T020000Z");
+    expect(trading).not.toContain("20190102T020000Z");
+    expect(trading).toContain(fresh[0]);
+    expect(keys("dumps/trading/20190201T020000Z")).toEqual([]);
+  });
+
+  it("verifies the newest backup by restoring it with prod's settings, and fails on a damaged one", async () => {
+    const good = await prod.runner.runJob("postgres-verify");
+    expect(good.ok, good.output).toBe(true);
+    expect(good.output).toMatch(/drkit-verify: restore took \d+ s \(RTO 900 s\); checks passed/);
+
+    const damaged = keys("pgbackrest/prod/backup/main").filter((k) => /\/pg_data\/base\/\d+\/\d+\.zst$/.test(k));
+    expect(damaged.length).toBeGreaterThan(0);
+    const saved = new Map(damaged.map((k) => [k, readFileSync(join(cluster.s3Directory, BUCKET, `${k}._S3rver_object`))]));
+    try {
+      for (const key of damaged) writeFileSync(join(cluster.s3Directory, BUCKET, `${key}._S3rver_object`), "not a zstd frame");
+      const bad = await prod.runner.runJob("postgres-verify");
+      expect(bad.ok).toBe(false);
+      expect(bad.output).toMatch(/drkit-verify: FAILED: (restoring the newest backup failed|pg_amcheck found corruption|the restored cluster did not start)/);
+    } finally {
+      for (const [key, content] of saved) writeFileSync(join(cluster.s3Directory, BUCKET, `${key}._S3rver_object`), content);
+    }
+  });
+
+  it("lands an off-site Redis snapshot with its checksum marker", async () => {
+    for (let i = 0; i < 100; i++) await prod.redisCli(["SET", `key:${i}`, `value-${i}`]);
+    const job = await prod.runner.runJob("redis-snapshot");
+    expect(job.ok, job.output).toBe(true);
+    const snapshots = keys("redis/prod");
+    expect(snapshots.filter((k) => k.endsWith(".rdb"))).toHaveLength(1);
+    expect(snapshots.filter((k) => k.endsWith(".rdb.sha256"))).toHaveLength(1);
+  });
+
+  it.each([
+    ["with the plan's fsGroupChangePolicy", "OnRootMismatch"],
+    // Without the policy kubelet re-owns the whole volume: PGDATA becomes 2770, which PostgreSQL refuses.
+    ["with fsGroup re-applied to the whole volume", "Always"],
+  ] as const)("comes back when its pods are re-created %s, the volumes kept", async (_how, policy) => {
+    const before = await prod.psql("SELECT count(*) FROM orders", "trading");
+    await prod.runner.stopServer("postgres");
+    await prod.runner.stopServer("redis");
+    await prod.runner.startServer("postgres", { security: { fsGroupChangePolicy: policy } });
+    await prod.runner.startServer("redis", { security: { fsGroupChangePolicy: policy } });
+    expect(await prod.psql("SELECT count(*) FROM orders", "trading")).toBe(before);
+    expect(await prod.redisCli(["GET", "key:99"])).toBe("value-99");
+    await prod.psql("INSERT INTO orders DEFAULT VALUES", "trading");
+  });
+
+  it("comes back after a kill -9 of its pods", async () => {
+    await prod.psql("INSERT INTO orders DEFAULT VALUES", "trading");
+    const before = await prod.psql("SELECT count(*) FROM orders", "trading");
+    await prod.runner.stopServer("postgres", { kill: true });
+    await prod.runner.startServer("postgres");
+    expect(await prod.psql("SELECT count(*) FROM orders", "trading")).toBe(before);
+  });
+});
