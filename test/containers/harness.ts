@@ -10,6 +10,7 @@ import { mergePlans, type SecretValue, type WorkloadPlan } from "../../component
 import { ensureLocalImages } from "../../cli/containers/images";
 import { localSecretValues } from "../../cli/containers/localSecrets";
 import { PlanRunner } from "../../cli/containers/runner";
+import { waitFor } from "../../cli/local/processes";
 import { startLocalS3, type LocalS3 } from "../../cli/local/s3";
 import { checkConfig } from "../../components/policy";
 import { rawSpecFromConfig, readStackFile } from "../../components/spec";
@@ -117,3 +118,15 @@ export async function startCluster(name: string, buckets: string[], specForImage
     },
   };
 }
+
+/** Switches to a new WAL segment and waits until the segment it closed is archived. */
+export async function switchAndWaitArchived(run: StackRun): Promise<void> {
+  const lsn = await run.psql("SELECT pg_switch_wal()");
+  await waitFor(
+    `WAL up to ${lsn} archived`,
+    async () => (await run.psql(`SELECT coalesce(last_archived_wal >= pg_walfile_name('${lsn}'::pg_lsn - 1), false) FROM pg_stat_archiver`)) === "t",
+    120_000,
+    250,
+  );
+}
+

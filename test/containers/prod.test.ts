@@ -2,9 +2,8 @@ import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "../../cli/local/processes";
 import { bucketKeys } from "../integration/bucketKeys";
-import { startCluster, stackSpec, type Cluster, type StackRun } from "./harness";
+import { startCluster, stackSpec, switchAndWaitArchived, type Cluster, type StackRun } from "./harness";
 
 /**
  * prod's rendered plan run as a cluster runs it: drkit's images in a Docker engine, the pods'
@@ -24,17 +23,6 @@ const chmodRecursive = (dir: string) => {
   }
 };
 const keys = (prefix: string) => bucketKeys(cluster.s3Directory, BUCKET, prefix);
-
-/** Switches to a new WAL segment and waits until the segment it closed is archived. */
-export async function switchAndWaitArchived(run: StackRun): Promise<void> {
-  const lsn = await run.psql("SELECT pg_switch_wal()");
-  await waitFor(
-    `WAL up to ${lsn} archived`,
-    async () => (await run.psql(`SELECT coalesce(last_archived_wal >= pg_walfile_name('${lsn}'::pg_lsn - 1), false) FROM pg_stat_archiver`)) === "t",
-    120_000,
-    250,
-  );
-}
 
 beforeAll(async () => {
   cluster = await startCluster("prod", [BUCKET], spec);
@@ -134,12 +122,13 @@ describe("prod's primary, in containers", () => {
     ["with fsGroup re-applied to the whole volume", "Always"],
   ] as const)("comes back when its pods are re-created %s, the volumes kept", async (_how, policy) => {
     const before = await prod.psql("SELECT count(*) FROM orders", "trading");
+    await prod.redisCli(["SET", "survives", policy]);
     await prod.runner.stopServer("postgres");
     await prod.runner.stopServer("redis");
     await prod.runner.startServer("postgres", { security: { fsGroupChangePolicy: policy } });
     await prod.runner.startServer("redis", { security: { fsGroupChangePolicy: policy } });
     expect(await prod.psql("SELECT count(*) FROM orders", "trading")).toBe(before);
-    expect(await prod.redisCli(["GET", "key:99"])).toBe("value-99");
+    expect(await prod.redisCli(["GET", "survives"])).toBe(policy);
     await prod.psql("INSERT INTO orders DEFAULT VALUES", "trading");
   });
 

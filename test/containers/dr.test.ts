@@ -1,0 +1,111 @@
+import { cpSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { docker } from "../../cli/containers/docker";
+import { PodFailed } from "../../cli/containers/runner";
+import { waitFor } from "../../cli/local/processes";
+import { bucketKeys } from "../integration/bucketKeys";
+import { startCluster, stackSpec, switchAndWaitArchived, type Cluster, type StackRun } from "./harness";
+
+/**
+ * A disaster recovery from prod's replicated backups by the staging stack's own pods, in
+ * containers: prod's primary writes, backs up and snapshots; its bucket is replicated to the
+ * replica bucket staging restores from; staging's bootstrap restores, promotes and archives to
+ * its own path; a re-created pod and a pod killed mid-recovery both come back.
+ */
+
+const prodSpec = stackSpec("prod");
+const stagingSpec = stackSpec("staging");
+const PROD_CIPHER = "prod-cipher-passphrase";
+const SOURCE = stagingSpec.postgres.restoreFrom!;
+let cluster: Cluster;
+let prod: StackRun;
+let ordersAtBackup = 0;
+const keys = (bucket: string, prefix: string) => bucketKeys(cluster.s3Directory, bucket, prefix);
+
+/** S3 replication, as the bucket's replication rule does it: every object of prod's bucket in the replica. */
+function replicate() {
+  cpSync(join(cluster.s3Directory, prodSpec.storage.bucket), join(cluster.s3Directory, SOURCE.bucket), { recursive: true });
+}
+
+beforeAll(async () => {
+  cluster = await startCluster("dr", [prodSpec.storage.bucket, SOURCE.bucket, stagingSpec.storage.bucket], prodSpec);
+  prod = await cluster.stack(prodSpec, { own: PROD_CIPHER });
+  await prod.runner.startServer("postgres");
+  await prod.runner.startServer("redis");
+  // The verification expects orders in the backup (prod's verification.tables).
+  await prod.psql("CREATE TABLE orders (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now(), note text); INSERT INTO orders (note) SELECT 'before the backup' FROM generate_series(1, 1000); ALTER TABLE orders OWNER TO trading;", "trading");
+  await prod.psql("CREATE TABLE users (id bigserial PRIMARY KEY, name text); INSERT INTO users (name) VALUES ('ada'); ALTER TABLE users OWNER TO users;", "users");
+  const full = await prod.runner.runJob("postgres-backup-full");
+  expect(full.ok, full.output).toBe(true);
+  // WAL after the backup, enough that a restore replays for a while (the mid-recovery kill below).
+  await prod.psql("INSERT INTO orders (note) SELECT repeat(md5(g::text), 8) FROM generate_series(1, 600000) g", "trading");
+  ordersAtBackup = Number(await prod.psql("SELECT count(*) FROM orders", "trading"));
+  await switchAndWaitArchived(prod);
+  for (let i = 0; i < 50; i++) await prod.redisCli(["SET", `session:${i}`, `user-${i}`]);
+  const snapshot = await prod.runner.runJob("redis-snapshot");
+  expect(snapshot.ok, snapshot.output).toBe(true);
+  replicate();
+}, 900_000);
+
+afterAll(async () => {
+  await cluster?.destroy();
+}, 300_000);
+
+describe("staging's pods restoring prod's replicated backups", () => {
+  let staging: StackRun;
+
+  it("restore PostgreSQL and Redis, promote, and archive to staging's own path only", async () => {
+    staging = await cluster.stack(stagingSpec, { own: "staging-cipher-passphrase", source: PROD_CIPHER });
+    const prodKeysBefore = keys(SOURCE.bucket, "pgbackrest/prod");
+    await staging.runner.startServer("postgres");
+    await staging.runner.startServer("redis");
+    expect(await staging.psql("SELECT count(*) FROM orders", "trading")).toBe(String(ordersAtBackup));
+    expect(await staging.psql("SELECT pg_is_in_recovery()")).toBe("f");
+    // The source's restore_command was for the restore only.
+    expect(await staging.psql("SELECT count(*) FROM pg_file_settings WHERE name = 'restore_command' AND sourcefile LIKE '%auto.conf'")).toBe("0");
+    expect(await staging.redisCli(["GET", "session:49"])).toBe("user-49");
+    await staging.psql("INSERT INTO orders (note) VALUES ('written in the DR region')", "trading");
+    await switchAndWaitArchived(staging);
+    expect(keys(stagingSpec.storage.bucket, "pgbackrest/staging/archive/main").some((k) => k.endsWith(".zst"))).toBe(true);
+    expect(keys(SOURCE.bucket, "pgbackrest/prod")).toEqual(prodKeysBefore);
+  });
+
+  it("verify prod's backups at deployment, as a drill does", async () => {
+    const job = await staging.runner.runJob("postgres-verify-at-start");
+    expect(job.ok, job.output).toBe(true);
+    expect(job.output).toMatch(/drkit-verify: restore took \d+ s/);
+  });
+
+  it("come back when re-created after the restore, fsGroup re-applied to the whole volume", async () => {
+    await staging.runner.stopServer("postgres");
+    await staging.runner.stopServer("redis");
+    await staging.runner.startServer("postgres", { security: { fsGroupChangePolicy: "Always" } });
+    await staging.runner.startServer("redis", { security: { fsGroupChangePolicy: "Always" } });
+    expect(await staging.psql("SELECT count(*) FROM orders WHERE note = 'written in the DR region'", "trading")).toBe("1");
+    expect(await staging.redisCli(["GET", "session:0"])).toBe("user-0");
+  });
+
+  it("resume and promote when the pod dies between the restore and the promotion", async () => {
+    const again = await cluster.stack(stagingSpec, { own: "staging-cipher-passphrase-2", source: PROD_CIPHER });
+    const bootstrap = again.runner.initContainerName("postgres", "bootstrap");
+    const starting = again.runner.startServer("postgres").then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    // The restored cluster is moved into place before it replays WAL: kill the pod then.
+    await waitFor(
+      "the restored cluster in place and recovering",
+      async () => (await docker(["exec", bootstrap, "test", "-f", "/var/lib/postgresql/data/pgdata/recovery.signal"])).code === 0,
+      300_000,
+      100,
+    );
+    await docker(["kill", bootstrap]);
+    const failure = await starting;
+    expect(failure).toBeInstanceOf(PodFailed);
+    await again.runner.startServer("postgres");
+    expect(await again.psql("SELECT pg_is_in_recovery()")).toBe("f");
+    expect(await again.psql("SELECT count(*) FROM orders", "trading")).toBe(String(ordersAtBackup));
+    expect(await again.psql("WITH added AS (INSERT INTO orders (note) VALUES ('after the resumed recovery') RETURNING note) SELECT note FROM added", "trading")).toBe("after the resumed recovery");
+  });
+});
