@@ -23,13 +23,14 @@ program
 
 program
   .command("drill")
-  .description("a local end-to-end DR drill on real PostgreSQL, pgBackRest and Redis that measures RPO and RTO")
+  .description("a local end-to-end DR drill: the stack's own pods and jobs in containers, a disaster, a recovery; RPO and RTO measured")
   .option("-s, --stack <name>", "the stack to drill (reads Pulumi.<name>.yaml)", "staging")
   .option("-f, --file <path>", "a stack file to read instead of Pulumi.<stack>.yaml")
   .option("--size <size>", "data to load into PostgreSQL before the backups", "1GiB")
   .option("--seed <n>", "seeds the moment of the disaster", "1")
   .option("--report <file>", "write the report as .json, .md or .html")
-  .action(async (options: { stack: string; file?: string; size: string; seed: string; report?: string }) => {
+  .option("--max-wait <duration>", "the longest write phase before the disaster (default: one snapshot interval, at most 10m)")
+  .action(async (options: { stack: string; file?: string; size: string; seed: string; report?: string; maxWait?: string }) => {
     process.exitCode = await drillCommand(options, (line) => process.stderr.write(`${line}\n`));
   });
 

@@ -8,22 +8,18 @@ cd "$(dirname "$0")/.."
 
 log() { printf '\n==> %s\n' "$*"; }
 
-# --- Debian packages the integration tests run for real ------------------------------------
-# postgresql (15), pgbackrest, redis-server, promtool (package prometheus), shellcheck, the aws
-# CLI and openssl (the local S3 endpoint's TLS certificate); a Docker engine (docker.io) and
-# debootstrap (drkit's base image when no registry answers).
-# A binary counts only where every user finds it: PostgreSQL and pgBackRest run as the postgres
-# user, which does not see root's PATH (a pyenv shim for `aws`, say).
+# --- Debian packages ---------------------------------------------------------------------------
+# PostgreSQL, pgBackRest, Redis and the aws CLI run in drkit's images, never on this machine.
+# Here: a Docker engine (docker.io), debootstrap (drkit's base image when no registry answers),
+# openssl (the local S3 endpoint's and the pods' certificates), promtool (package prometheus)
+# and shellcheck for the tests.
+# A binary counts only where every user finds it, not on root's PATH alone (a pyenv shim).
 system_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+# shellcheck disable=SC2016 # $1 is the inner shell's argument
 have() { env -i PATH="$system_path" sh -c 'command -v "$1"' sh "$1" >/dev/null 2>&1; }
 need=()
-have pg_ctl || [ -x /usr/lib/postgresql/15/bin/pg_ctl ] || need+=(postgresql postgresql-contrib)
-have pgbackrest || need+=(pgbackrest)
-have redis-server || need+=(redis-server)
-have redis-cli || need+=(redis-tools)
 have promtool || need+=(prometheus)
 have shellcheck || need+=(shellcheck)
-have aws || need+=(awscli)
 have openssl || need+=(openssl)
 have debootstrap || need+=(debootstrap)
 if ! docker info >/dev/null 2>&1 && ! have dockerd; then need+=(docker.io iptables); fi
@@ -32,7 +28,7 @@ sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 if [ "${#need[@]}" -gt 0 ]; then
   log "installing Debian packages: ${need[*]}"
-  # Packages must not start their daemons here: the tests start their own on free ports.
+  # Packages must not start their daemons here (Debian's prometheus would listen on :9090).
   # policy-rc.d exit 101 is Debian's documented "do not start services" switch.
   policy=/usr/sbin/policy-rc.d
   made_policy=""

@@ -30,7 +30,23 @@ export class DockerError extends Error {
   }
 }
 
+/** docker calls under way: whoever removes a run waits for them, so nothing is created behind its back. */
+const inflight = new Set<Promise<DockerResult>>();
+
+/** Resolves once every docker call under way (and any they lead to) has ended. */
+export async function dockerSettled(): Promise<void> {
+  while (inflight.size > 0) await Promise.allSettled([...inflight]);
+}
+
 export function docker(args: string[], options: DockerOptions = {}): Promise<DockerResult> {
+  const call = run(args, options);
+  inflight.add(call);
+  const forget = () => inflight.delete(call);
+  call.then(forget, forget);
+  return call;
+}
+
+function run(args: string[], options: DockerOptions): Promise<DockerResult> {
   return new Promise((resolve, reject) => {
     const child = spawn("docker", args, { env: { ...process.env, ...options.env }, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";

@@ -1,7 +1,7 @@
 import { cpus } from "node:os";
 import { pack } from "tar-stream";
 import type { ContainerPlan, ImageName, JobPlan, PodPlan, Probe, SecretValue, VolumePlan, WorkloadPlan } from "../../components/workloads/plan";
-import { docker, dockerOk, type DockerResult } from "./docker";
+import { docker, dockerOk, dockerSettled, type DockerResult } from "./docker";
 
 /**
  * Runs a workload plan in a Docker engine the way a kubelet runs it on a node:
@@ -67,6 +67,8 @@ export class PodFailed extends Error {}
 
 export class PlanRunner {
   private readonly pods = new Map<string, PodInstance>();
+  /** Set by `destroy`: nothing new is created once the run is being removed. */
+  private closing = false;
   private readonly cpuLimit = cpus().length;
 
   private constructor(
@@ -146,6 +148,16 @@ export class PlanRunner {
     for (const volume of server.pod.volumes) if (volume.kind === "data") await docker(["volume", "rm", "-f", this.dataVolume(name, volume.name)]);
   }
 
+  /**
+   * Runs a shell script as root in a helper container with a server's data volume at /data: what
+   * an operator does on a node (look at a volume, damage it in a test).
+   */
+  async onDataVolume(name: string, script: string, volume = "data"): Promise<string> {
+    this.server(name);
+    const result = await dockerOk(["run", "--rm", "--label", `${LABEL}=${this.options.runId}`, "--network", "none", "--mount", `type=volume,src=${this.dataVolume(name, volume)},dst=/data,volume-nocopy`, "--entrypoint", "sh", this.options.helperImage, "-ec", script]);
+    return result.stdout;
+  }
+
   /** Runs a command in a running server's container. */
   exec(name: string, container: string, command: string[], options: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<DockerResult> {
     const instance = this.pods.get(name);
@@ -157,6 +169,14 @@ export class PlanRunner {
       ...(options.env ? { env: options.env } : {}),
       timeoutMs: options.timeoutMs ?? 600_000,
     });
+  }
+
+  /** A running server's address on the run's network (this host reaches it directly). */
+  async address(name: string): Promise<string> {
+    const instance = this.pods.get(name);
+    if (!instance) throw new Error(`server '${name}' is not running`);
+    const result = await dockerOk(["inspect", "--format", `{{(index .NetworkSettings.Networks "${this.network}").IPAddress}}`, instance.sandbox]);
+    return result.stdout.trim();
   }
 
   /** The engine's name of a server's init container while it runs (`docker exec`, `docker kill`). */
@@ -198,15 +218,30 @@ export class PlanRunner {
     return { ok: outcomes.length > 0 && outcomes.every((o) => o.code === 0), containers: outcomes, output };
   }
 
-  /** Removes every container, volume and network of this run. */
+  /**
+   * Removes every container, volume and network of this run, also when pods are starting or jobs
+   * running (an interrupted drill): their containers go first, then the calls under way settle,
+   * then whatever they created goes too.
+   */
   async destroy(): Promise<void> {
+    this.closing = true;
+    await this.removeLabelled();
+    await dockerSettled();
+    await this.removeLabelled();
+    if (this.ownsNetwork) await docker(["network", "rm", this.network]);
+    this.pods.clear();
+  }
+
+  private async removeLabelled(): Promise<void> {
     const filter = ["--filter", `label=${LABEL}=${this.options.runId}`];
     const containers = (await docker(["ps", "-aq", ...filter])).stdout.split("\n").filter(Boolean);
     if (containers.length > 0) await docker(["rm", "-f", "-v", ...containers]);
     const volumes = (await docker(["volume", "ls", "-q", ...filter])).stdout.split("\n").filter(Boolean);
     if (volumes.length > 0) await docker(["volume", "rm", "-f", ...volumes]);
-    if (this.ownsNetwork) await docker(["network", "rm", this.network]);
-    this.pods.clear();
+  }
+
+  private ensureOpen(): void {
+    if (this.closing) throw new PodFailed(`run ${this.options.runId} is being removed`);
   }
 
   // --- pods -------------------------------------------------------------------------------
@@ -220,6 +255,7 @@ export class PlanRunner {
     outcomes?: ContainerOutcome[],
     deadline?: number,
   ): Promise<PodInstance> {
+    this.ensureOpen();
     const label = ["--label", `${LABEL}=${this.options.runId}`];
     const hosts = Object.entries(this.options.extraHosts ?? {}).flatMap(([host, ip]) => ["--add-host", `${host}:${ip}`]);
     const sandbox = `${podName}-sandbox`;
@@ -265,6 +301,7 @@ export class PlanRunner {
   }
 
   private async prepareVolume(volume: VolumePlan, podName: string, pod: PodPlan, dataVolume: (v: string) => string, instance: PodInstance): Promise<string> {
+    this.ensureOpen();
     const label = ["--label", `${LABEL}=${this.options.runId}`];
     if (volume.kind === "data") {
       const name = dataVolume(volume.name);
@@ -329,6 +366,7 @@ export class PlanRunner {
   }
 
   private async runContainer(pod: PodPlan, container: ContainerPlan, podName: string, sandbox: string, volumes: Map<string, string>, options: { detach: boolean; timeoutMs?: number }): Promise<DockerResult> {
+    this.ensureOpen();
     const env: Record<string, string> = {};
     const envArgs: string[] = [];
     for (const [name, source] of container.env) {

@@ -1,9 +1,9 @@
-import { rmSync, writeFileSync } from "node:fs";
-import { parseSize } from "../../components/spec";
-import { stopAll } from "../local/processes";
+import { writeFileSync } from "node:fs";
+import { parseDuration, parseSize } from "../../components/spec";
+import { ensureLocalImages } from "../containers/images";
 import { loadStack } from "../stackSpec";
 import { runDrill } from "./drill";
-import { missingBinaries } from "./preflight";
+import { preflight } from "./preflight";
 import { renderReport, renderText, verdict } from "./report";
 
 export interface DrillCommandOptions {
@@ -12,6 +12,8 @@ export interface DrillCommandOptions {
   size: string;
   seed: string;
   report?: string;
+  /** The longest write phase before the disaster, as a duration ("2m"). */
+  maxWait?: string;
   cwd?: string;
 }
 
@@ -34,6 +36,15 @@ export async function drillCommand(options: DrillCommandOptions, out: (line: str
     out(`drkit drill: --report ${options.report}: use a .json, .md or .html file`);
     return 2;
   }
+  let maxWaitSeconds: number | undefined;
+  if (options.maxWait !== undefined) {
+    const wait = parseDuration(options.maxWait);
+    if (!wait.ok) {
+      out(`drkit drill: --max-wait ${wait.message}\nfix: ${wait.hint}`);
+      return 2;
+    }
+    maxWaitSeconds = wait.value;
+  }
   const loaded = loadStack({ stack: options.stack, ...(options.file ? { file: options.file } : {}), ...(options.cwd ? { cwd: options.cwd } : {}) });
   if ("missing" in loaded) {
     out(`drkit drill: no stack file ${loaded.missing}\nfix: run it in the project directory, or pass --file`);
@@ -45,22 +56,30 @@ export async function drillCommand(options: DrillCommandOptions, out: (line: str
     return 2;
   }
   const spec = loaded.result.spec;
-  const { missing, install } = missingBinaries(spec);
-  if (missing.length > 0) {
-    out(`drkit drill: missing ${missing.join(", ")}\nfix: ${install}`);
+  const problems = await preflight(spec);
+  if (problems.length > 0) {
+    for (const { problem, fix } of problems) out(`drkit drill: ${problem}\nfix: ${fix}`);
     return 2;
   }
-  let workdir: string | undefined;
+  let cleanup: (() => Promise<void>) | undefined;
   const interrupted = async () => {
-    out("drkit drill: interrupted; stopping every process it started");
-    await stopAll();
-    if (workdir) rmSync(workdir, { recursive: true, force: true });
+    out("drkit drill: interrupted; removing every container, volume and network it started");
+    await cleanup?.();
     process.exit(130);
   };
   process.once("SIGINT", interrupted);
   process.once("SIGTERM", interrupted);
   try {
-    const report = await runDrill({ spec, sizeBytes: size.value, seed, log: out, onWorkdir: (dir) => (workdir = dir) });
+    const images = await ensureLocalImages(spec.images, spec.postgres.version, out);
+    const report = await runDrill({
+      spec,
+      images,
+      sizeBytes: size.value,
+      seed,
+      ...(maxWaitSeconds !== undefined ? { maxWaitSeconds } : {}),
+      log: out,
+      onCleanup: (remove) => (cleanup = remove),
+    });
     out("");
     out(renderText(report));
     if (options.report) {

@@ -1,33 +1,26 @@
-import { existsSync } from "node:fs";
-import { delimiter, join } from "node:path";
+import { execFileSync } from "node:child_process";
 import type { DrSpec } from "../../components/spec";
+import { engineStatus } from "../containers/docker";
 
-/** A binary the drill runs, and the Debian package that has it. */
-const BINARIES: [string, string][] = [
-  ["pgbackrest", "pgbackrest"],
-  ["redis-server", "redis-server"],
-  ["redis-cli", "redis-tools"],
-  ["aws", "awscli"],
-  ["openssl", "openssl"],
-];
+/** The PostgreSQL major versions Debian bookworm packages (drkit's postgres image installs from it). */
+export const DEBIAN_POSTGRES_VERSIONS = [15];
 
-const onPath = (binary: string) => (process.env["PATH"] ?? "").split(delimiter).some((dir) => existsSync(join(dir, binary)));
-
-/** Every missing binary with its package, and the one install command for all of them. */
-export function missingBinaries(spec: DrSpec): { missing: string[]; install?: string } {
-  const packages = new Set<string>();
-  const missing: string[] = [];
-  const pgBin = `/usr/lib/postgresql/${spec.postgres.version}/bin`;
-  if (!existsSync(join(pgBin, "postgres"))) {
-    missing.push(`PostgreSQL ${spec.postgres.version} (${pgBin}/postgres)`);
-    packages.add(`postgresql-${spec.postgres.version}`);
-    packages.add("postgresql-contrib");
+/** What the drill needs on this machine, each missing thing with its fix; empty when it can run. */
+export async function preflight(spec: DrSpec): Promise<{ problem: string; fix: string }[]> {
+  const problems: { problem: string; fix: string }[] = [];
+  const engine = await engineStatus();
+  if (!engine.ok) problems.push({ problem: `no Docker engine answers (${engine.reason})`, fix: "run scripts/setup.sh: it installs Debian's docker.io and starts it" });
+  try {
+    execFileSync("openssl", ["version"], { stdio: "ignore" });
+  } catch {
+    problems.push({ problem: "openssl is missing (the local endpoint's and the pods' certificates)", fix: "sudo apt-get install -y openssl" });
   }
-  for (const [binary, pkg] of BINARIES) {
-    if (!onPath(binary)) {
-      missing.push(binary);
-      packages.add(pkg);
-    }
+  const version = spec.postgres.version;
+  if (!spec.images.postgres && !DEBIAN_POSTGRES_VERSIONS.includes(version)) {
+    problems.push({
+      problem: `PostgreSQL ${version} is not packaged in Debian bookworm (it has ${DEBIAN_POSTGRES_VERSIONS.join(", ")}), so drkit's postgres image cannot be built from it`,
+      fix: `set drkit:images.postgres to an image with PostgreSQL ${version}, pgBackRest and postgres_exporter (for example one built from images/postgres/Dockerfile with the PostgreSQL apt repository, apt.postgresql.org, added), or drill with drkit:postgres.version: 15`,
+    });
   }
-  return missing.length === 0 ? { missing } : { missing, install: `sudo apt-get install -y ${[...packages].join(" ")}` };
+  return problems;
 }

@@ -23,7 +23,7 @@ export function verdict(report: DrillReport): string {
 
 export function renderText(report: DrillReport): string {
   const table = rows(report).map((r) => `  ${r[0]!.padEnd(9)} ${r[1]!.padEnd(4)} target ${r[2]!.padEnd(6)} measured ${r[3]!.padEnd(8)} ${r[4]}`);
-  return [`drkit drill of stack '${report.stack}' (${formatSize(report.size)}, seed ${report.seed}): ${verdict(report)}`, ...table, ...report.stores.map((s) => `  ${s.store}: ${s.verified}`), `  ${reference(report)}`].join("\n");
+  return [`drkit drill of stack '${report.stack}' (${formatSize(report.size)}, seed ${report.seed}): ${verdict(report)}`, ...table, ...report.stores.flatMap((s) => [`  ${s.store}: ${s.verified}`, `  ${s.store}: ${s.mechanism}`]), `  ${reference(report)}`].join("\n");
 }
 
 export function renderJson(report: DrillReport): string {
@@ -40,7 +40,7 @@ export function renderMarkdown(report: DrillReport): string {
     "|---|---|---|---|---|",
     ...rows(report).map((r) => `| ${r.join(" | ")} |`),
     "",
-    ...report.stores.map((s) => `- ${s.store}: ${s.verified}`),
+    ...report.stores.flatMap((s) => [`- ${s.store}: ${s.verified}`, `- ${s.store}: ${s.mechanism}`]),
     `- ${reference(report)}`,
     "",
     "| phase | start | duration |",

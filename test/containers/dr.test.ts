@@ -1,11 +1,14 @@
 import { cpSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { docker } from "../../cli/containers/docker";
 import { PodFailed } from "../../cli/containers/runner";
-import { waitFor } from "../../cli/local/processes";
-import { bucketKeys } from "../integration/bucketKeys";
+import { waitFor } from "../../cli/containers/wait";
+import { bucketKeys } from "./bucketKeys";
 import { startCluster, stackSpec, switchAndWaitArchived, type Cluster, type StackRun } from "./harness";
+
+// Containers: images start, restores replay, jobs run to completion.
+vi.setConfig({ testTimeout: 600_000, hookTimeout: 900_000 });
 
 /**
  * A disaster recovery from prod's replicated backups by the staging stack's own pods, in

@@ -1,9 +1,12 @@
 import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bucketKeys } from "../integration/bucketKeys";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { bucketKeys } from "./bucketKeys";
 import { startCluster, stackSpec, switchAndWaitArchived, type Cluster, type StackRun } from "./harness";
+
+// Containers: images start, restores replay, jobs run to completion.
+vi.setConfig({ testTimeout: 600_000, hookTimeout: 900_000 });
 
 /**
  * prod's rendered plan run as a cluster runs it: drkit's images in a Docker engine, the pods'

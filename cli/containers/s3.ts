@@ -1,13 +1,14 @@
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, runOk } from "./processes";
+import { execFileSync } from "node:child_process";
+import { freePort } from "./wait";
 
 interface S3rverInstance {
   run(): Promise<unknown>;
   httpServer?: import("node:https").Server;
 }
 
-/** A local S3 endpoint over TLS (s3rver), what pgBackRest and the jobs talk to in a drill. */
+/** A local S3 endpoint over TLS (s3rver): the one substitution a local run of a plan makes. */
 export interface LocalS3 {
   /** The address it listens on. */
   host: string;
@@ -32,14 +33,14 @@ export async function startLocalS3(root: string, buckets: string[], address = "1
   const directory = join(root, "objects");
   mkdirSync(tls, { recursive: true });
   mkdirSync(directory, { recursive: true });
-  await runOk("openssl", [
+  execFileSync("openssl", [
     "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
     "-keyout", join(tls, "key.pem"), "-out", join(tls, "cert.pem"),
     "-subj", `/CN=${address}`, "-addext", `subjectAltName=IP:${address}`,
-  ]);
+  ], { stdio: ["ignore", "ignore", "pipe"] });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const S3rver = require("s3rver") as new (options: Record<string, unknown>) => S3rverInstance;
-  const port = await freePort();
+  const port = await freePort(address);
   const options = {
     address,
     port,

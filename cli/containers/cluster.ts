@@ -1,0 +1,101 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { backupPlan } from "../../components/backup/plan";
+import { postgresHosts, postgresPlan } from "../../components/postgres/plan";
+import { redisPlan } from "../../components/redis/plan";
+import type { DrSpec } from "../../components/spec";
+import { mergePlans, type ImageName, type SecretValue, type WorkloadPlan } from "../../components/workloads/plan";
+import { docker, type DockerResult } from "./docker";
+import { localSecretValues } from "./localSecrets";
+import { PlanRunner } from "./runner";
+import { startLocalS3, type LocalS3 } from "./s3";
+import { psql, redisCli } from "./stores";
+
+/** One stack's whole plan (PostgreSQL, its jobs, Redis when enabled) running in the cluster. */
+export interface StackRun {
+  spec: DrSpec;
+  plan: WorkloadPlan;
+  runner: PlanRunner;
+  /** The secret values this run made (passwords, certificates), for logging in. */
+  secretValue: (value: SecretValue) => string;
+  /** SQL as the superuser through the postgres container's socket. */
+  psql(sql: string, database?: string): Promise<string>;
+  /** redis-cli in the redis container. */
+  redisCli(args: string[], input?: string): Promise<string>;
+}
+
+export interface LocalCluster {
+  /** Prefix of every label `drkit.run` this cluster puts on containers, volumes and networks. */
+  id: string;
+  s3: LocalS3;
+  /** Runs a stack's plan against the shared S3 endpoint, on the shared network. */
+  stack(spec: DrSpec, cipher: { own: string; source?: string }): Promise<StackRun>;
+  /** The aws CLI of the jobs image against the local endpoint; `seed` is bind-mounted at /seed. */
+  aws(args: string[], seed?: string): Promise<DockerResult>;
+  /** Removes every container, volume and network, and the endpoint's files. */
+  destroy(): Promise<void>;
+}
+
+export interface LocalClusterOptions {
+  /** Names the cluster's objects: `<prefix>-<random>`. */
+  prefix: string;
+  /** drkit's images in the engine (`ensureLocalImages`). */
+  images: Record<ImageName, string>;
+  /** The helper containers' image (the stacks' base image). */
+  helperImage: string;
+  /** Buckets the local S3 endpoint holds. */
+  buckets: string[];
+  /** The region the aws CLI names. @default "us-east-1" */
+  region?: string;
+}
+
+/**
+ * A stand-in for the clusters and the bucket of a disaster: one Docker network, one local S3
+ * endpoint over TLS on it, and any number of stacks' plans run there exactly as rendered. The
+ * S3 endpoint is the only substitution. Used by `drkit drill`, the integration tests and the
+ * benchmarks.
+ */
+export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
+  const id = `${options.prefix}-${randomBytes(3).toString("hex")}`;
+  const root = mkdtempSync(join(tmpdir(), `${id}-`));
+  const network = await PlanRunner.create({ configMaps: [], secrets: [], servers: [], jobs: [] }, { runId: id, namespace: "none", images: options.images, secretValue: () => "", helperImage: options.helperImage });
+  const runners: PlanRunner[] = [network];
+  let s3: LocalS3;
+  try {
+    // By address: s3rver takes any other host name for a virtual-hosted bucket.
+    s3 = await startLocalS3(join(root, "s3"), options.buckets, network.gateway);
+  } catch (error) {
+    await network.destroy();
+    rmSync(root, { recursive: true, force: true });
+    throw error;
+  }
+  let index = 0;
+  return {
+    id,
+    s3,
+    async stack(spec, cipher) {
+      const substitute = { host: s3.host, port: s3.port };
+      const plan = mergePlans(postgresPlan(spec, { s3: substitute }), backupPlan(spec, { s3: substitute }), ...(spec.redis.enabled ? [redisPlan(spec, { s3: substitute })] : []));
+      const hosts = postgresHosts(spec);
+      const secretValue = localSecretValues({ spec, s3, cipher, serverNames: [hosts.pod, hosts.podShort] });
+      const runner = await PlanRunner.attach(plan, { runId: `${id}-${++index}-${spec.stack}`, namespace: spec.cluster.namespace, images: options.images, secretValue, helperImage: options.helperImage }, network.network, network.gateway);
+      runners.push(runner);
+      return { spec, plan, runner, secretValue, psql: (sql, database) => psql(runner, sql, database), redisCli: (args, input) => redisCli(runner, args, input) };
+    },
+    aws(args, seed) {
+      return docker([
+        "run", "--rm", "--network", network.network, "--label", `drkit.run=${id}`,
+        "-e", `AWS_ACCESS_KEY_ID=${s3.accessKeyId}`, "-e", `AWS_SECRET_ACCESS_KEY=${s3.secretAccessKey}`,
+        ...(seed ? ["-v", `${seed}:/seed:ro`] : []),
+        options.images.jobs, "aws", "--endpoint-url", `https://${s3.host}:${s3.port}`, "--region", options.region ?? "us-east-1", "--no-verify-ssl", ...args,
+      ]);
+    },
+    async destroy() {
+      await s3.stop();
+      for (const runner of runners.splice(0).reverse()) await runner.destroy();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import { PATH } from "../../components/workloads/names";
+import type { PlanRunner } from "./runner";
+import { waitFor } from "./wait";
+
+/**
+ * Talking to a running plan's stores the way an operator would with kubectl exec: psql over
+ * the PostgreSQL pod's socket, redis-cli in the Redis container.
+ */
+
+/** SQL as the superuser through the socket of the `postgres` container; psql's unaligned output. */
+export async function psql(runner: PlanRunner, sql: string, database = "postgres", server = "postgres"): Promise<string> {
+  const result = await runner.exec(server, "postgres", ["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-h", PATH.postgresSocket, "-U", "postgres", "-d", database], { input: sql });
+  if (result.code !== 0) throw new Error(`psql in ${server} failed: ${result.stderr.trim()}`);
+  return result.stdout.trim();
+}
+
+/** redis-cli in the `redis` container (the password comes from its environment). */
+export async function redisCli(runner: PlanRunner, args: string[], input?: string, server = "redis"): Promise<string> {
+  const result = await runner.exec(server, "redis", ["redis-cli", "--no-auth-warning", ...args], input === undefined ? {} : { input });
+  if (result.code !== 0) throw new Error(`redis-cli in ${server} failed: ${result.stderr.trim()}`);
+  return result.stdout.trim();
+}
+
+/** Switches to a new WAL segment and waits until the segment it closed is archived. */
+export async function switchAndWaitArchived(runner: PlanRunner, timeoutMs = 120_000): Promise<void> {
+  const lsn = await psql(runner, "SELECT pg_switch_wal()");
+  await waitFor(
+    `WAL up to ${lsn} archived`,
+    async () => (await psql(runner, `SELECT coalesce(last_archived_wal >= pg_walfile_name('${lsn}'::pg_lsn - 1), false) FROM pg_stat_archiver`)) === "t",
+    timeoutMs,
+    250,
+  );
+}

@@ -1,0 +1,116 @@
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { parse, stringify } from "yaml";
+import type { DrillReport } from "../../cli/drill/drill";
+import { waitFor } from "../../cli/containers/wait";
+
+// Containers: images start, restores replay, jobs run to completion.
+vi.setConfig({ testTimeout: 600_000, hookTimeout: 900_000 });
+
+/**
+ * `drkit drill` end to end, as a user runs it, on a stack with short intervals and a small data
+ * set: the stack's pods and jobs in containers, both stores measured, a stack without Redis, an
+ * impossible objective named, an interruption that leaves nothing behind.
+ */
+
+const PROJECT_ROOT = resolve(__dirname, "..", "..");
+const scratch = mkdtempSync(join(tmpdir(), "drkit-drill-test-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const FIXTURE = join(PROJECT_ROOT, "test", "fixtures", "Pulumi.drill-fast.yaml");
+const drkit = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", join(PROJECT_ROOT, "cli", "main.ts"), ...args], { cwd: PROJECT_ROOT, encoding: "utf8", timeout: 600_000 });
+const variant = (name: string, edit: (config: Record<string, any>) => void) => {
+  const config = parse(readFileSync(FIXTURE, "utf8")) as { config: Record<string, any> };
+  edit(config.config);
+  const file = join(scratch, `Pulumi.${name}.yaml`);
+  writeFileSync(file, stringify(config));
+  return file;
+};
+/** Everything of a drill still in the engine: containers, volumes, networks labelled with its id. */
+const leftovers = (drillId: string) =>
+  (["ps -a", "volume ls", "network ls"] as const).flatMap((list) =>
+    spawnSync("docker", [...list.split(" "), "--format", '{{.Label "drkit.run"}}'], { encoding: "utf8" }).stdout.split("\n").filter((label) => label === drillId || label.startsWith(`${drillId}-`)),
+  );
+
+describe("drkit drill", () => {
+  it("measures RPO and RTO of both stores against the stack's objectives, with the stack's pods in containers", () => {
+    const report = join(scratch, "report.json");
+    const result = drkit(["drill", "--file", FIXTURE, "--stack", "drill-fast", "--size", "32MiB", "--seed", "7", "--report", report]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toContain("every objective met");
+    const json = JSON.parse(readFileSync(report, "utf8")) as DrillReport;
+    expect(json.stores.map((s) => s.store)).toEqual(["postgres", "redis"]);
+    for (const store of json.stores) {
+      expect(store.rpo.measured).toBeGreaterThanOrEqual(0);
+      expect(store.rpo.measured).toBeLessThanOrEqual(store.rpo.target);
+      expect(store.rto.measured).toBeGreaterThan(0);
+      expect(store.rto.measured).toBeLessThanOrEqual(store.rto.target);
+      expect(store.mechanism).not.toBe("");
+    }
+    expect(json.events.map((e) => e.name)).toEqual(expect.arrayContaining(["full backup", "diff backup", "disaster", "postgres recovered", "redis recovered"]));
+    expect(json.phases).toHaveLength(7);
+    const drillId = /drill (drkit-drill-\w+):/.exec(result.stderr)![1]!;
+    expect(leftovers(drillId)).toEqual([]);
+  });
+
+  it("drills a stack without Redis: PostgreSQL written, its loss measured, Redis never named", () => {
+    const file = variant("pg-only", (config) => {
+      config["drkit:redis"] = { enabled: false };
+      delete config["drkit:objectives"].redis;
+      config["drkit:postgres"].backups = { diff: null };
+    });
+    const report = join(scratch, "pg-only.json");
+    const result = drkit(["drill", "--file", file, "--stack", "pg-only", "--size", "16MiB", "--seed", "3", "--max-wait", "20s", "--report", report]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).not.toMatch(/redis/i);
+    expect(result.stderr).toContain("Taking the scheduled backups: full (");
+    const json = JSON.parse(readFileSync(report, "utf8")) as DrillReport;
+    expect(json.stores.map((s) => s.store)).toEqual(["postgres"]);
+    expect(json.stores[0]!.verified).toMatch(/^[1-9]\d* of [1-9]\d* acknowledged writes restored without gaps/);
+    expect(json.events.map((e) => e.name)).not.toContain("diff backup");
+    const writing = json.phases.find((p) => p.name.startsWith("Writing"))!;
+    expect(writing.end - writing.start).toBeLessThan(25_000);
+  });
+
+  it("exits 1 and names the objective it missed", () => {
+    const file = variant("impossible", (config) => {
+      config["drkit:objectives"].redis.rto = "1s";
+    });
+    const result = drkit(["drill", "--file", file, "--stack", "impossible", "--size", "16MiB", "--seed", "2", "--max-wait", "20s"]);
+    expect(result.status, result.stderr).toBe(1);
+    expect(result.stderr).toContain("drkit drill: missed: redis RTO");
+    expect(result.stderr).toMatch(/redis\s+RTO\s+target 1s\s+measured [\d.]+ s\s+MISSED/);
+  });
+
+  it("removes every container, volume and network it started when interrupted", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", join(PROJECT_ROOT, "cli", "main.ts"), "drill", "--file", FIXTURE, "--stack", "drill-fast", "--size", "16MiB"], { cwd: PROJECT_ROOT });
+    let output = "";
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    await waitFor("the drill to reach its backups", () => output.includes("[4/7]"), 300_000, 100);
+    const drillId = /drill (drkit-drill-\w+):/.exec(output)![1]!;
+    expect(leftovers(drillId).length).toBeGreaterThan(0);
+    child.kill("SIGINT");
+    const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    expect(code).toBe(130);
+    expect(output).toContain("interrupted; removing every container, volume and network it started");
+    expect(leftovers(drillId)).toEqual([]);
+  });
+
+  it("refuses a missing stack file, bad options and an unpackaged PostgreSQL with the fix", () => {
+    const missing = drkit(["drill", "--stack", "nowhere"]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain("no stack file");
+    const size = drkit(["drill", "--file", FIXTURE, "--size", "lots"]);
+    expect(size.status).toBe(2);
+    expect(size.stderr).toContain("--size is not a size: 'lots'");
+    const wait = drkit(["drill", "--file", FIXTURE, "--max-wait", "soon"]);
+    expect(wait.status).toBe(2);
+    expect(wait.stderr).toContain("--max-wait");
+    const pg16 = drkit(["drill", "--file", variant("pg16", (config) => (config["drkit:postgres"].version = 16)), "--stack", "pg16"]);
+    expect(pg16.status).toBe(2);
+    expect(pg16.stderr).toContain("PostgreSQL 16 is not packaged in Debian bookworm");
+    expect(pg16.stderr).toContain("drkit:images.postgres");
+  });
+});
