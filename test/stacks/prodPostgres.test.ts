@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { renderStack, type RenderedStack } from "../harness/renderStack";
 import { secretLeaks, secretUses } from "./leaks";
+import { postgresPlan } from "../../components/postgres/plan";
+import { stackSpec } from "../containers/harness";
 
 const STS = "kubernetes:apps/v1:StatefulSet";
 
@@ -31,6 +33,15 @@ describe("prod's PostgreSQL under mocks", () => {
     expect(stack.named("images-redis").inputs).toMatchObject({ imageName: `${registry}/drkit-redis:drkit` });
     const image = `${registry}/drkit-postgres:15-drkit@sha256:fakedigest`;
     expect([...pod.initContainers, ...pod.containers].map((c: any) => c.image)).toEqual([image, image, image, image]);
+  });
+
+  it("is the plan the tests and the drill run, mapped 1:1", () => {
+    const plan = postgresPlan(stackSpec("prod"));
+    const planned = plan.servers[0]!.pod;
+    const shape = (containers: any[]) => containers.map((c) => [c.name, c.command, (c.env ?? []).map((e: any) => e.name), (c.volumeMounts ?? []).map((m: any) => m.mountPath)]);
+    expect(shape(pod.initContainers)).toEqual(planned.initContainers.map((c) => [c.name, c.command, c.env.map(([name]) => name), c.mounts.map((m) => m.path)]));
+    expect(shape(pod.containers)).toEqual(planned.containers.map((c) => [c.name, c.command, c.env.map(([name]) => name), c.mounts.map((m) => m.path)]));
+    expect(stack.named("postgres-config").inputs["data"]).toEqual(plan.configMaps[0]!.files);
   });
 
   it("is one protected primary whose volume survives the StatefulSet", () => {

@@ -1,0 +1,102 @@
+import { describe, expect, it } from "vitest";
+import { backupPlan } from "../../components/backup/plan";
+import { postgresPlan } from "../../components/postgres/plan";
+import { redisPlan } from "../../components/redis/plan";
+import { mergePlans, type ContainerPlan, type PodPlan, type WorkloadPlan } from "../../components/workloads/plan";
+import { stackSpec } from "../containers/harness";
+
+/**
+ * The plans of prod and staging, checked as a kubelet would refuse them: every file, Secret key,
+ * volume and image a container names must exist in the plan, and the pods must be what drkit
+ * promises (non-root, limits, fsGroup policy, drkit's images only).
+ */
+
+const plans: [string, WorkloadPlan][] = ["prod", "staging"].map((stack) => {
+  const spec = stackSpec(stack);
+  return [stack, mergePlans(postgresPlan(spec), backupPlan(spec), redisPlan(spec))];
+});
+const pods = (plan: WorkloadPlan): PodPlan[] => [...plan.servers.map((s) => s.pod), ...plan.jobs.map((j) => j.pod)];
+const containers = (pod: PodPlan): ContainerPlan[] => [...pod.initContainers, ...pod.containers];
+
+describe.each(plans)("the %s plan", (_stack, plan) => {
+  it("names every object once", () => {
+    const names = (list: { name: string }[]) => list.map((o) => o.name);
+    for (const list of [plan.configMaps, plan.secrets, plan.jobs, plan.servers.map((s) => s.pod)]) expect(new Set(names(list)).size).toBe(list.length);
+  });
+
+  it("gives every container only Secret keys, volumes and files the plan has", () => {
+    for (const pod of pods(plan)) {
+      for (const volume of pod.volumes) {
+        if (volume.kind === "configMap") expect(plan.configMaps.map((c) => c.name), `${pod.name}/${volume.name}`).toContain(volume.object);
+        if (volume.kind === "secret") {
+          const secret = plan.secrets.find((s) => s.name === volume.object);
+          expect(secret, `${pod.name}/${volume.name}`).toBeDefined();
+          for (const key of volume.items ?? []) expect(Object.keys(secret!.data)).toContain(key);
+        }
+      }
+      for (const container of containers(pod)) {
+        for (const mount of container.mounts) expect(pod.volumes.map((v) => v.name), `${pod.name}/${container.name}`).toContain(mount.volume);
+        for (const [name, source] of container.env) {
+          if ("secret" in source) expect(Object.keys(plan.secrets.find((s) => s.name === source.secret)?.data ?? {}), `${pod.name}/${container.name} ${name}`).toContain(source.key);
+        }
+        // A script a container runs is a file of a ConfigMap it mounts.
+        const script = container.command.find((part) => part.endsWith(".sh"));
+        if (script) {
+          const mount = container.mounts.find((m) => script.startsWith(`${m.path}/`))!;
+          const volume = pod.volumes.find((v) => v.name === mount.volume)!;
+          expect(volume.kind).toBe("configMap");
+          const config = plan.configMaps.find((c) => volume.kind === "configMap" && c.name === volume.object)!;
+          expect(Object.keys(config.files), `${pod.name}/${container.name}`).toContain(script.slice(mount.path.length + 1));
+        }
+      }
+    }
+  });
+
+  it("never nests a mount inside a read-only volume (runc cannot make the mount point)", () => {
+    for (const pod of pods(plan)) {
+      for (const container of containers(pod)) {
+        const readOnly = container.mounts.filter((m) => m.readOnly).map((m) => m.path);
+        for (const mount of container.mounts) for (const parent of readOnly) expect(mount.path.startsWith(`${parent}/`), `${container.name}: ${mount.path} under ${parent}`).toBe(false);
+      }
+    }
+  });
+
+  it("runs everything as uid 999 with limits, in drkit's images, with the fsGroup policy that spares large volumes", () => {
+    for (const pod of pods(plan)) {
+      expect(pod.security).toEqual({ uid: 999, gid: 999, fsGroup: 999, fsGroupChangePolicy: "OnRootMismatch" });
+      for (const container of containers(pod)) {
+        expect(["postgres", "redis", "jobs"]).toContain(container.image);
+        expect(container.limits.cpu).toBeGreaterThan(0);
+        expect(container.limits.memory).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it("keeps secret values out of the plan: only their sources are in it", () => {
+    const text = JSON.stringify(plan);
+    expect(text).not.toMatch(/BEGIN [A-Z ]*PRIVATE KEY/);
+    for (const secret of plan.secrets) for (const value of Object.values(secret.data)) expect(["password", "s3Key", "cipher", "tls", "redisAcl"]).toContain(value.kind);
+  });
+});
+
+describe("the plans' differences", () => {
+  const prod = plans[0]![1];
+  const staging = plans[1]![1];
+  it("restore only in the drill: restore steps, source credentials and the verification at deployment", () => {
+    const initNames = (plan: WorkloadPlan, server: string) => plan.servers.find((s) => s.pod.name === server)!.pod.initContainers.map((c) => c.name);
+    expect(initNames(prod, "redis")).toEqual([]);
+    expect(initNames(staging, "redis")).toEqual(["restore-fetch", "restore-seed"]);
+    expect(Object.keys(prod.secrets.find((s) => s.name === "postgres-credentials")!.data)).not.toContain("PGBACKREST_REPO2_S3_KEY");
+    expect(Object.keys(staging.secrets.find((s) => s.name === "postgres-credentials")!.data)).toContain("PGBACKREST_REPO2_S3_KEY");
+    expect(staging.jobs.find((j) => j.name === "postgres-verify-at-start")?.schedule).toBeUndefined();
+    expect(prod.jobs.map((j) => j.name)).not.toContain("postgres-verify-at-start");
+  });
+
+  it("run the jobs' uploads in drkit's jobs image, whose bash the tests ran them in", () => {
+    for (const plan of [prod, staging]) {
+      const uploads = plan.jobs.flatMap((j) => containers(j.pod)).filter((c) => c.command.some((part) => part === "upload" || part === "fetch"));
+      expect(uploads.length).toBeGreaterThan(0);
+      for (const container of uploads) expect(container.image).toBe("jobs");
+    }
+  });
+});
