@@ -374,6 +374,12 @@ export class PlanRunner {
         envArgs.push("-e", `${name}=${source.value}`);
         continue;
       }
+      if ("configMap" in source) {
+        const value = this.plan.configMaps.find((c) => c.name === source.configMap)?.files[source.key];
+        if (value === undefined) throw new Error(`container '${container.name}' reads ${source.configMap}/${source.key}, which the plan does not have`);
+        envArgs.push("-e", `${name}=${value}`);
+        continue;
+      }
       const secret = this.plan.secrets.find((s) => s.name === source.secret);
       const value = secret?.data[source.key];
       if (!value) throw new Error(`container '${container.name}' reads ${source.secret}/${source.key}, which the plan does not have`);

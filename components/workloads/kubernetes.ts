@@ -42,7 +42,15 @@ export function containerOf(c: ContainerPlan, images: KubernetesMapping["images"
     image: images[c.image],
     command: c.command,
     ...(c.env.length > 0
-      ? { env: c.env.map(([name, source]) => ("value" in source ? { name, value: source.value } : { name, valueFrom: { secretKeyRef: { name: source.secret, key: source.key } } })) }
+      ? {
+          env: c.env.map(([name, source]) =>
+            "value" in source
+              ? { name, value: source.value }
+              : "secret" in source
+                ? { name, valueFrom: { secretKeyRef: { name: source.secret, key: source.key } } }
+                : { name, valueFrom: { configMapKeyRef: { name: source.configMap, key: source.key } } },
+          ),
+        }
       : {}),
     ...(c.ports.length > 0 ? { ports: c.ports.map((p) => ({ name: p.name, containerPort: p.port })) } : {}),
     resources: { requests: quantity(c.requests), limits: quantity(c.limits) },

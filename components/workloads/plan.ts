@@ -38,8 +38,8 @@ export interface ConfigMapPlan {
   files: Record<string, string>;
 }
 
-/** An environment variable: a literal, or one key of a Secret. */
-export type EnvSource = { value: string } | { secret: string; key: string };
+/** An environment variable: a literal, one key of a Secret, or one key of a ConfigMap. */
+export type EnvSource = { value: string } | { secret: string; key: string } | { configMap: string; key: string };
 
 export interface Probe {
   /** A command run in the container; exit 0 is healthy. */

@@ -38,6 +38,7 @@ describe.each(plans)("the %s plan", (_stack, plan) => {
         for (const mount of container.mounts) expect(pod.volumes.map((v) => v.name), `${pod.name}/${container.name}`).toContain(mount.volume);
         for (const [name, source] of container.env) {
           if ("secret" in source) expect(Object.keys(plan.secrets.find((s) => s.name === source.secret)?.data ?? {}), `${pod.name}/${container.name} ${name}`).toContain(source.key);
+          if ("configMap" in source) expect(Object.keys(plan.configMaps.find((c) => c.name === source.configMap)?.files ?? {}), `${pod.name}/${container.name} ${name}`).toContain(source.key);
         }
         // A script a container runs is a file of a ConfigMap it mounts.
         const script = container.command.find((part) => part.endsWith(".sh"));
