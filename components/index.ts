@@ -6,3 +6,5 @@ export * from "./postgres";
 export * from "./redis";
 export * from "./alerts";
 export * from "./backup";
+/** The workload plan, its names, drkit's images and the Kubernetes mapping. */
+export * as workloads from "./workloads";

@@ -3,6 +3,7 @@ import type { PostgresCluster } from "../postgres/PostgresCluster";
 import type { DrSpec } from "../spec";
 import type { S3Access } from "../storage/BackupStorage";
 import { configObjects, jobObject } from "../workloads/kubernetes";
+import { postgresObjects } from "../workloads/names";
 import type { ImageName, SecretValue } from "../workloads/plan";
 import { backupLabels, backupPlan } from "./plan";
 
@@ -69,13 +70,15 @@ export class BackupSchedule extends pulumi.ComponentResource {
     const { secrets, configMaps } = configObjects(plan, mapping, this);
     // The jobs also read the cluster's Secrets (owner passwords, the client certificate).
     const dependsOn: pulumi.Resource[] = [...Object.values(secrets), ...Object.values(configMaps), cluster];
-    this.cronJobNames = {};
     for (const job of plan.jobs) {
-      const verifyTimeout = `${Math.ceil(job.activeDeadlineSeconds / 60)}m`;
       // A Job that runs at deployment is reported by `pulumi up` as soon as it ends.
-      jobObject(job, mapping, { parent: this, dependsOn, ...(job.schedule ? {} : { customTimeouts: { create: verifyTimeout } }) });
-      if (job.schedule) this.cronJobNames[job.name.slice(clusterName.length + 1).replace(/^backup-/, "")] = job.name;
+      const timeouts = job.schedule ? {} : { customTimeouts: { create: `${Math.ceil(job.activeDeadlineSeconds / 60)}m` } };
+      jobObject(job, mapping, { parent: this, dependsOn, ...timeouts });
     }
+    const objects = postgresObjects(clusterName);
+    const byRole = { full: objects.backupJob("full"), diff: objects.backupJob("diff"), incr: objects.backupJob("incr"), dump: objects.dumpJob, verify: objects.verifyJob };
+    const scheduled = new Set(plan.jobs.filter((job) => job.schedule).map((job) => job.name));
+    this.cronJobNames = Object.fromEntries(Object.entries(byRole).filter(([, jobName]) => scheduled.has(jobName)));
     this.registerOutputs({ cronJobNames: this.cronJobNames });
   }
 }

@@ -26,7 +26,7 @@ export const backupLabels = (spec: DrSpec, cluster = "postgres") => ({
 const JOB_RESOURCES = { requests: { cpu: 250, memory: 256 * 2 ** 20 }, limits: { cpu: 2000, memory: 2 ** 30 } };
 
 /**
- * The scheduled jobs that make backups real (design.md §4, §5): pgBackRest full, differential and
+ * The scheduled jobs that make backups real: pgBackRest full, differential and
  * incremental backups over mutual TLS, logical dumps of every database for the long-term tier,
  * and a restore verification that measures the restore time against the RTO. A drill stack also
  * verifies, once at deployment, the source backups it restored from.

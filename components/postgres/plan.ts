@@ -51,7 +51,7 @@ export const configHash = (files: Record<string, string>) => createHash("sha256"
 const secretEnv = (secret: string, keys: string[]): [string, EnvSource][] => keys.map((key) => [key, { secret, key }]);
 
 /**
- * One PostgreSQL primary whose WAL is archived with pgBackRest (design.md §3, §5): the pod runs
+ * One PostgreSQL primary whose WAL is archived with pgBackRest: the pod runs
  * the bootstrap init container (initdb, or restore-and-promote in dr/drill stacks), postgres,
  * the pgBackRest TLS server the backup jobs use, and postgres_exporter.
  */

@@ -47,7 +47,7 @@ export function redisSnapshotLabels(spec: DrSpec, name = "redis"): Record<string
 const SMALL = { requests: { cpu: 50, memory: 64 * 2 ** 20 }, limits: { cpu: 500, memory: 256 * 2 ** 20 } };
 
 /**
- * Redis with AOF on a volume and off-site RDB snapshots (design.md §5): the pod (restore init
+ * Redis with AOF on a volume and off-site RDB snapshots: the pod (restore init
  * containers in dr/drill stacks, redis, the exporter) and the snapshot job.
  */
 export function redisPlan(spec: DrSpec, options: RedisPlanOptions = {}): WorkloadPlan {
