@@ -21,7 +21,7 @@ const { values } = parseArgs({
 
 async function main() {
   const loaded = loadStack({ stack: "bench", file: values.file! });
-  if ("missing" in loaded || !loaded.result.ok) throw new Error(`cannot load ${values.file}`);
+  if ("missing" in loaded || "invalid" in loaded || !loaded.result.ok) throw new Error(`cannot load ${values.file}`);
   const spec = loaded.result.spec;
   const images = await ensureLocalImages(spec.images, spec.postgres.version);
   console.log(`drkit drill benchmark (stack file ${values.file}; targets: PostgreSQL RPO ${spec.objectives.postgres.rpo}s RTO ${spec.objectives.postgres.rto}s, Redis RPO ${spec.objectives.redis.rpo}s RTO ${spec.objectives.redis.rto}s)`);

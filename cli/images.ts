@@ -9,6 +9,10 @@ export async function imagesCommand(options: { stack: string; file?: string }, o
     out(`drkit images: no stack file ${loaded.missing}\nfix: run it in the project directory, or pass --file`);
     return 2;
   }
+  if ("invalid" in loaded) {
+    out(`drkit images: ${loaded.invalid}`);
+    return 2;
+  }
   if (!loaded.result.ok) {
     out(`drkit images: stack '${options.stack}' has problems; run: drkit review --stack ${options.stack}`);
     return 2;

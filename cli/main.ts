@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { Command, Option } from "commander";
 import { drillCommand } from "./drill/command";
 import { imagesCommand } from "./images";
@@ -6,6 +8,7 @@ import { review } from "./review";
 
 const program = new Command()
   .name("drkit")
+  .version(packageVersion(), "-V, --version", "print drkit's version")
   .description("Disaster recovery for PostgreSQL, Redis and object storage: review a stack's DR configuration, drill it.")
   .showHelpAfterError();
 
@@ -44,3 +47,12 @@ program
   });
 
 program.parseAsync();
+
+/** drkit's version from its package.json (found from cli/ in the sources and dist/cli/ when built). */
+function packageVersion(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    const file = join(dir, "package.json");
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+  }
+  return "unknown";
+}

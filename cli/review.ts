@@ -8,7 +8,7 @@ export interface ReviewOptions extends StackSource {
 }
 
 export interface ReviewOutcome {
-  /** 0: no errors (warnings allowed); 1: errors; 2: the stack file was not found. */
+  /** 0: no errors (warnings allowed); 1: errors; 2: the stack file was not found or is not valid YAML. */
   exitCode: number;
   output: string;
 }
@@ -22,6 +22,7 @@ export function review(options: ReviewOptions): ReviewOutcome {
   if ("missing" in loaded) {
     return { exitCode: 2, output: `drkit review: no stack file ${loaded.missing}\nfix: run it in the project directory, or pass --file` };
   }
+  if ("invalid" in loaded) return { exitCode: 2, output: `drkit review: ${loaded.invalid}\nfix: correct the YAML there; a stack file is 'config:' with keys such as 'drkit:role: primary'` };
   const { result, file } = loaded;
   const problems = sortProblems(result.ok ? result.warnings : result.problems);
   const errors = problems.filter((p) => p.severity === "error").length;
@@ -40,15 +41,31 @@ export function review(options: ReviewOptions): ReviewOutcome {
   return { exitCode, output: lines.join("\n") };
 }
 
+const KEY_WIDTH = 34;
+
 function problemTable(problems: Problem[]): string {
   const table = new Table({
     head: ["", "key", "problem", "fix"],
-    colWidths: [9, 34, 44, 44],
+    colWidths: [9, KEY_WIDTH, 44, 44],
     wordWrap: true,
     style: { head: [], border: [] },
   });
-  for (const p of problems) table.push([p.severity, p.path, p.message, p.hint ?? ""]);
+  for (const p of problems) table.push([p.severity, wrapKey(p.path, KEY_WIDTH - 2), p.message, p.hint ?? ""]);
   return table.toString();
+}
+
+/** A key path broken after its dots and brackets to fit a column: wrapped, never cut. */
+export function wrapKey(path: string, width: number): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const part of path.split(/(?<=[.\]])/)) {
+    if (line !== "" && line.length + part.length > width) {
+      lines.push(line);
+      line = part;
+    } else line += part;
+  }
+  lines.push(line);
+  return lines.join("\n");
 }
 
 /** Indented `key: value` lines, nested objects one level deeper. */

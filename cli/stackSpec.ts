@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { checkConfig } from "../components/policy";
-import { rawSpecFromConfig, readStackFile, type ParseResult } from "../components/spec";
+import { rawSpecFromConfig, readStackFile, StackFileError, type ParseResult } from "../components/spec";
 
 export interface StackSource {
   /** The stack name: names the file `Pulumi.<stack>.yaml` and the stack's own bucket paths. */
@@ -13,9 +13,17 @@ export interface StackSource {
 
 export type LoadedStack = { file: string; result: ParseResult };
 
-/** Finds and parses a stack file the way the Pulumi CLI would pass it to the program. */
-export function loadStack({ stack, file, cwd = process.cwd() }: StackSource): LoadedStack | { missing: string } {
+/**
+ * Finds and parses a stack file the way the Pulumi CLI would pass it to the program: `missing`
+ * when there is no file, `invalid` (with line and column) when it is not a stack file's YAML.
+ */
+export function loadStack({ stack, file, cwd = process.cwd() }: StackSource): LoadedStack | { missing: string } | { invalid: string } {
   const path = resolve(cwd, file ?? `Pulumi.${stack}.yaml`);
   if (!existsSync(path)) return { missing: path };
-  return { file: path, result: checkConfig(rawSpecFromConfig(readStackFile(path).config), { stack }) };
+  try {
+    return { file: path, result: checkConfig(rawSpecFromConfig(readStackFile(path).config), { stack }) };
+  } catch (error) {
+    if (error instanceof StackFileError) return { invalid: error.message };
+    throw error;
+  }
 }

@@ -52,9 +52,9 @@ export interface LocalClusterOptions {
 }
 
 /**
- * A stand-in for the clusters and the bucket of a disaster: one Docker network, one local S3
- * endpoint over TLS on it, and any number of stacks' plans run there exactly as rendered. The
- * S3 endpoint is the only substitution. Used by `drkit drill`, the integration tests and the
+ * A stand-in for the clusters and the bucket of a disaster: one local S3 endpoint over TLS, and
+ * any number of stacks' plans, each on a Docker network of its own, run exactly as rendered.
+ * The S3 endpoint is the only substitution. Used by `drkit drill`, the container tests and the
  * benchmarks.
  */
 export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
@@ -80,7 +80,9 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       const plan = mergePlans(postgresPlan(spec, { s3: substitute }), backupPlan(spec, { s3: substitute }), ...(spec.redis.enabled ? [redisPlan(spec, { s3: substitute })] : []));
       const hosts = postgresHosts(spec);
       const secretValue = localSecretValues({ spec, s3, cipher, serverNames: [hosts.pod, hosts.podShort] });
-      const runner = await PlanRunner.attach(plan, { runId: `${id}-${++index}-${spec.stack}`, namespace: spec.cluster.namespace, images: options.images, secretValue, helperImage: options.helperImage }, network.network, network.gateway);
+      // Each stack on a network of its own, as each has a cluster (or namespace) of its own: two
+      // stacks' pods carry the same DNS names. The S3 endpoint is reached across networks.
+      const runner = await PlanRunner.create(plan, { runId: `${id}-${++index}-${spec.stack}`, namespace: spec.cluster.namespace, images: options.images, secretValue, helperImage: options.helperImage });
       runners.push(runner);
       return { spec, plan, runner, secretValue, psql: (sql, database) => psql(runner, sql, database), redisCli: (args, input) => redisCli(runner, args, input) };
     },

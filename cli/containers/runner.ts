@@ -78,7 +78,6 @@ export class PlanRunner {
     readonly network: string,
     /** The address of this host on the run's network (where a local S3 endpoint listens). */
     readonly gateway: string,
-    private readonly ownsNetwork = true,
   ) {}
 
   static async create(plan: WorkloadPlan, options: RunnerOptions): Promise<PlanRunner> {
@@ -86,11 +85,6 @@ export class PlanRunner {
     await dockerOk(["network", "create", "--label", `${LABEL}=${options.runId}`, network]);
     const inspect = await dockerOk(["network", "inspect", network, "--format", "{{(index .IPAM.Config 0).Gateway}}"]);
     return new PlanRunner(plan, options, network, inspect.stdout.trim());
-  }
-
-  /** A runner on an existing network (another stack's): stacks that talk to each other share one. */
-  static async attach(plan: WorkloadPlan, options: RunnerOptions, network: string, gateway: string): Promise<PlanRunner> {
-    return new PlanRunner(plan, options, network, gateway, false);
   }
 
   private server(name: string) {
@@ -228,7 +222,7 @@ export class PlanRunner {
     await this.removeLabelled();
     await dockerSettled();
     await this.removeLabelled();
-    if (this.ownsNetwork) await docker(["network", "rm", this.network]);
+    await docker(["network", "rm", this.network]);
     this.pods.clear();
   }
 

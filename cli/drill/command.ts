@@ -50,6 +50,10 @@ export async function drillCommand(options: DrillCommandOptions, out: (line: str
     out(`drkit drill: no stack file ${loaded.missing}\nfix: run it in the project directory, or pass --file`);
     return 2;
   }
+  if ("invalid" in loaded) {
+    out(`drkit drill: ${loaded.invalid}\nfix: correct the YAML there, then run: drkit review --file <the file>`);
+    return 2;
+  }
   if (!loaded.result.ok) {
     out(`drkit drill: stack '${options.stack}' has problems; run: drkit review --stack ${options.stack}`);
     for (const p of loaded.result.problems.filter((x) => x.severity === "error")) out(`  ${p.path} ${p.message}`);

@@ -44,7 +44,7 @@ export interface StackFile {
  * is enough to check that they are set.
  */
 export function readStackFile(path: string): StackFile {
-  const document = parseYaml(readFileSync(path, "utf8")) as { config?: Record<string, unknown> } | null;
+  const document = parseStackYaml(path, readFileSync(path, "utf8"));
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   for (const [key, value] of Object.entries(document?.config ?? {})) {
@@ -53,6 +53,33 @@ export function readStackFile(path: string): StackFile {
     config[key] = typeof plain === "string" ? plain : JSON.stringify(plain);
   }
   return { config, secretKeys };
+}
+
+/** A stack file that is not valid YAML, or not a Pulumi stack file: the reason, with its line and column. */
+export class StackFileError extends Error {}
+
+const isMapping = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
+
+/**
+ * The YAML of a stack file, or a StackFileError that says where and what is wrong. Aliases are
+ * capped (a "billion laughs" document is refused, not expanded).
+ */
+function parseStackYaml(path: string, text: string): { config?: Record<string, unknown> } {
+  let document: unknown;
+  try {
+    document = parseYaml(text, { maxAliasCount: 100, prettyErrors: true });
+  } catch (error) {
+    const position = (error as { linePos?: { line: number; col: number }[] }).linePos?.[0];
+    const where = position ? `line ${position.line}, column ${position.col}: ` : "";
+    const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+    throw new StackFileError(`${path}: ${where}${reason}`);
+  }
+  if (document === null || document === undefined) return {};
+  if (!isMapping(document)) throw new StackFileError(`${path}: is not a Pulumi stack file: its top level must be a mapping with a 'config:' key`);
+  if (document["config"] !== undefined && document["config"] !== null && !isMapping(document["config"])) {
+    throw new StackFileError(`${path}: 'config' must be a mapping of keys such as 'drkit:role: primary'`);
+  }
+  return document as { config?: Record<string, unknown> };
 }
 
 /** What stands in for a `secure:` value that only the Pulumi CLI can decrypt. */

@@ -5,5 +5,5 @@ export { parseCron, longestGap, longestCombinedGap, cronForInterval, isTimeZone 
 export { replayBudget, REPLAY_SPEEDUP, defaultIncrementalSchedule } from "./replay";
 export { parseSpec, type ParseOptions, type ParseResult } from "./parse";
 export { RULES as SPEC_RULES } from "./rules";
-export { rawSpecFromConfig, readStackFile, SECRET_PLACEHOLDER, type StackFile } from "./config";
+export { rawSpecFromConfig, readStackFile, SECRET_PLACEHOLDER, StackFileError, type StackFile } from "./config";
 export { summarizeSpec } from "./summary";

@@ -68,6 +68,26 @@ describe("drkit review", () => {
     expect(outcome.output).toContain("0 errors, 1 warning");
   });
 
+  it.each([
+    ["a YAML syntax error", "config:\n  drkit:role: primary\n  drkit:storage: {bucket: [unclosed\n", /bad\.yaml: line \d+, column \d+: /],
+    ["an alias bomb", `a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\nconfig: {drkit:role: [*d,*d,*d,*d,*d,*d,*d,*d,*d]}\n`, /alias/i],
+    ["a list instead of a mapping", "- drkit:role\n- primary\n", /is not a Pulumi stack file/],
+  ])("refuses %s with where and why, no stack trace, exit 2", (_name, text, message) => {
+    const outcome = review({ stack: "bad", file: stackFile("bad.yaml", text) });
+    expect(outcome.exitCode).toBe(2);
+    expect(outcome.output).toMatch(message);
+    expect(outcome.output).toContain("fix: ");
+    expect(outcome.output).not.toMatch(/\n\s+at /);
+  });
+
+  it("wraps long key paths instead of cutting them", () => {
+    const text = BAD.replace("  drkit:storage:\n", "  drkit:storage:\n    lifecycle: { dumps: { transitions: [{ after: 30d, storageClass: COLD }] } }\n");
+    const outcome = review({ stack: "prod", file: stackFile("long.yaml", text) });
+    expect(outcome.output).not.toContain("…");
+    const keyColumn = outcome.output.split("\n").map((line) => line.split("│")[2]?.trim() ?? "").join("");
+    expect(keyColumn).toContain("drkit:storage.lifecycle.dumps.transitions[0].storageClass");
+  });
+
   it("says where it looked when the stack file is missing", () => {
     const outcome = review({ stack: "nowhere", cwd: dir });
     expect(outcome.exitCode).toBe(2);

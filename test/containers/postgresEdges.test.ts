@@ -31,6 +31,10 @@ beforeAll(async () => {
   await primary.psql("CREATE TABLE writes (seq bigint PRIMARY KEY, at timestamptz NOT NULL); ALTER TABLE writes OWNER TO app;", "app");
   const full = await primary.runner.runJob("postgres-backup-full");
   expect(full.ok, full.output).toBe(true);
+  // pgBackRest keeps a backup's stop time in whole seconds: a target is only reachable after it.
+  const info = JSON.parse((await primary.runner.exec("postgres", "postgres", ["pgbackrest", "--config=/etc/drkit/pgbackrest.conf", "--stanza=main", "--output=json", "info"])).stdout) as { backup: { timestamp: { stop: number } }[] }[];
+  const stop = info[0]!.backup.at(-1)!.timestamp.stop;
+  await waitFor("the database clock past the backup's stop second", async () => Number(await primary.psql("SELECT extract(epoch FROM clock_timestamp())")) > stop + 0.01, 10_000, 50);
   // Rows one by one, each committed: a point in time in the middle for the restore below.
   await primary.psql(`DO $$ BEGIN FOR i IN 1..1500 LOOP INSERT INTO writes VALUES (i, clock_timestamp()); COMMIT; END LOOP; END $$`, "app");
   targetSeq = 750;
@@ -55,8 +59,14 @@ describe("a dr/drill pod restoring", () => {
 
   it.each([
     ["a repository path with nothing in it", "pgbackrest/nothing-here", /has no usable stanza 'main'/],
-    ["a repository with a stanza but no backup", "pgbackrest/staging-pitr", /holds no backup to restore/],
+    ["a repository with a stanza but no backup", "pgbackrest/stanza-only", /holds no backup to restore/],
   ])("fails clearly on %s and leaves the volume untouched", async (_name, repoPath, message) => {
+    if (repoPath === "pgbackrest/stanza-only") {
+      // A primary that has booted (its bootstrap creates the stanza) and never backed up.
+      const stanzaOnly = await cluster.stack(primarySpec("stanza-only"), { own: "pitr-cipher" });
+      await stanzaOnly.runner.startServer("postgres");
+      await stanzaOnly.runner.stopServer("postgres");
+    }
     const bad = await cluster.stack(drillSpec(`bad-${repoPath.split("/")[1]}`, { repoPath }), { own: "bad-cipher", source: "pitr-cipher" });
     const failure = await bad.runner.startServer("postgres").then(() => undefined, (error: unknown) => error);
     expect(failure).toBeInstanceOf(PodFailed);
