@@ -152,16 +152,31 @@ export const metricName = () =>
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$/;
 /** `latest` or an ISO-8601 instant with an explicit zone (a restore target must be unambiguous). */
 export const restoreTarget = () =>
-  z.string().superRefine(
-    check<string>(
-      (s) => s === "latest" || (ISO_INSTANT.test(s) && !Number.isNaN(Date.parse(s.replace(" ", "T")))),
-      (s) => `is neither 'latest' nor an ISO-8601 time with a zone: '${s}'`,
-      "use 'latest' or e.g. '2026-11-20T14:30:00Z' (the zone is required)",
-    ),
-  );
+  z
+    .string()
+    .superRefine(
+      check<string>(
+        (s) => s === "latest" || (ISO_INSTANT.test(s) && !Number.isNaN(Date.parse(s.replace(" ", "T")))),
+        (s) => `is neither 'latest' nor an ISO-8601 time with a zone: '${s}'`,
+        "use 'latest' or e.g. '2026-11-20T14:30:00Z' (the zone is required)",
+      ),
+    )
+    .superRefine(
+      // Only a parsed time can be in the future; the check above reports anything else.
+      check<string>(
+        (s) => s === "latest" || !ISO_INSTANT.test(s) || !(Date.parse(s.replace(" ", "T")) > Date.now()),
+        (s) => `is in the future: '${s}'; a recovery never reaches it, and PostgreSQL refuses to start from such a restore`,
+        "use 'latest' or a time that has passed, within the source's point-in-time window",
+      ),
+    );
 
-const positiveInt = (what: string) =>
-  z.number().superRefine(check<number>((n) => Number.isInteger(n) && n >= 1, (n) => `must be a whole number of at least 1, got ${n}`, `set a positive whole number of ${what}`));
+/** A count: a whole number from 1 to `max` (a bound that no real setting reaches and that a script can print as it is). */
+const positiveInt = (what: string, max = 100_000) =>
+  z
+    .number()
+    .superRefine(
+      check<number>((n) => Number.isInteger(n) && n >= 1 && n <= max, (n) => `must be a whole number from 1 to ${max}, got ${n}`, `set a whole number of ${what} between 1 and ${max}`),
+    );
 
 // ---------------------------------------------------------------------------------------------
 
@@ -202,7 +217,8 @@ const lifecycleRule = (prefix: string) =>
     expiredObjectDeleteMarker: z.boolean().default(false),
     noncurrentTransitions: z.array(transition).default([]),
     noncurrentExpiration: days().nullable().optional(),
-    keepNoncurrentVersions: positiveInt("versions").optional(),
+    // S3 keeps at most 100 newer noncurrent versions per rule.
+    keepNoncurrentVersions: positiveInt("versions", 100).optional(),
     abortIncompleteMultipartUpload: days().prefault("7d"),
     minObjectSize: size().optional(),
   });
@@ -293,7 +309,7 @@ export const postgresSchema = z
         enabled: z.boolean().default(true),
         schedule: cron().prefault("30 2 * * *"),
         format: z.enum(["custom", "directory"]).default("custom"),
-        jobs: positiveInt("parallel jobs").default(2),
+        jobs: positiveInt("parallel jobs", 64).default(2),
         retention: days().prefault("365d"),
         keepLast: positiveInt("dumps").default(7),
       })
@@ -409,7 +425,7 @@ export const clusterSchema = z.preprocess(
       versionPrefix: z.string().default(""),
       ha: z.boolean().default(false),
       nodePool: z
-        .strictObject({ size: z.string().min(1).default("s-4vcpu-8gb"), count: positiveInt("nodes").default(3) })
+        .strictObject({ size: z.string().min(1).default("s-4vcpu-8gb"), count: positiveInt("nodes", 512).default(3) })
         .prefault({}),
     }),
   ]),
