@@ -272,6 +272,10 @@ until [ "$(sql postgres 'SELECT pg_is_in_recovery()')" = f ]; do
   sleep 1
 done
 restore_seconds=$((SECONDS - start))
+# The figure drkit review plans with (drkit:postgres.restoreEstimate.throughput): data restored
+# per second of the whole restore, start and recovery included.
+restored_mib=$(($(du -sk "$PGDATA" | cut -f1) / 1024))
+throughput=$((restored_mib / (restore_seconds > 0 ? restore_seconds : 1)))
 
 for db in $DATABASES; do
   [ "$(sql postgres "SELECT count(*) FROM pg_database WHERE datname = '$db'")" = 1 ] || die "database $db is missing from the restored backup"
@@ -291,7 +295,7 @@ fi
 "$PG_BIN/pg_amcheck" --install-missing --all -h "$WORK" -p "$PORT" -U postgres >"$WORK/amcheck.log" 2>&1 \\
   || { tail -n 20 "$WORK/amcheck.log" >&2; die "pg_amcheck found corruption in the restored backup (above)"; }
 
-log "restore took $restore_seconds s (RTO $RTO_SECONDS s); checks passed"
+log "restored $restored_mib MiB in $restore_seconds s (RTO $RTO_SECONDS s): $throughput MiB/s, the figure for drkit:postgres.restoreEstimate.throughput; checks passed"
 [ "$restore_seconds" -le "$RTO_SECONDS" ] || die "the restore took $restore_seconds s, longer than the RTO of $RTO_SECONDS s"
 `;
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
+import { parseDocument } from "yaml";
 import { NAMESPACE } from "./problems";
 
 /**
@@ -65,14 +65,16 @@ const isMapping = (value: unknown): value is Record<string, unknown> => value !=
  * capped (a "billion laughs" document is refused, not expanded).
  */
 function parseStackYaml(path: string, text: string): { config?: Record<string, unknown> } {
+  // Errors and warnings (an unknown tag such as `!Ref`) are both refused: the Pulumi CLI would
+  // not read such a file the way drkit does.
+  const parsed = parseDocument(text, { prettyErrors: true, logLevel: "silent" });
+  const problem = parsed.errors[0] ?? parsed.warnings[0];
+  if (problem) throw new StackFileError(`${path}: ${yamlProblem(problem)}`);
   let document: unknown;
   try {
-    document = parseYaml(text, { maxAliasCount: 100, prettyErrors: true });
+    document = parsed.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    const position = (error as { linePos?: { line: number; col: number }[] }).linePos?.[0];
-    const where = position ? `line ${position.line}, column ${position.col}: ` : "";
-    const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
-    throw new StackFileError(`${path}: ${where}${reason}`);
+    throw new StackFileError(`${path}: ${yamlProblem(error)}`);
   }
   if (document === null || document === undefined) return {};
   if (!isMapping(document)) throw new StackFileError(`${path}: is not a Pulumi stack file: its top level must be a mapping with a 'config:' key`);
@@ -80,6 +82,14 @@ function parseStackYaml(path: string, text: string): { config?: Record<string, u
     throw new StackFileError(`${path}: 'config' must be a mapping of keys such as 'drkit:role: primary'`);
   }
   return document as { config?: Record<string, unknown> };
+}
+
+/** A YAML error's first line, led by its line and column when known. */
+function yamlProblem(error: unknown): string {
+  const position = (error as { linePos?: { line: number; col: number }[] }).linePos?.[0];
+  const where = position ? `line ${position.line}, column ${position.col}: ` : "";
+  const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+  return `${where}${reason}`;
 }
 
 /** What stands in for a `secure:` value that only the Pulumi CLI can decrypt. */

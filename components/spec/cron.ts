@@ -28,6 +28,11 @@ export function parseCron(input: unknown): UnitResult<string> {
       hint: CRON_HINT,
     };
   }
+  // Kubernetes parses schedules with robfig/cron's standard parser: no L, W or # (cron-parser
+  // knows them, the API server refuses them).
+  if (/[LW#]/i.test(fields.slice(2, 5).join(" ").replace(/[A-Z]{3}/gi, (name) => (/^(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|SUN|MON|TUE|WED|THU|FRI|SAT)$/i.test(name) ? "" : name)))) {
+    return { ok: false, message: `uses L, W or #, which Kubernetes schedules do not support: '${input}'`, hint: CRON_HINT };
+  }
   try {
     CronExpressionParser.parse(text, { currentDate: REFERENCE, tz: "UTC" }).next();
   } catch (error) {
@@ -39,41 +44,19 @@ export function parseCron(input: unknown): UnitResult<string> {
 
 // A fixed start makes every derived interval reproducible; a leap year covers Feb 29 schedules.
 const REFERENCE = new Date("2024-01-01T00:00:00Z");
-const HORIZON_MS = 400 * DAY * 1000;
-const MAX_RUNS = 5000;
+// Two years and a bit: a yearly schedule shows two whole gaps.
+const HORIZON_DAYS = 800;
 
 /**
- * The longest time between two consecutive runs of a schedule, in seconds, over a year from a
- * fixed reference date in the given time zone. This is what bounds "how old can the newest
+ * The longest time between two consecutive runs of a schedule, in seconds, over two years from
+ * a fixed reference date in the given time zone. This is what bounds "how old can the newest
  * backup be", so it is the number alerts and RTO rules use, not the average interval.
  */
 export function longestGap(schedule: string, timeZone = "UTC"): Seconds {
-  // Pure and called by several rules for the same few schedules: remember the answers.
-  const key = `${timeZone}\u0000${schedule}`;
-  let gap = gaps.get(key);
-  if (gap === undefined) {
-    gap = computeLongestGap(schedule, timeZone);
-    gaps.set(key, gap);
-  }
-  return gap;
+  return longestCombinedGap([schedule], timeZone);
 }
 
 const gaps = new Map<string, Seconds>();
-
-function computeLongestGap(schedule: string, timeZone: string): Seconds {
-  const runs = CronExpressionParser.parse(schedule, { currentDate: REFERENCE, tz: timeZone });
-  let previous = runs.next().toDate().getTime();
-  const end = previous + HORIZON_MS;
-  let longest = 0;
-  for (let count = 0; count < MAX_RUNS; count++) {
-    const next = runs.next().toDate().getTime();
-    longest = Math.max(longest, next - previous);
-    previous = next;
-    if (next > end) break;
-  }
-  return Math.round(longest / 1000);
-}
-
 /**
  * A cron schedule that runs every `interval`, when cron can express it exactly (a divisor of an
  * hour in minutes, a divisor of a day in hours, or one day). Returns undefined otherwise.
@@ -101,11 +84,15 @@ export function isTimeZone(name: string): boolean {
 /**
  * The longest time without any run of several schedules together: how old the newest backup
  * of any kind can get, which bounds the WAL a restore must replay.
+ *
+ * Runs are marked on a minute timeline from each schedule's expanded fields rather than by
+ * stepping a cron iterator: an every-minute schedule has over a million runs in the horizon,
+ * and stepping gave up early (an hourly incremental then looked like no incremental at all).
  */
 export function longestCombinedGap(schedules: string[], timeZone = "UTC"): Seconds {
   if (schedules.length === 0) return Infinity;
-  if (schedules.length === 1) return longestGap(schedules[0]!, timeZone);
-  const key = `${timeZone}\u0000${[...schedules].sort().join("\u0000")}`;
+  // Pure and called by several rules for the same few schedules: remember the answers.
+  const key = `${timeZone}\u0000${[...new Set(schedules)].sort().join("\u0000")}`;
   let gap = gaps.get(key);
   if (gap === undefined) {
     gap = computeCombinedGap(schedules, timeZone);
@@ -115,17 +102,89 @@ export function longestCombinedGap(schedules: string[], timeZone = "UTC"): Secon
 }
 
 function computeCombinedGap(schedules: string[], timeZone: string): Seconds {
-  const times: number[] = [];
+  const timeline = new Uint8Array(HORIZON_DAYS * 1440);
+  const toMinutes = localMinutes(timeZone);
   for (const schedule of schedules) {
-    const runs = CronExpressionParser.parse(schedule, { currentDate: REFERENCE, tz: timeZone });
-    for (let count = 0; count < MAX_RUNS; count++) {
-      const next = runs.next().toDate().getTime();
-      if (next > REFERENCE.getTime() + HORIZON_MS) break;
-      times.push(next);
+    const { fields } = CronExpressionParser.parse(schedule, { currentDate: REFERENCE, tz: timeZone });
+    const minutes = fields.minute.values as number[];
+    const hours = fields.hour.values as number[];
+    const months = new Set(fields.month.values as number[]);
+    const daysOfMonth = new Set(fields.dayOfMonth.values as (number | string)[]);
+    const daysOfWeek = new Set((fields.dayOfWeek.values as (number | string)[]).map((d) => (d === 7 ? 0 : d)));
+    const domRestricted = !fields.dayOfMonth.isWildcard;
+    const dowRestricted = !fields.dayOfWeek.isWildcard;
+    for (let day = 0; day < HORIZON_DAYS; day++) {
+      // The calendar date of local day `day`: a UTC date carries the local date's fields.
+      const date = new Date(REFERENCE.getTime() + day * DAY * 1000);
+      if (!months.has(date.getUTCMonth() + 1)) continue;
+      const dom = daysOfMonth.has(date.getUTCDate());
+      const dow = daysOfWeek.has(date.getUTCDay());
+      // Vixie cron's rule, as cron-parser and Kubernetes apply it: both restricted -> either.
+      const matches = domRestricted && dowRestricted ? dom || dow : (!domRestricted || dom) && (!dowRestricted || dow);
+      if (!matches) continue;
+      for (const hour of hours) {
+        for (const minute of minutes) {
+          for (const index of toMinutes(day, hour, minute)) if (index >= 0 && index < timeline.length) timeline[index] = 1;
+        }
+      }
     }
   }
-  times.sort((a, b) => a - b);
+  let previous = -1;
   let longest = 0;
-  for (let i = 1; i < times.length; i++) longest = Math.max(longest, times[i]! - times[i - 1]!);
-  return Math.round(longest / 1000);
+  for (let i = 0; i < timeline.length; i++) {
+    if (timeline[i] === 0) continue;
+    if (previous >= 0) longest = Math.max(longest, i - previous);
+    previous = i;
+  }
+  // A schedule that runs once or never in two years has no gap to bound it.
+  return previous < 0 || longest === 0 ? Infinity : longest * MINUTE;
+}
+
+/**
+ * Maps a local wall-clock time (day index from REFERENCE's date, hour, minute) to its minutes on
+ * the UTC timeline: none for a time skipped when daylight saving time starts, two for a time
+ * repeated when it ends. Kubernetes steps its schedules through absolute time and matches the
+ * local fields (robfig/cron), so it runs at both occurrences and at neither.
+ */
+function localMinutes(timeZone: string): (day: number, hour: number, minute: number) => number[] {
+  const formatter = new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "numeric",
+    day: "numeric",
+    hour: "numeric",
+    minute: "numeric",
+  });
+  const start = Math.round(REFERENCE.getTime() / 60_000);
+  // The zone's offset in minutes at a UTC minute; cached per half hour, the finest step zones change at.
+  const offsets = new Map<number, number>();
+  const offsetAt = (utcMinute: number): number => {
+    const slot = Math.floor(utcMinute / 30);
+    let offset = offsets.get(slot);
+    if (offset === undefined) {
+      const parts = Object.fromEntries(formatter.formatToParts(new Date(slot * 30 * 60_000)).map((p) => [p.type, p.value]));
+      const local = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute));
+      offset = Math.round(local / 60_000) - slot * 30;
+      offsets.set(slot, offset);
+    }
+    return offset;
+  };
+  // Most days have one offset from end to end; only the days around a change need the search.
+  const dayOffsets = new Map<number, number | undefined>();
+  const offsetOfDay = (day: number): number | undefined => {
+    if (!dayOffsets.has(day)) {
+      const wall = start + day * 1440;
+      const before = offsetAt(wall - 1440);
+      dayOffsets.set(day, before === offsetAt(wall + 2 * 1440) ? before : undefined);
+    }
+    return dayOffsets.get(day);
+  };
+  return (day, hour, minute) => {
+    const wall = start + day * 1440 + hour * 60 + minute;
+    const offset = offsetOfDay(day);
+    if (offset !== undefined) return [wall - offset - start];
+    const candidates = new Set([wall - offsetAt(wall - 1440), wall - offsetAt(wall + 1440)]);
+    return [...candidates].filter((utc) => utc + offsetAt(utc) === wall).map((utc) => utc - start);
+  };
 }

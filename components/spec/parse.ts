@@ -204,9 +204,9 @@ function deriveRedis(
   if (restoreFrom) {
     const bucket = restoreFrom.bucket ?? context.postgresSource?.bucket;
     const region = restoreFrom.region ?? context.postgresSource?.region;
-    // A disabled Redis keeps its settings without being held to them.
-    if (bucket === undefined && rest.enabled) problems.push(error(["redis", "restoreFrom", "bucket"], "is required: drkit:postgres.restoreFrom is not set to take it from", "set the bucket holding the source stack's Redis snapshots"));
-    if (region === undefined && rest.enabled) problems.push(error(["redis", "restoreFrom", "region"], "is required: drkit:postgres.restoreFrom is not set to take it from", "set that bucket's region"));
+    // Without its own bucket and region, Redis restores from where PostgreSQL does. When
+    // PostgreSQL has no source either, the stack already fails on that key (a dr or drill stack
+    // needs drkit:postgres.restoreFrom, a primary must not restore Redis), so no second error here.
     source = {
       ...restoreFrom,
       bucket: bucket ?? "",

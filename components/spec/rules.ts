@@ -1,5 +1,5 @@
 import { longestCombinedGap, longestGap } from "./cron";
-import { REPLAY_SPEEDUP, replayBudget } from "./replay";
+import { REPLAY_SPEEDUP, replayBudget, RESTORE_FLOOR, restoreSeconds } from "./replay";
 import type { PartialSpec } from "./parse";
 import { error, warning, type Problem } from "./problems";
 import { DATA_CLASSES, type DrSpec, type StorageProvider } from "./types";
@@ -35,6 +35,83 @@ const overlaps = (a: string, b: string) => {
   const slash = (s: string) => (s.endsWith("/") ? s : `${s}/`);
   return slash(a).startsWith(slash(b)) || slash(b).startsWith(slash(a));
 };
+
+/** The RTO no restore can meet, on the objective's own key. */
+function rtoBelowFloor(store: "postgres" | "redis", rto: number, how: string): Problem[] {
+  if (rto >= RESTORE_FLOOR) return [];
+  return [
+    error(
+      ["objectives", store, "rto"],
+      `${formatDuration(rto)} is shorter than any restore takes (at least ${formatDuration(RESTORE_FLOOR)}: ${how})`,
+      `use at least '${formatDuration(RESTORE_FLOOR)}'; recovering faster needs a hot standby to fail over to, not a restore`,
+    ),
+  ];
+}
+
+/** Objectives against what a restore can physically do. */
+const OBJECTIVE_RULES: Rule[] = [
+  {
+    needs: ["objectives"],
+    check: ({ objectives }) => rtoBelowFloor("postgres", objectives.postgres.rto, "start the pod, fetch the backup, start PostgreSQL, promote"),
+  },
+  {
+    needs: ["objectives", "redis"],
+    check: ({ objectives, redis }) => (redis.enabled ? rtoBelowFloor("redis", objectives.redis.rto, "start the pod, fetch the snapshot, load it") : []),
+  },
+  {
+    // Half the RTO fetches and writes the backup, the other half replays WAL (replayBudget).
+    needs: ["objectives", "postgres"],
+    check: ({ objectives, postgres }) => {
+      const { rto } = objectives.postgres;
+      const { dataSize, throughput } = postgres.restoreEstimate;
+      const bytes = dataSize ?? postgres.storage.size;
+      const seconds = restoreSeconds(bytes, throughput);
+      if (rto < RESTORE_FLOOR || seconds <= rto / 2) return [];
+      const what = dataSize === undefined ? `the whole ${formatSize(bytes)} volume` : formatSize(bytes);
+      return [
+        warning(
+          ["objectives", "postgres", "rto"],
+          `restoring ${what} at ${formatSize(throughput)}/s takes about ${formatDuration(seconds)}, more than half the RTO of ${formatDuration(rto)} (the other half replays WAL)`,
+          "set drkit:postgres.restoreEstimate.throughput to what the verification job logs, declare restoreEstimate.dataSize when the volume is mostly free, or relax the RTO",
+        ),
+      ];
+    },
+  },
+  {
+    needs: ["objectives", "redis"],
+    check: ({ objectives, redis }) => {
+      const { rto } = objectives.redis;
+      const seconds = restoreSeconds(redis.maxmemory, redis.restoreEstimate.throughput);
+      if (!redis.enabled || rto < RESTORE_FLOOR || seconds <= rto) return [];
+      return [
+        warning(
+          ["objectives", "redis", "rto"],
+          `restoring a full ${formatSize(redis.maxmemory)} dataset (maxmemory) at ${formatSize(redis.restoreEstimate.throughput)}/s takes about ${formatDuration(seconds)}, more than the RTO of ${formatDuration(rto)}`,
+          "measure a restore with drkit drill and set drkit:redis.restoreEstimate.throughput, lower maxmemory, or relax the RTO",
+        ),
+      ];
+    },
+  },
+  {
+    // Restore = fetch the newest backup + replay the WAL since: the schedules bound the replay.
+    needs: ["objectives", "postgres", "timeZone"],
+    check: ({ objectives, postgres, timeZone }) => {
+      // An RTO below any restore is reported on its own key; no schedule can make up for it.
+      if (objectives.postgres.rto < RESTORE_FLOOR) return [];
+      const { full, diff, incr } = postgres.backups;
+      const gap = longestCombinedGap([full, ...(diff ? [diff] : []), ...(incr ? [incr] : [])], timeZone);
+      const budget = replayBudget(objectives.postgres.rto);
+      if (gap <= budget) return [];
+      return [
+        error(
+          ["postgres", "backups"],
+          `backups can be ${formatDuration(gap)} apart, more WAL than a restore replays within the RTO of ${formatDuration(objectives.postgres.rto)} (${formatDuration(budget)} at ${REPLAY_SPEEDUP}x)`,
+          "add incremental backups, e.g. incr: '30 */6 * * *', or remove full/diff/incr to let drkit derive them, or relax the RTO",
+        ),
+      ];
+    },
+  },
+];
 
 export const RULES: Rule[] = [
   {
@@ -152,7 +229,9 @@ export const RULES: Rule[] = [
     needs: ["postgres", "redis"],
     check: ({ postgres, redis }) => [
       ...(postgres.restoreFrom ? regionProblems(["postgres", "restoreFrom", "region"], postgres.restoreFrom.region, postgres.restoreFrom.provider) : []),
-      ...(redis.enabled && redis.restoreFrom && redis.restoreFrom.region !== "" ? regionProblems(["redis", "restoreFrom", "region"], redis.restoreFrom.region, redis.restoreFrom.provider) : []),
+      // A region Redis inherited from PostgreSQL's source is reported there, once.
+      ...(redis.enabled && redis.restoreFrom && redis.restoreFrom.region !== "" && redis.restoreFrom.region !== postgres.restoreFrom?.region
+        ? regionProblems(["redis", "restoreFrom", "region"], redis.restoreFrom.region, redis.restoreFrom.provider) : []),
     ],
   },
   {
@@ -259,7 +338,8 @@ export const RULES: Rule[] = [
         }
         if (names.has(db.name)) problems.push(error(["postgres", "databases", i, "name"], `'${db.name}' is listed twice`, "list each database once"));
         names.add(db.name);
-        if (db.owner === "postgres") problems.push(error(["postgres", "databases", i, "owner"], "is the superuser", "give each database its own owner role"));
+        // An owner defaulted from a database named 'postgres' is the name's error, reported above.
+        if (db.owner === "postgres" && db.name !== "postgres") problems.push(error(["postgres", "databases", i, "owner"], "is the superuser", "give each database its own owner role"));
       }
       for (const [i, table] of postgres.verification.tables.entries()) {
         if (!names.has(table.database)) {
@@ -331,25 +411,8 @@ export const RULES: Rule[] = [
       return problems;
     },
   },
+  ...OBJECTIVE_RULES,
 ];
-
-RULES.push({
-  // Restore = fetch the newest backup + replay the WAL since: the schedules bound the replay.
-  needs: ["objectives", "postgres", "timeZone"],
-  check: ({ objectives, postgres, timeZone }) => {
-    const { full, diff, incr } = postgres.backups;
-    const gap = longestCombinedGap([full, ...(diff ? [diff] : []), ...(incr ? [incr] : [])], timeZone);
-    const budget = replayBudget(objectives.postgres.rto);
-    if (gap <= budget) return [];
-    return [
-      error(
-        ["postgres", "backups"],
-        `backups can be ${formatDuration(gap)} apart, more WAL than a restore replays within the RTO of ${formatDuration(objectives.postgres.rto)} (${formatDuration(budget)} at ${REPLAY_SPEEDUP}x)`,
-        "add incremental backups, e.g. incr: '30 */6 * * *', or remove full/diff/incr to let drkit derive them, or relax the RTO",
-      ),
-    ];
-  },
-});
 
 /** Runs every rule whose sections parsed. */
 export function crossFieldProblems(spec: PartialSpec): Problem[] {

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { isTimeZone, parseCron } from "./cron";
+import { DEFAULT_RESTORE_THROUGHPUT } from "./replay";
 import { STORAGE_CLASSES } from "./types";
-import { DAY, parseCpu, parseDuration, parsePercent, parseSize, type UnitResult } from "./units";
+import { DAY, formatDuration, parseCpu, parseDuration, parsePercent, parseSize, parseThroughput, type UnitResult } from "./units";
 
 /**
  * The zod schema of each `drkit:*` config key. Schemas check shape and units and fill the
@@ -42,17 +43,23 @@ export const duration = ({ min, wholeSeconds = true }: DurationLimits = {}) =>
     )
     .superRefine(check<number>((s) => min === undefined || s >= min, () => `must be at least ${min}s`, `use a value of ${min}s or more`));
 
-/** Lifecycle ages: S3 counts whole days. */
+const DAYS_HINT = "write whole days, e.g. '30d' or '2w'";
+
+/** Lifecycle ages: S3 counts whole days, so every hint shows days. */
 export const days = () =>
-  unit(parseDuration).superRefine(
+  unit((input) => {
+    const result = parseDuration(input);
+    return result.ok ? result : { ...result, hint: DAYS_HINT };
+  }).superRefine(
     check<number>(
       (s) => s >= DAY && s % DAY === 0,
-      (s) => `must be whole days for S3 lifecycle rules, got ${s}s`,
-      "write whole days, e.g. '30d' or '2w'",
+      (s) => `must be whole days, got ${formatDuration(s)}`,
+      DAYS_HINT,
     ),
   );
 
 export const size = () => unit(parseSize);
+export const throughput = () => unit(parseThroughput);
 export const cpu = () => unit(parseCpu);
 export const percent = () => unit(parsePercent);
 export const cron = () => unit(parseCron);
@@ -286,6 +293,9 @@ export const postgresSchema = z
       .default([{ name: "app" }]),
     storage: volume("20Gi"),
     resources: resources("1", "2Gi"),
+    restoreEstimate: z
+      .strictObject({ dataSize: size().optional(), throughput: throughput().prefault(DEFAULT_RESTORE_THROUGHPUT) })
+      .prefault({}),
     maxConnections: z
       .number()
       .superRefine(check<number>((n) => Number.isInteger(n) && n >= 10 && n <= 10_000, (n) => `must be a whole number from 10 to 10000, got ${n}`, "set max_connections, e.g. 100"))
@@ -366,6 +376,7 @@ export const redisSchema = z
       .default("noeviction"),
     storage: volume("10Gi"),
     resources: resources("500m", "1Gi"),
+    restoreEstimate: z.strictObject({ throughput: throughput().prefault(DEFAULT_RESTORE_THROUGHPUT) }).prefault({}),
     snapshots: z
       .strictObject({
         interval: duration({ min: 60 }).optional(),

@@ -1,4 +1,5 @@
 import type { DrSpec } from "./types";
+import { restoreSeconds } from "./replay";
 import { formatDuration, formatSize } from "./units";
 
 /**
@@ -11,8 +12,11 @@ export function summarizeSpec(spec: DrSpec) {
     stack: spec.stack,
     role: spec.role,
     region: spec.region,
+    // A disabled Redis has no objectives to meet.
     objectives: Object.fromEntries(
-      Object.entries(objectives).map(([store, o]) => [store, { rpo: formatDuration(o.rpo), rto: formatDuration(o.rto) }]),
+      Object.entries(objectives)
+        .filter(([store]) => store !== "redis" || redis.enabled)
+        .map(([store, o]) => [store, { rpo: formatDuration(o.rpo), rto: formatDuration(o.rto) }]),
     ),
     storage: {
       provider: storage.provider,
@@ -24,6 +28,7 @@ export function summarizeSpec(spec: DrSpec) {
       version: postgres.version,
       databases: postgres.databases.map((db) => db.name),
       volume: formatSize(postgres.storage.size),
+      restoreEstimate: `about ${formatDuration(restoreSeconds(postgres.restoreEstimate.dataSize ?? postgres.storage.size, postgres.restoreEstimate.throughput))} for ${formatSize(postgres.restoreEstimate.dataSize ?? postgres.storage.size)} at ${formatSize(postgres.restoreEstimate.throughput)}/s, before WAL replay`,
       repository: `s3://${storage.bucket}/${postgres.backups.repoPath} (stanza ${postgres.backups.stanza})`,
       schedules: { full: postgres.backups.full, diff: postgres.backups.diff ?? "none", incr: postgres.backups.incr ?? "none" },
       pitrWindow: formatDuration(postgres.backups.pitrWindow),

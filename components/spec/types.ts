@@ -173,6 +173,16 @@ export interface PostgresSpec {
   storage: VolumeSpec;
   /** Requests and limits of the postgres container. @default { cpu: 1, memory: 2Gi } */
   resources: ResourcesSpec;
+  /**
+   * What the review assumes a restore moves: it warns when fetching and writing `dataSize` at
+   * `throughput` leaves less than half the RTO (the other half is for WAL replay).
+   */
+  restoreEstimate: {
+    /** The data a restore fetches. @default the volume size (`storage.size`), the worst case */
+    dataSize?: Bytes;
+    /** Restore throughput, bytes per second; the verification job logs the measured one. @default 100Mi/s */
+    throughput: Bytes;
+  };
   /** `max_connections`. @default 100 */
   maxConnections: number;
   backups: PgBackupsSpec;
@@ -299,6 +309,11 @@ export interface RedisSpec {
   storage: VolumeSpec;
   /** @default { cpu: 500m, memory: 1Gi } */
   resources: ResourcesSpec;
+  /** How fast a snapshot is fetched and loaded: with `maxmemory`, what the review checks the RTO against. */
+  restoreEstimate: {
+    /** Bytes per second. @default 100Mi/s */
+    throughput: Bytes;
+  };
   snapshots: RedisSnapshotsSpec;
   /** Keep FLUSHALL, FLUSHDB, DEBUG and CONFIG enabled. @default false */
   allowDangerousCommands: boolean;

@@ -96,6 +96,17 @@ export function parseSize(input: unknown): UnitResult<Bytes> {
   return ok(bytes);
 }
 
+const THROUGHPUT_HINT = "write a size per second, e.g. '100Mi/s' or '1Gi/s'";
+
+/** Parses a rate such as `100Mi/s` into bytes per second. */
+export function parseThroughput(input: unknown): UnitResult<Bytes> {
+  if (typeof input !== "string" || !/\/s$/.test(input.trim())) {
+    return fail(`must be a size per second, got ${describe(input)}`, THROUGHPUT_HINT);
+  }
+  const size = parseSize(input.trim().slice(0, -2));
+  return size.ok ? size : { ...size, hint: THROUGHPUT_HINT };
+}
+
 /** Formats bytes as the exact Kubernetes quantity, preferring the largest binary unit. */
 export function formatSize(bytes: Bytes): string {
   for (const unit of ["Pi", "Ti", "Gi", "Mi", "Ki"]) {

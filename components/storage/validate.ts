@@ -1,6 +1,7 @@
 import {
   DAY,
   error,
+  longestGap,
   formatDuration,
   warning,
   type DataClass,
@@ -18,8 +19,9 @@ import { canTransition, SMALL_OBJECT_LIMIT, STORAGE_CLASS_FACTS } from "./storag
  * and a one-line reason; costs a reader should know about as warnings. Pure: reads the spec only.
  */
 export function validateStorage(spec: DrSpec): Problem[] {
-  const problems: Problem[] = [];
   const { storage } = spec;
+  const lockProblem = objectLockProblem(spec);
+  const problems: Problem[] = lockProblem ? [lockProblem] : [];
   for (const [name, rule] of dataClasses(storage)) {
     const at = (...rest: (string | number)[]) => ["storage", "lifecycle", name, ...rest];
     problems.push(...transitionProblems(rule.transitions, (i, key) => at("transitions", i, key), "current"));
@@ -29,12 +31,13 @@ export function validateStorage(spec: DrSpec): Problem[] {
     problems.push(...retrievalProblems(objectiveOf(spec, name), name, rule, at));
 
     const lock = storage.objectLock;
-    if (lock && rule.noncurrentExpiration !== undefined && rule.noncurrentExpiration < lock.retention) {
+    // A lock longer than any data is kept is reported once, on its own key, not per class.
+    if (lock && !lockProblem && rule.noncurrentExpiration !== undefined && rule.noncurrentExpiration < lock.retention) {
       problems.push(
         error(
           at("noncurrentExpiration"),
           `${formatDuration(rule.noncurrentExpiration)} is shorter than the Object Lock retention ${formatDuration(lock.retention)}`,
-          `locked versions cannot be deleted before the lock ends: use at least ${formatDuration(lock.retention)}`,
+          `locked versions cannot be deleted before the lock ends: use at least ${formatDuration(lock.retention)}, or shorten drkit:storage.objectLock.retention`,
         ),
       );
     }
@@ -52,6 +55,39 @@ export function validateStorage(spec: DrSpec): Problem[] {
     problems.push(error(["storage", "bucket"], `is too long for its log bucket '${storage.bucket}-logs' (63 characters at most)`, "shorten the bucket name, or turn accessLogs off"));
   }
   return problems;
+}
+
+/**
+ * The longest any backup is meant to be kept: the PITR window and the full backup it starts
+ * from, the dumps' retention, the Redis snapshots kept, media's noncurrent versions.
+ */
+function longestRetention(spec: DrSpec): { seconds: number; what: string } {
+  const { postgres, redis, storage } = spec;
+  const candidates = [
+    { seconds: postgres.backups.pitrWindow + longestGap(postgres.backups.full, spec.timeZone), what: "the PITR window and its full backup" },
+    ...(postgres.dumps.enabled ? [{ seconds: postgres.dumps.retention, what: "the dumps' retention" }] : []),
+    ...(redis.enabled ? [{ seconds: redis.snapshots.keep * redis.snapshots.interval, what: "the Redis snapshots kept" }] : []),
+    ...(storage.lifecycle.media?.noncurrentExpiration !== undefined ? [{ seconds: storage.lifecycle.media.noncurrentExpiration, what: "media's noncurrent versions" }] : []),
+  ];
+  return candidates.reduce((a, b) => (b.seconds > a.seconds ? b : a));
+}
+
+/**
+ * A lock longer than any data is kept (a year of COMPLIANCE for a week of PITR, or a hundred
+ * years typed for a hundred days) keeps every version ever written, each WAL segment and
+ * snapshot, billed until it ends; in COMPLIANCE mode nobody can shorten it or empty the bucket.
+ */
+function objectLockProblem(spec: DrSpec): Problem | undefined {
+  const lock = spec.storage.objectLock;
+  if (!lock) return undefined;
+  const longest = longestRetention(spec);
+  const bound = Math.ceil(longest.seconds / DAY) * DAY;
+  if (lock.retention <= bound) return undefined;
+  const message = `${formatDuration(lock.retention)} keeps every object version (each WAL segment, each snapshot) longer than any backup is kept (${formatDuration(longest.seconds)}: ${longest.what}), all of it billed until the lock ends`;
+  const hint = `lock versions for as long as an attack could go unnoticed, at most ${formatDuration(bound)}`;
+  return lock.mode === "COMPLIANCE"
+    ? error(["storage", "objectLock", "retention"], `${message}; in COMPLIANCE mode nobody, not even the account root, can shorten it or delete the bucket`, hint)
+    : warning(["storage", "objectLock", "retention"], message, hint);
 }
 
 /**

@@ -72,6 +72,7 @@ describe("drkit review", () => {
     ["a YAML syntax error", "config:\n  drkit:role: primary\n  drkit:storage: {bucket: [unclosed\n", /bad\.yaml: line \d+, column \d+: /],
     ["an alias bomb", `a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\nconfig: {drkit:role: [*d,*d,*d,*d,*d,*d,*d,*d,*d]}\n`, /alias/i],
     ["a list instead of a mapping", "- drkit:role\n- primary\n", /is not a Pulumi stack file/],
+    ["an unknown YAML tag", "config:\n  drkit:role: !Ref primary\n", /line 2, column \d+: Unresolved tag: !Ref/],
   ])("refuses %s with where and why, no stack trace, exit 2", (_name, text, message) => {
     const outcome = review({ stack: "bad", file: stackFile("bad.yaml", text) });
     expect(outcome.exitCode).toBe(2);
@@ -86,6 +87,15 @@ describe("drkit review", () => {
     expect(outcome.output).not.toContain("…");
     const keyColumn = outcome.output.split("\n").map((line) => line.split("│")[2]?.trim() ?? "").join("");
     expect(keyColumn).toContain("drkit:storage.lifecycle.dumps.transitions[0].storageClass");
+  });
+
+  it("prints no Redis objectives for a stack with Redis disabled", () => {
+    const text = BAD.replace("    snapshots: { keep: 1 }\n", "    enabled: false\n").replace("replication: { region: eu-central-1, bucket: acme-replica }", "").replace("dumps: { retention: 3d }", "");
+    const outcome = review({ stack: "prod", file: stackFile("noredis.yaml", text), format: "json" });
+    const body = JSON.parse(outcome.output) as { ok: boolean; summary: { objectives: Record<string, unknown>; redis: unknown } };
+    expect(body.ok).toBe(true);
+    expect(Object.keys(body.summary.objectives)).toEqual(["postgres"]);
+    expect(body.summary.redis).toBe("disabled");
   });
 
   it("says where it looked when the stack file is missing", () => {

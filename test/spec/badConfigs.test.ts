@@ -5,7 +5,7 @@ import { merge, minimalDrill, minimalPrimary, problemsOf } from "./fixtures";
  * Bad configurations a user could write, each with the exact key path the problem must name.
  * `drill` marks cases built on the minimal drill instead of the minimal primary.
  */
-const CASES: { name: string; patch: Record<string, any>; path: string; message: RegExp; drill?: boolean; remove?: string[] }[] = [
+const CASES: { name: string; patch: Record<string, any>; path: string; message: RegExp; hint?: RegExp; drill?: boolean; remove?: string[] }[] = [
   { name: "role misspelt", patch: { role: "primery" }, path: "drkit:role", message: /must be one of 'primary', 'dr', 'drill'/ },
   { name: "role missing", patch: { role: undefined }, path: "drkit:role", message: /is required/ },
   { name: "region missing", patch: { region: undefined }, path: "drkit:region", message: /is required/ },
@@ -35,6 +35,7 @@ const CASES: { name: string; patch: Record<string, any>; path: string; message: 
   { name: "empty database list", patch: { postgres: { databases: [] } }, path: "drkit:postgres.databases", message: /at least 1 entry/ },
   { name: "full schedule in words", patch: { postgres: { backups: { full: "every sunday" } } }, path: "drkit:postgres.backups.full", message: /a Kubernetes schedule has 5/ },
   { name: "diff schedule out of range", patch: { postgres: { backups: { diff: "0 24 * * 1-6" } } }, path: "drkit:postgres.backups.diff", message: /not a cron expression/ },
+  { name: "PITR window not a duration", patch: { postgres: { backups: { pitrWindow: "a week" } } }, path: "drkit:postgres.backups.pitrWindow", message: /not a duration/, hint: /whole days, e.g. '30d'/ },
   { name: "PITR window in hours", patch: { postgres: { backups: { pitrWindow: "36h" } } }, path: "drkit:postgres.backups.pitrWindow", message: /whole days/ },
   { name: "repository outside its class", patch: { postgres: { backups: { repoPath: "backups/prod" } } }, path: "drkit:postgres.backups.repoPath", message: /outside the pgBackRest data class prefix/ },
   { name: "repository path with a trailing slash", patch: { postgres: { backups: { repoPath: "pgbackrest/prod/" } } }, path: "drkit:postgres.backups.repoPath", message: /not a repository path/ },
@@ -77,12 +78,13 @@ describe("bad configurations", () => {
     expect(CASES.length).toBeGreaterThanOrEqual(25);
   });
 
-  it.each(CASES)("$name -> $path", ({ patch, path, message, drill }) => {
+  it.each(CASES)("$name -> $path", ({ patch, path, message, hint, drill }) => {
     const problems = problemsOf(merge(drill ? minimalDrill() : minimalPrimary(), patch));
     const errors = problems.filter((p) => p.severity === "error");
     expect(errors.map((p) => p.path)).toContain(path);
     const problem = errors.find((p) => p.path === path)!;
     expect(problem.message).toMatch(message);
+    if (hint) expect(problem.hint).toMatch(hint);
   });
 
   it("gives every error a fix", () => {

@@ -24,6 +24,10 @@ describe("parseCron", () => {
     ["0 0 31 2 *", /not a cron expression/],
     ["@fortnightly", /not a cron macro/],
     [5, /must be a cron string/],
+    // cron-parser knows these, Kubernetes' parser (robfig/cron) does not.
+    ["0 0 L * *", /L, W or #, which Kubernetes schedules do not support/],
+    ["0 0 * * MON#1", /L, W or #/],
+    ["0 0 15W * *", /L, W or #/],
   ])("refuses %j", (schedule, message) => {
     const result = parseCron(schedule);
     expect(result.ok).toBe(false);
@@ -52,6 +56,17 @@ describe("longestGap", () => {
     // 02:30 does not exist on the spring-forward night in Berlin; the gap around it grows.
     expect(longestGap("30 2 * * *", "Europe/Berlin")).toBeGreaterThan(DAY);
     expect(longestGap("30 2 * * *", "UTC")).toBe(DAY);
+  });
+
+  it("runs at both occurrences of an hour repeated when daylight saving time ends", () => {
+    // Kubernetes steps through absolute time and matches local fields: every minute stays a minute.
+    expect(longestGap("* * * * *", "America/New_York")).toBe(60);
+    expect(longestGap("30 1 * * *", "America/New_York")).toBe(DAY);
+  });
+
+  it("bounds yearly schedules and half-hour zones", () => {
+    expect(longestGap("0 0 1 1 *")).toBe(366 * DAY);
+    expect(longestGap("0 0 * * *", "Australia/Lord_Howe")).toBe(DAY + HOUR / 2);
   });
 });
 

@@ -49,6 +49,7 @@ describe("defaults of a minimal primary", () => {
       databases: [{ name: "app", owner: "app" }],
       storage: { size: 20 * GI },
       resources: { cpu: 1000, memory: 2 * GI },
+      restoreEstimate: { throughput: 100 * 1024 * 1024 },
       maxConnections: 100,
       backups: {
         repoPath: "pgbackrest/prod",
@@ -72,6 +73,7 @@ describe("defaults of a minimal primary", () => {
       maxmemoryPolicy: "noeviction",
       storage: { size: 10 * GI },
       resources: { cpu: 500, memory: GI },
+      restoreEstimate: { throughput: 100 * 1024 * 1024 },
       snapshots: { interval: 3600, schedule: "0 * * * *", keep: 48, prefix: "redis/prod/" },
       allowDangerousCommands: false,
     });

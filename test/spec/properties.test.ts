@@ -1,7 +1,13 @@
 import { join } from "node:path";
 import fc from "fast-check";
+import { stringify as stringifyYaml } from "yaml";
 import { describe, expect, it } from "vitest";
-import { parseSpec, rawSpecFromConfig, readStackFile, type ParseResult } from "../../components/spec";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { afterAll } from "vitest";
+import { review } from "../../cli/review";
+import { checkConfig } from "../../components/policy";
+import { keyPath, parseSpec, rawSpecFromConfig, readStackFile, type ParseResult } from "../../components/spec";
 import { PROJECT_ROOT } from "../harness/renderStack";
 
 const prodRaw = rawSpecFromConfig(readStackFile(join(PROJECT_ROOT, "Pulumi.prod.yaml")).config);
@@ -92,6 +98,68 @@ describe("parseSpec never throws", () => {
         expectWellFormed(parseSpec(setAt(stagingRaw, path, text), { stack: "staging" }));
       }),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe("the review", () => {
+  it("never throws on any value under any key of the real stack files", () => {
+    for (const [name, raw] of [["prod", prodRaw], ["staging", stagingRaw]] as const) {
+      const paths = keyPaths(raw).filter((p) => p.length > 0);
+      fc.assert(
+        fc.property(fc.constantFrom(...paths), fc.oneof(anyValue, fc.jsonValue()), (path, replacement) => {
+          expectWellFormed(checkConfig(setAt(raw, path, replacement), { stack: name }));
+        }),
+        { numRuns: 300 },
+      );
+    }
+  });
+
+  it("reports a value that fails to parse on its own key only, never as a follow-on elsewhere", () => {
+    // Every key of both stack files, replaced by a string, a number and a list: none of them is
+    // valid anywhere a map is expected, and "???" is no valid scalar.
+    for (const [name, raw] of [["prod", prodRaw], ["staging", stagingRaw]] as const) {
+      for (const path of keyPaths(raw).filter((p) => p.length > 0)) {
+        for (const bad of ["???", 12345, []]) {
+          const result = checkConfig(setAt(raw, path, bad), { stack: name });
+          const at = keyPath(path.map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment)));
+          const errors = (result.ok ? result.warnings : result.problems).filter((p) => p.severity === "error");
+          const elsewhere = errors.filter((p) => !p.path.startsWith(at)).map((p) => `${p.path}: ${p.message}`);
+          expect(elsewhere, `${name}: ${at} = ${JSON.stringify(bad)}`).toEqual([]);
+        }
+      }
+    }
+  });
+});
+
+describe("drkit review on any stack file", () => {
+  const dir = mkdtempSync(join(tmpdir(), "drkit-review-property-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  let count = 0;
+  const reviewText = (text: string) => {
+    const file = join(dir, `Pulumi.p${count++}.yaml`);
+    writeFileSync(file, text);
+    return review({ stack: "p", file });
+  };
+
+  it("never throws on any text and exits 0, 1 or 2", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.string({ maxLength: 60 }).map((s) => `config:\n  drkit:role: ${s}\n`)), (text) => {
+        expect([0, 1, 2]).toContain(reviewText(text).exitCode);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("never throws on any YAML document of drkit keys", () => {
+    const keys = ["drkit:role", "drkit:region", "drkit:storage", "drkit:postgres", "drkit:redis", "drkit:objectives", "drkit:images", "drkit:cluster", "other:key"];
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom(...keys), fc.jsonValue({ maxDepth: 4 })), (config) => {
+        const outcome = reviewText(stringifyYaml({ config }));
+        expect([0, 1]).toContain(outcome.exitCode);
+        expect(outcome.output).not.toMatch(/\n\s+at .+:\d+:\d+/);
+      }),
+      { numRuns: 300 },
     );
   });
 });

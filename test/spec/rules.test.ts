@@ -18,7 +18,9 @@ const CASES: Case[] = [
   { name: "a dr stack without restoreFrom", base: "drill", patch: { role: "dr", postgres: { restoreFrom: undefined }, redis: { enabled: false } }, errors: ["drkit:postgres.restoreFrom"] },
   { name: "a drill without Redis needs no Redis source", base: "drill", patch: { redis: { enabled: false, restoreFrom: undefined } } },
   { name: "a primary with a Redis source", base: "primary", patch: { redis: { restoreFrom: { bucket: "acme-old", region: "eu-central-1", prefix: "redis/old/" } } }, errors: ["drkit:redis.restoreFrom"] },
-  { name: "a Redis source with no bucket to inherit", base: "drill", patch: { role: "dr", postgres: { restoreFrom: undefined } }, errors: ["drkit:postgres.restoreFrom", "drkit:redis.restoreFrom.bucket", "drkit:redis.restoreFrom.region"] },
+  // Redis inherits PostgreSQL's source: its absence is one error, on PostgreSQL's key.
+  { name: "a Redis source with no bucket to inherit", base: "drill", patch: { role: "dr", postgres: { restoreFrom: undefined } }, errors: ["drkit:postgres.restoreFrom"] },
+  { name: "a Redis source whose PostgreSQL section fails to parse", base: "drill", patch: { postgres: { version: "fifteen" } }, errors: ["drkit:postgres.version"] },
 
   // the passphrase of an encrypted source repository
   { name: "an encrypted source without a passphrase", base: "drill", patch: { postgres: { restoreFrom: { stackReference: undefined } } }, errors: ["drkit:postgres.restoreFrom.stackReference"] },
@@ -41,7 +43,8 @@ const CASES: Case[] = [
   { name: "a Spaces stack in a DigitalOcean region", base: "primary", patch: spaces },
   { name: "a Spaces stack in an AWS region", base: "primary", patch: { storage: { provider: "digitalocean" } }, errors: ["drkit:region"] },
   { name: "an AWS stack in a DigitalOcean region", base: "primary", patch: { region: "fra1" }, errors: ["drkit:region"] },
-  { name: "a restore source in a made-up region", base: "drill", patch: { postgres: { restoreFrom: { region: "europe" } } }, errors: ["drkit:postgres.restoreFrom.region", "drkit:redis.restoreFrom.region"] },
+  { name: "a restore source in a made-up region", base: "drill", patch: { postgres: { restoreFrom: { region: "europe" } } }, errors: ["drkit:postgres.restoreFrom.region"] },
+  { name: "a Redis source in its own made-up region", base: "drill", patch: { redis: { restoreFrom: { region: "europe" } } }, errors: ["drkit:redis.restoreFrom.region"] },
   { name: "a restore source on Spaces", base: "drill", patch: { postgres: { restoreFrom: { provider: "digitalocean", region: "ams3" } } } },
   { name: "a DigitalOcean cluster in its region", base: "primary", patch: { cluster: { provider: "digitalocean", region: "fra1" } } },
 
@@ -91,6 +94,21 @@ const CASES: Case[] = [
 
   // media objective and class
   { name: "a media objective without a media class", base: "primary", patch: { objectives: { media: { rpo: "1h", rto: "1h" } } }, warnings: ["drkit:objectives.media"] },
+
+  // objectives against what a restore can physically do, each on the objective's own key
+  { name: "a PostgreSQL RTO of a second", base: "primary", patch: { objectives: { postgres: { rto: "1s" } } }, errors: ["drkit:objectives.postgres.rto"] },
+  { name: "a Redis RTO of a second", base: "primary", patch: { objectives: { redis: { rto: "1s" } } }, errors: ["drkit:objectives.redis.rto"] },
+  { name: "a Redis RTO of a second with Redis disabled", base: "primary", patch: { objectives: { redis: { rto: "1s" } }, redis: { enabled: false } } },
+  { name: "an RTO the volume's size cannot meet", base: "primary", patch: { objectives: { postgres: { rto: "15m" } }, postgres: { storage: { size: "100Gi" } } }, warnings: ["drkit:objectives.postgres.rto"] },
+  { name: "the same RTO for the data declared", base: "primary", patch: { objectives: { postgres: { rto: "15m" } }, postgres: { storage: { size: "100Gi" }, restoreEstimate: { dataSize: "30Gi" } } } },
+  { name: "the same RTO at a measured throughput", base: "primary", patch: { objectives: { postgres: { rto: "15m" } }, postgres: { storage: { size: "100Gi" }, restoreEstimate: { throughput: "400Mi/s" } } } },
+  { name: "a throughput without a unit per second", base: "primary", patch: { postgres: { restoreEstimate: { throughput: "400Mi" } } }, errors: ["drkit:postgres.restoreEstimate.throughput"] },
+  { name: "a Redis RTO its maxmemory cannot meet", base: "primary", patch: { objectives: { redis: { rto: "1m" } }, redis: { resources: { memory: "16Gi" }, maxmemory: "8Gi" } }, warnings: ["drkit:objectives.redis.rto"] },
+  { name: "an hourly incremental for a 15m RTO", base: "primary", patch: { objectives: { postgres: { rto: "15m" } }, postgres: { backups: { incr: "15 * * * *" } } } },
+  { name: "a daily incremental for a 15m RTO", base: "primary", patch: { objectives: { postgres: { rto: "15m" } }, postgres: { backups: { incr: "15 3 * * *" } } }, errors: ["drkit:postgres.backups"] },
+  // a database named like a built-in one is one error, not a second about the owner it defaults
+  { name: "a database named postgres", base: "primary", patch: { postgres: { databases: [{ name: "postgres" }] } }, errors: ["drkit:postgres.databases[0].name"] },
+  { name: "a database owned by the superuser", base: "primary", patch: { postgres: { databases: [{ name: "app", owner: "postgres" }] } }, errors: ["drkit:postgres.databases[0].owner"] },
 
   // tags AWS accepts
   { name: "50 tags", base: "primary", patch: { tags: tags(50) } },

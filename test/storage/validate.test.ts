@@ -43,6 +43,10 @@ const CASES: Case[] = [
   { name: "media in Glacier beyond a 4 h RTO", patch: lifecycle({ media: { transitions: [t("30d", "GLACIER")], minObjectSize: "1Mi" } }), errors: [`${L}.media.transitions[0].storageClass`] },
   { name: "media versions in Deep Archive beyond a 4 h RTO", patch: lifecycle({ media: { noncurrentTransitions: [t("30d", "DEEP_ARCHIVE")], noncurrentExpiration: "400d", minObjectSize: "1Mi" } }), errors: [`${L}.media.noncurrentTransitions[0].storageClass`] },
   { name: "media in Glacier within a relaxed 1-day RTO", patch: merge(lifecycle({ media: { transitions: [t("30d", "GLACIER")], minObjectSize: "1Mi" } }), { objectives: { media: { rpo: "1d", rto: "1d" } } }) },
+  // a lock longer than any backup is kept: one problem on the lock, not one per class whose fix repeats it
+  { name: "a hundred years of COMPLIANCE lock", patch: { storage: { objectLock: { mode: "COMPLIANCE", retention: "36500d" } } }, errors: ["drkit:storage.objectLock.retention"] },
+  { name: "a hundred years of GOVERNANCE lock", patch: { storage: { objectLock: { mode: "GOVERNANCE", retention: "36500d" } } }, warnings: ["drkit:storage.objectLock.retention"] },
+  { name: "a lock as long as the dumps are kept", patch: { storage: { objectLock: { mode: "COMPLIANCE", retention: "365d" } } } },
   { name: "noncurrent versions expire while locked", patch: lifecycle({ redis: { noncurrentExpiration: "7d" } }, { storage: { objectLock: { mode: "GOVERNANCE", retention: "14d" } } }), errors: [`${L}.redis.noncurrentExpiration`] },
 
   // costs to know about
