@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { Command, Option } from "commander";
 import { drillCommand } from "./drill/command";
 import { imagesCommand } from "./images";
+import { renderCommand } from "./render/command";
 import { review } from "./review";
 
 const program = new Command()
@@ -35,6 +36,20 @@ program
   .option("--max-wait <duration>", "the longest write phase before the disaster (default: one snapshot interval, at most 10m)")
   .action(async (options: { stack: string; file?: string; size: string; seed: string; report?: string; maxWait?: string }) => {
     process.exitCode = await drillCommand(options, (line) => process.stderr.write(`${line}\n`));
+  });
+
+program
+  .command("render")
+  .description("what a stack deploys, offline: every Kubernetes object as YAML, or with --out every object, file, alert rule and cloud resource")
+  .option("-s, --stack <name>", "the stack to render (reads Pulumi.<name>.yaml)", "prod")
+  .option("-f, --file <path>", "a stack file to read instead of Pulumi.<stack>.yaml")
+  .option("-o, --out <dir>", "write files under this directory (its kubernetes/, files/, alerts/ and cloud/ are replaced)")
+  .action(async (options: { stack: string; file?: string; out?: string }) => {
+    process.exitCode = await renderCommand(
+      options,
+      (text) => process.stdout.write(text),
+      (line) => process.stderr.write(`${line}\n`),
+    );
   });
 
 program

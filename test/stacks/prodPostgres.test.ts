@@ -31,7 +31,7 @@ describe("prod's PostgreSQL under mocks", () => {
     expect((build.inputs["build"] as any).args).toEqual({ BASE: "debian:bookworm-slim", PG_MAJOR: "15" });
     expect(stack.named("images-jobs").inputs).toMatchObject({ imageName: `${registry}/drkit-jobs:15-drkit` });
     expect(stack.named("images-redis").inputs).toMatchObject({ imageName: `${registry}/drkit-redis:drkit` });
-    const image = `${registry}/drkit-postgres:15-drkit@sha256:fakedigest`;
+    const image = `${registry}/drkit-postgres:15-drkit@sha256:known-after-push`;
     expect([...pod.initContainers, ...pod.containers].map((c: any) => c.image)).toEqual([image, image, image, image]);
   });
 

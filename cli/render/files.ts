@@ -1,0 +1,76 @@
+import { stringify as stringifyYaml } from "yaml";
+import type { RecordedResource, RenderedStack } from "./preview";
+
+/** One file of `drkit render`'s output: a path under the output directory and its text. */
+export interface RenderedFile {
+  path: string;
+  content: string;
+}
+
+/** What stands in for a secret's value: the key stays visible, the value never leaves the engine. */
+export const REDACTED = "[secret]";
+
+/**
+ * Every file a stack's deployment consists of, from an offline preview of its program:
+ *
+ * - `kubernetes/<namespace>/<Kind>-<name>.yaml`: each Kubernetes object as `kubectl get -o yaml`
+ *   would show its spec (Secrets with their keys and redacted values);
+ * - `files/<ConfigMap>/<key>`: each configuration file and script the pods run, as they run it;
+ * - `alerts/<PrometheusRule>.rules.yaml`: the alert rules as a plain Prometheus rule file;
+ * - `cloud/<provider>-<type>/<name>.yaml`: each cloud resource's inputs (buckets, lifecycle,
+ *   policies, keys), secrets redacted.
+ *
+ * Deterministic: the same stack file gives byte-identical output, so a diff shows what changed.
+ */
+export function renderedFiles(stack: RenderedStack): RenderedFile[] {
+  const files: RenderedFile[] = [];
+  for (const resource of stack.resources) {
+    if (!resource.custom || resource.type.startsWith("pulumi:providers:")) continue;
+    const inputs = redact(resource.inputs, "", resource.secretPaths) as Record<string, unknown>;
+    if (resource.type.startsWith("kubernetes:")) {
+      const metadata = (inputs["metadata"] ?? {}) as { name?: string; namespace?: string };
+      const kind = String(inputs["kind"] ?? resource.type.split(":").at(-1));
+      const name = metadata.name ?? resource.name;
+      files.push({ path: `kubernetes/${metadata.namespace ?? "cluster"}/${kind}-${name}.yaml`, content: yaml(inputs) });
+      if (kind === "ConfigMap") {
+        for (const [key, text] of Object.entries((inputs["data"] ?? {}) as Record<string, string>)) files.push({ path: `files/${name}/${key}`, content: text });
+      }
+      if (kind === "PrometheusRule") files.push({ path: `alerts/${name}.rules.yaml`, content: yaml({ groups: (inputs["spec"] as { groups: unknown }).groups }) });
+    } else {
+      files.push({ path: `cloud/${typeDirectory(resource)}/${resource.name}.yaml`, content: yaml(inputs) });
+    }
+  }
+  return unique(files);
+}
+
+/** `aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration` -> `aws-BucketLifecycleConfiguration`. */
+function typeDirectory(resource: RecordedResource): string {
+  const [provider, , kind] = resource.type.split(":");
+  return `${provider}-${kind}`;
+}
+
+const yaml = (value: unknown) => stringifyYaml(value, { lineWidth: 0, aliasDuplicateObjects: false });
+
+/** Replaces every value at or under a secret path with REDACTED, keeping the keys. */
+function redact(value: unknown, path: string, secretPaths: readonly string[]): unknown {
+  if (secretPaths.includes(path)) return hide(value);
+  if (Array.isArray(value)) return value.map((v, i) => redact(v, `${path}[${i}]`, secretPaths));
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, path ? `${path}.${k}` : k, secretPaths)]));
+}
+
+function hide(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(hide);
+  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, hide(v)]));
+  return REDACTED;
+}
+
+/** Two resources that would write one path (same kind and name in one namespace) cannot both be right: refuse. */
+function unique(files: RenderedFile[]): RenderedFile[] {
+  const seen = new Set<string>();
+  for (const file of files) {
+    if (seen.has(file.path)) throw new Error(`drkit render: two objects render to ${file.path}`);
+    seen.add(file.path);
+  }
+  return files.sort((a, b) => a.path.localeCompare(b.path));
+}

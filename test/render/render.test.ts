@@ -1,0 +1,91 @@
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { PROJECT_ROOT } from "../harness/renderStack";
+
+/**
+ * `drkit render` as users run it, one process per render (the Pulumi runtime is global state).
+ * The golden trees under test/golden/render/<stack> are what each example stack deploys; a change
+ * to drkit that changes them shows in the review of that change. UPDATE_GOLDEN=1 rewrites them.
+ */
+const GOLDEN = join(PROJECT_ROOT, "test", "golden", "render");
+const dir = mkdtempSync(join(tmpdir(), "drkit-render-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const drkit = (args: string[]) =>
+  spawnSync(process.execPath, ["--import", "tsx", join(PROJECT_ROOT, "cli", "main.ts"), ...args], { cwd: PROJECT_ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+
+function tree(root: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (at: string) => {
+    for (const entry of readdirSync(at)) {
+      const path = join(at, entry);
+      if (statSync(path).isDirectory()) walk(path);
+      else files[relative(root, path)] = readFileSync(path, "utf8");
+    }
+  };
+  walk(root);
+  return files;
+}
+
+describe.each(["prod", "staging"])("drkit render --stack %s", (stack) => {
+  const out = join(dir, stack);
+  const run = drkit(["render", "--stack", stack, "--out", out]);
+
+  it("writes every object, file, alert rule and cloud resource", () => {
+    expect(run.stderr).toMatch(new RegExp(`drkit render: stack '${stack}': \\d+ files written to .* \\(\\d+ in kubernetes/, \\d+ in files/, 1 in alerts/, \\d+ in cloud/\\)`));
+    expect(run.status).toBe(0);
+  });
+
+  it("matches the golden tree byte for byte", () => {
+    const golden = join(GOLDEN, stack);
+    if (process.env["UPDATE_GOLDEN"]) {
+      rmSync(golden, { recursive: true, force: true });
+      cpSync(out, golden, { recursive: true });
+    }
+    expect(tree(out)).toEqual(tree(golden));
+  });
+
+  it("never prints a secret value: generated ones are redacted, keys kept", () => {
+    const files = tree(out);
+    for (const [path, text] of Object.entries(files)) {
+      expect(text, path).not.toMatch(/FAKE-SECRET|drkit-fake-random/);
+    }
+    const credentials = Object.entries(files).find(([path]) => path.endsWith("Secret-postgres-credentials.yaml"))![1];
+    expect(credentials).toMatch(/POSTGRES_PASSWORD: "\[secret\]"/);
+  });
+
+  it("renders scripts that pass shellcheck and alert rules that pass promtool", () => {
+    const scripts = Object.keys(tree(out)).filter((p) => p.endsWith(".sh")).map((p) => join(out, p));
+    expect(scripts.length).toBeGreaterThan(3);
+    const shellcheck = spawnSync("shellcheck", ["--severity=style", ...scripts], { encoding: "utf8" });
+    expect(shellcheck.stdout + shellcheck.stderr).toBe("");
+    const promtool = spawnSync("promtool", ["check", "rules", join(out, "alerts", `drkit-${stack}.rules.yaml`)], { encoding: "utf8" });
+    expect(promtool.status, promtool.stdout + promtool.stderr).toBe(0);
+  });
+});
+
+describe("drkit render without --out", () => {
+  it("prints the Kubernetes objects as one YAML stream, the same twice", () => {
+    const first = drkit(["render", "--stack", "staging"]);
+    expect(first.status).toBe(0);
+    const documents = parseAllDocuments(first.stdout).map((d) => d.toJS() as { kind: string; metadata: { name: string } });
+    const kinds = new Set(documents.map((d) => d.kind));
+    for (const kind of ["StatefulSet", "CronJob", "ConfigMap", "Secret", "NetworkPolicy", "PrometheusRule"]) expect(kinds).toContain(kind);
+    expect(drkit(["render", "--stack", "staging"]).stdout).toBe(first.stdout);
+  });
+
+  it("renders nothing for a stack the review refuses, exit 1", () => {
+    const file = join(dir, "Pulumi.broken.yaml");
+    writeFileSync(file, "config:\n  drkit:role: primary\n  drkit:region: eu-central-1\n  drkit:storage: { bucket: acme-dr }\n  drkit:images: { registry: ghcr.io/acme }\n  drkit:objectives: { postgres: { rto: 1s } }\n");
+    const out = join(dir, "broken");
+    const run = drkit(["render", "--file", file, "--stack", "broken", "--out", out]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("drkit:objectives.postgres.rto");
+    expect(run.stderr).toContain("nothing rendered");
+    expect(() => readdirSync(out)).toThrow();
+  });
+});
