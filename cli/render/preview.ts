@@ -35,6 +35,8 @@ export interface RecordedResource {
   retainOnDelete: boolean;
   /** URNs this resource explicitly depends on (`dependsOn`). */
   dependsOn: string[];
+  /** For each input property, the URNs of the resources whose outputs it was built from. */
+  propertyDependencies: Record<string, string[]>;
   /** What a component registered with `registerOutputs`, secrets unwrapped. */
   outputs: Record<string, unknown>;
   /** Dotted output paths that were Pulumi secrets. */
@@ -201,6 +203,7 @@ interface RegisterRequest {
   getProtect(): boolean | undefined;
   getRetainondelete(): boolean | undefined;
   getDependenciesList(): string[];
+  getPropertydependenciesMap(): { forEach(callback: (value: { getUrnsList(): string[] }, key: string) => void): void };
   getObject(): unknown;
 }
 
@@ -240,12 +243,21 @@ function recordRegistrations(into: RecordedResource[]): void {
           protect: req.getProtect() ?? false,
           retainOnDelete: req.getRetainondelete() ?? false,
           dependsOn: req.getDependenciesList(),
+          propertyDependencies: propertyDependenciesOf(req),
           outputs: {},
           secretOutputPaths: [],
         });
       }
       callback(err, response);
     });
+}
+
+function propertyDependenciesOf(req: RegisterRequest): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  req.getPropertydependenciesMap().forEach((value, key) => {
+    out[key] = value.getUrnsList();
+  });
+  return out;
 }
 
 /** Pulumi's marker for a secret value in serialized properties. */

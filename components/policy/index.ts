@@ -1,1 +1,1 @@
-export { checkConfig, reviewSpec } from "./review";
+export { checkConfig, reviewSpec, reviewWholeSpec } from "./review";

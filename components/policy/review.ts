@@ -1,4 +1,4 @@
-import { errorsIn, parseSpec, sortProblems, type DrSpec, type ParseOptions, type ParseResult, type Problem } from "../spec";
+import { crossFieldProblems, errorsIn, parseSpec, sortProblems, type DrSpec, type ParseOptions, type ParseResult, type Problem } from "../spec";
 import { validatePostgres } from "../postgres/validate";
 import { validateStorage } from "../storage/validate";
 
@@ -9,6 +9,14 @@ import { validateStorage } from "../storage/validate";
  */
 export function reviewSpec(spec: DrSpec): Problem[] {
   return [...validateStorage(spec), ...validatePostgres(spec)];
+}
+
+/**
+ * Every rule that reads a parsed spec, for a spec that did not come through parseSpec (a program
+ * may build or change the one it passes to drkit's components; the policy pack reviews that).
+ */
+export function reviewWholeSpec(spec: DrSpec): Problem[] {
+  return sortProblems([...crossFieldProblems(spec), ...reviewSpec(spec)]);
 }
 
 /**

@@ -203,6 +203,8 @@ export class PostgresCluster extends pulumi.ComponentResource {
       backupClientSecretName: this.backupClientSecretName,
       pgbackrestHost: this.pgbackrestHost,
       repoCipherPassphrase: this.repoCipherPassphrase,
+      // The spec this cluster was built from: drkit's policy pack reviews it (policypack/).
+      drSpec: args.spec,
     });
   }
 }

@@ -104,6 +104,7 @@ export class BackupStorage extends pulumi.ComponentResource {
       };
       this.restore.redis = { location, credentials: identity(`${name}-restore-redis`, location, "read", bucketArn(redisSource.bucket, redisSource.region)) };
     }
-    this.registerOutputs({ bucketName: this.bucketName, replicaBucketName: this.replicaBucketName });
+    // The spec is registered for drkit's policy pack, which reviews it (policypack/).
+    this.registerOutputs({ bucketName: this.bucketName, replicaBucketName: this.replicaBucketName, drSpec: args.spec });
   }
 }

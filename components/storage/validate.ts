@@ -24,23 +24,13 @@ export function validateStorage(spec: DrSpec): Problem[] {
   const problems: Problem[] = lockProblem ? [lockProblem] : [];
   for (const [name, rule] of dataClasses(storage)) {
     const at = (...rest: (string | number)[]) => ["storage", "lifecycle", name, ...rest];
-    problems.push(...transitionProblems(rule.transitions, (i, key) => at("transitions", i, key), "current"));
-    problems.push(...transitionProblems(rule.noncurrentTransitions, (i, key) => at("noncurrentTransitions", i, key), "noncurrent"));
-    problems.push(...expirationProblems(rule, at));
+    problems.push(...s3RuleProblems(rule, at));
     problems.push(...dataClassProblems(spec, name, rule, at));
     problems.push(...retrievalProblems(objectiveOf(spec, name), name, rule, at));
 
     const lock = storage.objectLock;
     // A lock longer than any data is kept is reported once, on its own key, not per class.
-    if (lock && !lockProblem && rule.noncurrentExpiration !== undefined && rule.noncurrentExpiration < lock.retention) {
-      problems.push(
-        error(
-          at("noncurrentExpiration"),
-          `${formatDuration(rule.noncurrentExpiration)} is shorter than the Object Lock retention ${formatDuration(lock.retention)}`,
-          `locked versions cannot be deleted before the lock ends: use at least ${formatDuration(lock.retention)}, or shorten drkit:storage.objectLock.retention`,
-        ),
-      );
-    }
+    if (lock && !lockProblem) problems.push(...lockedVersionProblems(rule, lock.retention, at));
     if ((rule.transitions.length > 0 || rule.noncurrentTransitions.length > 0) && rule.minObjectSize === undefined) {
       problems.push(
         warning(
@@ -55,6 +45,51 @@ export function validateStorage(spec: DrSpec): Problem[] {
     problems.push(error(["storage", "bucket"], `is too long for its log bucket '${storage.bucket}-logs' (63 characters at most)`, "shorten the bucket name, or turn accessLogs off"));
   }
   return problems;
+}
+
+/** Maps a key inside one lifecycle rule (`transitions`, 0, `after`) to its full key path. */
+export type RulePath = (...rest: (string | number)[]) => (string | number)[];
+
+/**
+ * What S3 itself refuses, or bills beyond what the rule seems to say, in one lifecycle rule,
+ * wherever the rule comes from: a stack file (drkit review) or any program's bucket (the policy
+ * pack).
+ */
+export function s3RuleProblems(rule: LifecycleRule, at: RulePath): Problem[] {
+  return [
+    ...transitionProblems(rule.transitions, (i, key) => at("transitions", i, key), "current"),
+    ...transitionProblems(rule.noncurrentTransitions, (i, key) => at("noncurrentTransitions", i, key), "noncurrent"),
+    ...expirationProblems(rule, at),
+  ];
+}
+
+/** Noncurrent versions set to expire while Object Lock still holds them. */
+export function lockedVersionProblems(rule: LifecycleRule, lockRetention: number, at: RulePath): Problem[] {
+  if (rule.noncurrentExpiration === undefined || rule.noncurrentExpiration >= lockRetention) return [];
+  return [
+    error(
+      at("noncurrentExpiration"),
+      `${formatDuration(rule.noncurrentExpiration)} is shorter than the Object Lock retention ${formatDuration(lockRetention)}`,
+      `locked versions cannot be deleted before the lock ends: use at least ${formatDuration(lockRetention)}, or shorten the lock's retention`,
+    ),
+  ];
+}
+
+/** A rule over pgBackRest's repository: pgBackRest owns its retention, a restore reads every file it keeps. */
+export function repositoryRuleProblems(rule: LifecycleRule, at: RulePath): Problem[] {
+  const problems: Problem[] = [];
+  const why = "pgBackRest owns this retention (repo1-retention-full/archive); a restore reads every file it keeps";
+  if (rule.transitions.length > 0) problems.push(error(at("transitions"), "transitions pgBackRest's repository; archived files cannot be read by a restore", why));
+  if (rule.expiration !== undefined) problems.push(error(at("expiration"), "expires files pgBackRest's repository still needs", why));
+  if (rule.noncurrentTransitions.length > 0) problems.push(error(at("noncurrentTransitions"), "is not allowed under pgBackRest's repository", "keep only noncurrentExpiration and abortIncompleteMultipartUpload for this class"));
+  return problems;
+}
+
+/** A rule over Redis snapshots: they are needed fast at a restore, so they stay in Standard. */
+export function snapshotRuleProblems(rule: LifecycleRule, at: RulePath): Problem[] {
+  if (rule.transitions.length === 0 && rule.noncurrentTransitions.length === 0) return [];
+  const key = rule.transitions.length > 0 ? "transitions" : "noncurrentTransitions";
+  return [error(at(key), "moves Redis snapshots out of Standard; they are needed fast at restore", "keep only expiration rules for this class")];
 }
 
 /**
@@ -150,7 +185,7 @@ function minimumStorageWarning(from: Transition, leavesAt: number, path: (string
   ];
 }
 
-function expirationProblems(rule: LifecycleRule, at: (...rest: (string | number)[]) => (string | number)[]): Problem[] {
+function expirationProblems(rule: LifecycleRule, at: RulePath): Problem[] {
   const problems: Problem[] = [];
   const last = rule.transitions.at(-1);
   if (rule.expiration !== undefined) {
@@ -177,22 +212,16 @@ function expirationProblems(rule: LifecycleRule, at: (...rest: (string | number)
 }
 
 /** The rules of design.md §4: what each data class's lifecycle may do. */
-function dataClassProblems(spec: DrSpec, name: DataClass, rule: LifecycleRule, at: (...rest: (string | number)[]) => (string | number)[]): Problem[] {
+function dataClassProblems(spec: DrSpec, name: DataClass, rule: LifecycleRule, at: RulePath): Problem[] {
   const problems: Problem[] = [];
   if (name === "pgbackrest") {
-    const why = "pgBackRest owns this retention (repo1-retention-full/archive); a restore reads every file it keeps";
-    if (rule.transitions.length > 0) problems.push(error(at("transitions"), "transitions pgBackRest's repository; archived files cannot be read by a restore", why));
-    if (rule.expiration !== undefined) problems.push(error(at("expiration"), "expires files pgBackRest's repository still needs", why));
-    if (rule.noncurrentTransitions.length > 0) problems.push(error(at("noncurrentTransitions"), "is not allowed under pgBackRest's repository", "keep only noncurrentExpiration and abortIncompleteMultipartUpload for this class"));
+    problems.push(...repositoryRuleProblems(rule, at));
     if (rule.noncurrentExpiration === undefined) {
       problems.push(warning(at("noncurrentExpiration"), "is off: files pgBackRest expired stay as noncurrent versions forever", "set e.g. '30d' (remove the null) to reclaim them"));
     }
   }
   if (name === "redis" && spec.redis.enabled) {
-    if (rule.transitions.length > 0 || rule.noncurrentTransitions.length > 0) {
-      const key = rule.transitions.length > 0 ? "transitions" : "noncurrentTransitions";
-      problems.push(error(at(key), "moves Redis snapshots out of Standard; they are needed fast at restore", "keep only expiration rules for this class"));
-    }
+    problems.push(...snapshotRuleProblems(rule, at));
     if (rule.expiration !== undefined) {
       const kept = spec.redis.snapshots.keep * spec.redis.snapshots.interval;
       if (rule.expiration < kept) {
@@ -214,7 +243,7 @@ function dataClassProblems(spec: DrSpec, name: DataClass, rule: LifecycleRule, a
 }
 
 /** A class whose data must come back within an RTO cannot sit where retrieval takes longer. */
-function retrievalProblems(objective: Objective | undefined, name: DataClass, rule: LifecycleRule, at: (...rest: (string | number)[]) => (string | number)[]): Problem[] {
+function retrievalProblems(objective: Objective | undefined, name: DataClass, rule: LifecycleRule, at: RulePath): Problem[] {
   if (!objective) return [];
   const check = (transitions: Transition[], key: string) =>
     transitions.flatMap((t, i) => {
