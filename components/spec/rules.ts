@@ -51,6 +51,20 @@ function rtoBelowFloor(store: "postgres" | "redis", rto: number, how: string): P
 /** Objectives against what a restore can physically do. */
 const OBJECTIVE_RULES: Rule[] = [
   {
+    needs: ["postgres"],
+    check: ({ postgres }) => {
+      const { dataSize } = postgres.restoreEstimate;
+      if (dataSize === undefined || dataSize <= postgres.storage.size) return [];
+      return [
+        error(
+          ["postgres", "restoreEstimate", "dataSize"],
+          `${formatSize(dataSize)} does not fit the ${formatSize(postgres.storage.size)} volume`,
+          "declare the data the databases hold today (at most drkit:postgres.storage.size), or grow the volume",
+        ),
+      ];
+    },
+  },
+  {
     needs: ["objectives"],
     check: ({ objectives }) => rtoBelowFloor("postgres", objectives.postgres.rto, "start the pod, fetch the backup, start PostgreSQL, promote"),
   },

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { isTimeZone, parseCron } from "./cron";
 import { DEFAULT_RESTORE_THROUGHPUT } from "./replay";
 import { STORAGE_CLASSES } from "./types";
-import { DAY, formatDuration, parseCpu, parseDuration, parsePercent, parseSize, parseThroughput, type UnitResult } from "./units";
+import { DAY, formatCpu, formatDuration, formatSize, parseCpu, parseDuration, parsePercent, parseSize, parseThroughput, type UnitResult } from "./units";
 
 /**
  * The zod schema of each `drkit:*` config key. Schemas check shape and units and fill the
@@ -58,9 +58,27 @@ export const days = () =>
     ),
   );
 
-export const size = () => unit(parseSize);
-export const throughput = () => unit(parseThroughput);
-export const cpu = () => unit(parseCpu);
+/** An upper bound on a unit-bearing value, with the reason a larger one cannot be real. */
+interface Bound {
+  max: number;
+  why: string;
+}
+
+const bounded = (bound: Bound | undefined, format: (n: number) => string) =>
+  check<number>((n) => bound === undefined || n <= bound.max, (n) => `${format(n)} is more than ${format(bound!.max)}`, bound?.why ?? "");
+
+export const size = (bound?: Bound) => unit(parseSize).superRefine(bounded(bound, formatSize));
+export const throughput = (bound?: Bound) => unit(parseThroughput).superRefine(bounded(bound, (n) => `${formatSize(n)}/s`));
+export const cpu = (bound?: Bound) => unit(parseCpu).superRefine(bounded(bound, formatCpu));
+
+// Bounds no real setting reaches, so a typo (an extra digit, Ti for Gi) is caught here and not
+// by the cloud API in the middle of a deployment.
+const VOLUME: Bound = { max: 64 * 1024 ** 4, why: "no cloud offers a larger block volume (EBS io2 and GCE disks stop at 64Ti): check the unit" };
+const MEMORY: Bound = { max: 32 * 1024 ** 4, why: "no machine has more memory than 32Ti: check the unit" };
+const CPU: Bound = { max: 1024 * 1000, why: "no machine has more than 1024 cores: check the unit" };
+const THROUGHPUT: Bound = { max: 100 * 1024 ** 3, why: "no restore moves more than 100Gi/s: use the figure the verification job logs" };
+// S3's largest object is 5 TB; a larger threshold would transition nothing.
+const OBJECT_SIZE: Bound = { max: 5 * 1000 ** 4, why: "S3's largest object is 5 TB: a larger threshold would transition nothing" };
 export const percent = () => unit(parsePercent);
 export const cron = () => unit(parseCron);
 
@@ -227,7 +245,7 @@ const lifecycleRule = (prefix: string) =>
     // S3 keeps at most 100 newer noncurrent versions per rule.
     keepNoncurrentVersions: positiveInt("versions", 100).optional(),
     abortIncompleteMultipartUpload: days().prefault("7d"),
-    minObjectSize: size().optional(),
+    minObjectSize: size(OBJECT_SIZE).optional(),
   });
 
 export const storageSchema = z.strictObject({
@@ -266,10 +284,10 @@ export const storageSchema = z.strictObject({
 });
 
 const volume = (defaultSize: string) =>
-  z.strictObject({ size: size().prefault(defaultSize), storageClass: z.string().min(1).optional() }).prefault({});
+  z.strictObject({ size: size(VOLUME).prefault(defaultSize), storageClass: z.string().min(1).optional() }).prefault({});
 
 const resources = (defaultCpu: string, defaultMemory: string) =>
-  z.strictObject({ cpu: cpu().prefault(defaultCpu), memory: size().prefault(defaultMemory) }).prefault({});
+  z.strictObject({ cpu: cpu(CPU).prefault(defaultCpu), memory: size(MEMORY).prefault(defaultMemory) }).prefault({});
 
 const qualifiedTable = z
   .string()
@@ -294,7 +312,7 @@ export const postgresSchema = z
     storage: volume("20Gi"),
     resources: resources("1", "2Gi"),
     restoreEstimate: z
-      .strictObject({ dataSize: size().optional(), throughput: throughput().prefault(DEFAULT_RESTORE_THROUGHPUT) })
+      .strictObject({ dataSize: size(VOLUME).optional(), throughput: throughput(THROUGHPUT).prefault(DEFAULT_RESTORE_THROUGHPUT) })
       .prefault({}),
     maxConnections: z
       .number()
@@ -370,13 +388,13 @@ export const redisSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
     appendfsync: z.enum(["always", "everysec", "no"]).default("everysec"),
-    maxmemory: size().optional(),
+    maxmemory: size(MEMORY).optional(),
     maxmemoryPolicy: z
       .enum(["noeviction", "allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu", "allkeys-random", "volatile-random", "volatile-ttl"])
       .default("noeviction"),
     storage: volume("10Gi"),
     resources: resources("500m", "1Gi"),
-    restoreEstimate: z.strictObject({ throughput: throughput().prefault(DEFAULT_RESTORE_THROUGHPUT) }).prefault({}),
+    restoreEstimate: z.strictObject({ throughput: throughput(THROUGHPUT).prefault(DEFAULT_RESTORE_THROUGHPUT) }).prefault({}),
     snapshots: z
       .strictObject({
         interval: duration({ min: 60 }).optional(),

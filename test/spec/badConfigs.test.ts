@@ -35,6 +35,13 @@ const CASES: { name: string; patch: Record<string, any>; path: string; message: 
   { name: "empty database list", patch: { postgres: { databases: [] } }, path: "drkit:postgres.databases", message: /at least 1 entry/ },
   { name: "full schedule in words", patch: { postgres: { backups: { full: "every sunday" } } }, path: "drkit:postgres.backups.full", message: /a Kubernetes schedule has 5/ },
   { name: "diff schedule out of range", patch: { postgres: { backups: { diff: "0 24 * * 1-6" } } }, path: "drkit:postgres.backups.diff", message: /not a cron expression/ },
+  // bounds no real setting reaches: a unit typo is caught before the cloud API sees it
+  { name: "a volume of a petabyte", patch: { postgres: { storage: { size: "1Pi" } } }, path: "drkit:postgres.storage.size", message: /1Pi is more than 64Ti/, hint: /check the unit/ },
+  { name: "a thousand terabytes of memory", patch: { redis: { resources: { memory: "1000Ti" } } }, path: "drkit:redis.resources.memory", message: /is more than 32Ti/ },
+  { name: "a million cores", patch: { postgres: { resources: { cpu: "1000000" } } }, path: "drkit:postgres.resources.cpu", message: /1000000 is more than 1024/ },
+  { name: "a transition threshold over S3's largest object", patch: { storage: { lifecycle: { dumps: { minObjectSize: "6Ti" } } } }, path: "drkit:storage.lifecycle.dumps.minObjectSize", message: /is more than/, hint: /5 TB/ },
+  { name: "a restore throughput of a terabyte a second", patch: { postgres: { restoreEstimate: { throughput: "1Ti/s" } } }, path: "drkit:postgres.restoreEstimate.throughput", message: /1Ti\/s is more than 100Gi\/s/ },
+  { name: "declared data larger than its volume", patch: { postgres: { storage: { size: "20Gi" }, restoreEstimate: { dataSize: "30Gi" } } }, path: "drkit:postgres.restoreEstimate.dataSize", message: /30Gi does not fit the 20Gi volume/ },
   { name: "PITR window not a duration", patch: { postgres: { backups: { pitrWindow: "a week" } } }, path: "drkit:postgres.backups.pitrWindow", message: /not a duration/, hint: /whole days, e.g. '30d'/ },
   { name: "PITR window in hours", patch: { postgres: { backups: { pitrWindow: "36h" } } }, path: "drkit:postgres.backups.pitrWindow", message: /whole days/ },
   { name: "repository outside its class", patch: { postgres: { backups: { repoPath: "backups/prod" } } }, path: "drkit:postgres.backups.repoPath", message: /outside the pgBackRest data class prefix/ },

@@ -92,6 +92,10 @@ describe("parseSpec never throws", () => {
       ["redis", "snapshots", "interval"],
       ["storage", "objectLock", "retention"],
       ["postgres", "restoreFrom", "target"],
+      ["postgres", "restoreEstimate", "throughput"],
+      ["postgres", "restoreEstimate", "dataSize"],
+      ["redis", "restoreEstimate", "throughput"],
+      ["storage", "lifecycle", "dumps", "minObjectSize"],
     ];
     fc.assert(
       fc.property(fc.constantFrom(...fields), fc.string({ maxLength: 30 }), (path, text) => {
