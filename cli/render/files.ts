@@ -1,4 +1,5 @@
 import { stringify as stringifyYaml } from "yaml";
+import { IMAGES_DIR } from "../../components/workloads/images";
 import type { RecordedResource, RenderedStack } from "./preview";
 
 /** One file of `drkit render`'s output: a path under the output directory and its text. */
@@ -26,7 +27,7 @@ export function renderedFiles(stack: RenderedStack): RenderedFile[] {
   const files: RenderedFile[] = [];
   for (const resource of stack.resources) {
     if (!resource.custom || resource.type.startsWith("pulumi:providers:")) continue;
-    const inputs = redact(resource.inputs, "", resource.secretPaths) as Record<string, unknown>;
+    const inputs = portable(redact(resource.inputs, "", resource.secretPaths)) as Record<string, unknown>;
     if (resource.type.startsWith("kubernetes:")) {
       const metadata = (inputs["metadata"] ?? {}) as { name?: string; namespace?: string };
       const kind = String(inputs["kind"] ?? resource.type.split(":").at(-1));
@@ -50,6 +51,17 @@ function typeDirectory(resource: RecordedResource): string {
 }
 
 const yaml = (value: unknown) => stringifyYaml(value, { lineWidth: 0, aliasDuplicateObjects: false });
+
+/**
+ * Image build contexts are absolute paths of wherever drkit is installed: shown as `<drkit>/images/...`
+ * so the output is the same on every machine and from the sources or the built package.
+ */
+function portable(value: unknown): unknown {
+  if (typeof value === "string") return value.startsWith(IMAGES_DIR) ? `<drkit>/images${value.slice(IMAGES_DIR.length)}` : value;
+  if (Array.isArray(value)) return value.map(portable);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, portable(v)]));
+}
 
 /** Replaces every value at or under a secret path with REDACTED, keeping the keys. */
 function redact(value: unknown, path: string, secretPaths: readonly string[]): unknown {

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 // deserializeProperties is the function the mock monitor itself uses to read inputs.
@@ -14,8 +15,8 @@ import { readStackFile } from "../../components/spec";
  * digests sha256:known-after-push.
  */
 
-/** drkit's program (stacks/index.ts from the sources, stacks/index.js when built). */
-export const PROGRAM = resolve(__dirname, "..", "..", "stacks", "index");
+/** drkit's program: stacks/index.ts in the sources, stacks/index.js when built (an import needs the file's own name). */
+export const PROGRAM = [".js", ".ts"].map((ext) => resolve(__dirname, "..", "..", "stacks", `index${ext}`)).find(existsSync) ?? resolve(__dirname, "..", "..", "stacks", "index.js");
 
 /** One resource the program registered, as the engine would have seen it. */
 export interface RecordedResource {

@@ -49,6 +49,10 @@ describe.each(["prod", "staging"])("drkit render --stack %s", (stack) => {
     expect(tree(out)).toEqual(tree(golden));
   });
 
+  it("prints no path of the machine it ran on", () => {
+    for (const [path, text] of Object.entries(tree(out))) expect(text, path).not.toContain(PROJECT_ROOT);
+  });
+
   it("never prints a secret value: generated ones are redacted, keys kept", () => {
     const files = tree(out);
     for (const [path, text] of Object.entries(files)) {
@@ -65,6 +69,23 @@ describe.each(["prod", "staging"])("drkit render --stack %s", (stack) => {
     expect(shellcheck.stdout + shellcheck.stderr).toBe("");
     const promtool = spawnSync("promtool", ["check", "rules", join(out, "alerts", `drkit-${stack}.rules.yaml`)], { encoding: "utf8" });
     expect(promtool.status, promtool.stdout + promtool.stderr).toBe(0);
+  });
+});
+
+describe("the built drkit render", () => {
+  it("renders the golden tree from the compiled JavaScript, as the installed command does", () => {
+    // Built next to the sources so that node_modules resolves; the sources ran through tsx above.
+    const build = join(PROJECT_ROOT, `.build-test-${process.pid}`);
+    try {
+      const tsc = spawnSync(process.execPath, [join(PROJECT_ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json", "--outDir", build], { cwd: PROJECT_ROOT, encoding: "utf8" });
+      expect(tsc.stdout + tsc.stderr).toBe("");
+      const out = join(dir, "built-prod");
+      const run = spawnSync(process.execPath, [join(build, "cli", "main.js"), "render", "--stack", "prod", "--out", out], { cwd: PROJECT_ROOT, encoding: "utf8" });
+      expect(run.status, run.stderr).toBe(0);
+      expect(tree(out)).toEqual(tree(join(GOLDEN, "prod")));
+    } finally {
+      rmSync(build, { recursive: true, force: true });
+    }
   });
 });
 
