@@ -77,7 +77,7 @@ describe("staging's pods restoring prod's replicated backups", () => {
   it("verify prod's backups at deployment, as a drill does", async () => {
     const job = await staging.runner.runJob("postgres-verify-at-start");
     expect(job.ok, job.output).toBe(true);
-    expect(job.output).toMatch(/drkit-verify: restored \d+ MiB in \d+ s/);
+    expect(job.output).toMatch(/drkit-verify: restore took \d+ s \(RTO \d+ s\), of which \d+ ms fetching and writing \d+ MiB: \d+ MiB\/s/);
   });
 
   it("come back when re-created after the restore, fsGroup re-applied to the whole volume", async () => {
