@@ -1,5 +1,5 @@
 import { longestCombinedGap, longestGap } from "./cron";
-import { REPLAY_SPEEDUP, replayBudget, RESTORE_FLOOR, restoreSeconds } from "./replay";
+import { REPLAY_SPEEDUP, replayBudget, RESTORE_FLOOR, RESTORE_OVERHEAD, restoreSeconds } from "./replay";
 import type { PartialSpec } from "./parse";
 import { error, warning, type Problem } from "./problems";
 import { DATA_CLASSES, type DrSpec, type StorageProvider } from "./types";
@@ -42,8 +42,8 @@ function rtoBelowFloor(store: "postgres" | "redis", rto: number, how: string): P
   return [
     error(
       ["objectives", store, "rto"],
-      `${formatDuration(rto)} is shorter than any restore takes (at least ${formatDuration(RESTORE_FLOOR)}: ${how})`,
-      `use at least '${formatDuration(RESTORE_FLOOR)}'; recovering faster needs a hot standby to fail over to, not a restore`,
+      `${formatDuration(rto)} is shorter than any restore takes (at least ${formatDuration(RESTORE_FLOOR)} to ${how}, measured by drkit drill on a local engine)`,
+      `use at least '${formatDuration(RESTORE_FLOOR)}' (on a cluster, plan for ${formatDuration(RESTORE_OVERHEAD)} and more); recovering faster needs a hot standby to fail over to, not a restore`,
     ),
   ];
 }

@@ -30,7 +30,7 @@ describe("the objectives policies on drkit's components", () => {
         level: "mandatory",
         urn: "urn:pulumi:prod::drkit::drkit:postgres:PostgresCluster::postgres",
         name: "postgres",
-        message: expect.stringMatching(/^drkit:objectives\.postgres\.rto: 1s is shorter than any restore takes .* \(fix: use at least '30s'/),
+        message: expect.stringMatching(/^drkit:objectives\.postgres\.rto: 1s is shorter than any restore takes .* \(fix: use at least '10s'/),
       },
     ]);
   });

@@ -25,7 +25,7 @@ describe("the combined gap of frequent schedules", () => {
 });
 
 describe("the derived incremental schedule", () => {
-  it.each(["30s", "1m", "2m", "5m", "15m", "1h", "4h", "1d"])("passes drkit's own replay rule at an RTO of %s", (rto) => {
+  it.each(["10s", "30s", "1m", "2m", "5m", "15m", "1h", "4h", "1d"])("passes drkit's own replay rule at an RTO of %s", (rto) => {
     const result = parseSpec(merge(minimalPrimary(), { timeZone: "America/New_York", objectives: { postgres: { rto } } }));
     const problems = result.ok ? result.warnings : result.problems;
     expect(problems.filter((p) => p.path === "drkit:postgres.backups")).toEqual([]);
