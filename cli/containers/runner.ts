@@ -59,6 +59,8 @@ interface PodInstance {
   sandbox: string;
   containers: Map<string, string>;
   scratchVolumes: string[];
+  /** What each init container printed (they are gone once they exit, as in a pod). */
+  initLogs: Map<string, string>;
 }
 
 const LABEL = "drkit.run";
@@ -178,6 +180,13 @@ export class PlanRunner {
     return `${this.options.runId}-${server}-0-${container}`;
   }
 
+  /** What an init container of a running server printed, as `kubectl logs -c <init container>` shows it. */
+  initLog(name: string, container: string): string {
+    const log = this.pods.get(name)?.initLogs.get(container);
+    if (log === undefined) throw new Error(`server '${name}' has no init container '${container}' that ran`);
+    return log;
+  }
+
   /** The id of a running server container (for `docker exec` by hand). */
   containerId(name: string, container: string): string {
     const id = this.pods.get(name)?.containers.get(container);
@@ -258,7 +267,7 @@ export class PlanRunner {
       ...aliases.flatMap((alias) => ["--network-alias", alias]),
       ...hosts, "--entrypoint", "sleep", this.options.helperImage, "infinity",
     ]);
-    const instance: PodInstance = { sandbox, containers: new Map(), scratchVolumes: [] };
+    const instance: PodInstance = { sandbox, containers: new Map(), scratchVolumes: [], initLogs: new Map() };
     try {
       const volumes = new Map<string, string>();
       for (const volume of pod.volumes) volumes.set(volume.name, await this.prepareVolume(volume, podName, pod, dataVolume, instance));
@@ -266,6 +275,7 @@ export class PlanRunner {
       for (const container of pod.initContainers) {
         const result = await this.runContainer(pod, container, podName, sandbox, volumes, { detach: false, ...(deadline ? { timeoutMs: Math.max(1000, deadline - Date.now()) } : {}) });
         const outcome = { name: container.name, code: result.code, stdout: result.stdout, stderr: result.stderr };
+        instance.initLogs.set(container.name, result.stdout + result.stderr);
         if (outcomes) {
           outcomes.push(outcome);
           if (outcome.code !== 0) return instance;

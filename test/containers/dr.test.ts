@@ -68,6 +68,19 @@ describe("staging's pods restoring prod's replicated backups", () => {
     // The source's restore_command was for the restore only.
     expect(await staging.psql("SELECT count(*) FROM pg_file_settings WHERE name = 'restore_command' AND sourcefile LIKE '%auto.conf'")).toBe("0");
     expect(await staging.redisCli(["GET", "session:49"])).toBe("user-49");
+    // The pod's log says where its recovery time went, step by step, and in total.
+    const bootstrap = staging.runner.initLog("postgres", "bootstrap");
+    const steps = [...bootstrap.matchAll(/drkit-bootstrap: (.+) took (\d+) ms/g)].map((m) => [m[1], Number(m[2])] as const);
+    expect(steps.map(([step]) => step)).toEqual([
+      "restore (fetch, decrypt, decompress, write)",
+      "start and reach a consistent state",
+      "WAL replay and promotion",
+      "roles and databases",
+      "stanza creation on this stack's repository",
+      "stop",
+    ]);
+    expect(steps.every(([, ms]) => ms >= 0)).toBe(true);
+    expect(bootstrap).toMatch(/drkit-bootstrap: stop took \d+ ms\ndrkit-bootstrap: ready after \d+ ms\n?$/);
     await staging.psql("INSERT INTO orders (note) VALUES ('written in the DR region')", "trading");
     await switchAndWaitArchived(staging);
     expect(keys(stagingSpec.storage.bucket, "pgbackrest/staging/archive/main").some((k) => k.endsWith(".zst"))).toBe(true);

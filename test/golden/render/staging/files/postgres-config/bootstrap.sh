@@ -20,6 +20,15 @@ SERVER_LOG="${PGDATA%/*}/drkit-bootstrap.log"
 
 log() { printf 'drkit-bootstrap: %s\n' "$*" >&2; }
 die() { log "FAILED: $*"; exit 1; }
+# Where the pod's recovery time goes, one line per step: the RTO's breakdown is in the pod's log.
+began=$(date +%s%3N)
+mark=$began
+took() {
+  local now
+  now=$(date +%s%3N)
+  log "$1 took $((now - mark)) ms"
+  mark=$now
+}
 
 for variable in POSTGRES_PASSWORD DRKIT_MONITOR_PASSWORD DRKIT_PASSWORD_trading DRKIT_PASSWORD_users PGBACKREST_REPO1_S3_KEY PGBACKREST_REPO1_S3_KEY_SECRET PGBACKREST_REPO1_CIPHER_PASS PGBACKREST_REPO2_S3_KEY PGBACKREST_REPO2_S3_KEY_SECRET PGBACKREST_REPO2_CIPHER_PASS; do
   [ -n "${!variable:-}" ] || die "environment variable $variable is not set"
@@ -107,6 +116,7 @@ restore() {
   if [ -d "$PGDATA" ]; then rmdir "$PGDATA" || die "$PGDATA is not empty"; fi
   mv "$staging" "$PGDATA"
   staging=""
+  took "restore (fetch, decrypt, decompress, write)"
 }
 
 wait_for_promotion() {
@@ -148,7 +158,9 @@ create_own_stanza() {
 }
 
 finish_recovery() {
+  took "start and reach a consistent state"
   wait_for_promotion
+  took "WAL replay and promotion"
   # The source's restore_command and target were only for this recovery; later recoveries
   # read this stack's own repository (postgresql.conf).
   psql_admin -c 'ALTER SYSTEM RESET restore_command' -c 'ALTER SYSTEM RESET recovery_target_time' \
@@ -168,11 +180,13 @@ if [ -f "$PGDATA/PG_VERSION" ]; then
   else
     log "existing cluster in $PGDATA: starting as is"
     start_local
+    took "start"
   fi
 elif [ ! -e "$PGDATA" ] || [ -z "$(ls -A "$PGDATA")" ]; then
   if [ "$ROLE" = primary ]; then
     initialise
     start_local
+    took "initdb and start"
   else
     restore
     start_recovering
@@ -183,6 +197,9 @@ else
 fi
 
 ensure_roles_and_databases
+took "roles and databases"
 create_own_stanza
+took "stanza creation on this stack's repository"
 stop_local
-log "ready"
+took "stop"
+log "ready after $((mark - began)) ms"
