@@ -6,11 +6,13 @@
  * - the references: `cp -a` of the data directory (the disk's own limit here) and
  *   `pg_restore -j 2` of a `pg_dump -Fc` made beforehand (the restore alone);
  * - pgBackRest backup and restore as drkit configures them, from the local S3 endpoint (the
- *   backup by the job pod, over TLS) and from a repository on the local filesystem;
+ *   backup by the job pod, over TLS; the CPU time pgBackRest and the endpoint used; more
+ *   processes and larger buffers tried) and from a repository on the local filesystem;
  * - the same with one setting changed at a time (no encryption, no compression, lz4, one
  *   process), so the cost of decryption, decompression and parallelism shows by difference;
- *   and pgBackRest's own defaults;
- * - WAL replay: WAL written after the backup, restored and replayed to the end, per GiB.
+ *   and pgBackRest's own defaults.
+ *
+ * WAL replay is `bench/replay.ts`; growth with the data is `bench/scale.ts`.
  *
  *   npx tsx bench/restore.ts [--random 512MiB] [--scale 10]
  *
@@ -21,35 +23,14 @@
 import { parseArgs } from "node:util";
 import { startLocalCluster } from "../cli/containers/cluster";
 import { ensureLocalImages } from "../cli/containers/images";
-import { RECOVERY_SETTINGS_SHELL } from "../components/postgres/recoverySettings";
-import { formatSize, parseSize, parseSpec, type DrSpec } from "../components/spec";
-import { PATH } from "../components/workloads/names";
+import { formatSize, parseSize } from "../components/spec";
+import { addRandomBytes, benchSpec, cell, inPostgres, MiB, PGBACKREST_CONF, PGDATA, SOCKET, WORK } from "./postgres";
 
 const { values } = parseArgs({ options: { random: { type: "string", default: "512MiB" }, scale: { type: "string", default: "10" } } });
 const random = parseSize(values.random!);
 if (!random.ok) throw new Error(`--random ${random.message}`);
 const scale = Number(values.scale);
 if (!Number.isInteger(scale) || scale < 1) throw new Error("--scale must be a whole number of at least 1");
-
-const PGDATA = `${PATH.postgresVolume}/pgdata`;
-const WORK = `${PATH.postgresVolume}/bench`;
-const MiB = 2 ** 20;
-
-function specFor(stack: string): DrSpec {
-  const parsed = parseSpec(
-    {
-      role: "primary",
-      region: "us-east-1",
-      storage: { bucket: "drkit-bench" },
-      images: { registry: "local" },
-      postgres: { resources: { cpu: "2", memory: "2Gi" }, storage: { size: "40Gi" }, dumps: { enabled: false } },
-      redis: { enabled: false },
-    },
-    { stack },
-  );
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-  return parsed.spec;
-}
 
 /** A repository variant on the local filesystem: pgbackrest.conf lines besides the repository path. */
 interface Variant {
@@ -77,55 +58,61 @@ interface Row {
   restoreMs: number;
 }
 
+/** Restores from the local S3 endpoint with drkit's pgbackrest.conf and extra options. */
+const S3_VARIANTS: { name: string; options: string[] }[] = [
+  { name: "drkit's settings, local S3 endpoint (backup by the job pod)", options: [] },
+  { name: "  local S3 endpoint, restored with 4 processes", options: ["--process-max=4"] },
+  { name: "  local S3 endpoint, buffer-size 4MiB (default 1MiB)", options: ["--buffer-size=4MiB"] },
+];
+
 async function main() {
-  const images = await ensureLocalImages(specFor("bench").images, 15);
-  const cluster = await startLocalCluster({ prefix: "drkit-bench-restore", images, helperImage: specFor("bench").images.base, buckets: ["drkit-bench"] });
+  const images = await ensureLocalImages(benchSpec("bench").images, 15);
+  const cluster = await startLocalCluster({ prefix: "drkit-bench-restore", images, helperImage: benchSpec("bench").images.base, buckets: ["drkit-bench"] });
   try {
     console.log(`drkit restore benchmark: ${formatSize(random.ok ? random.value : 0)} of random bytes + pgbench scale ${scale}, against pgbench data alone`);
     for (const dataset of ["mixed", "pgbench"] as const) {
-      const spec = specFor(`bench-${dataset}`);
-      const run = await cluster.stack(spec, { own: "bench-cipher" });
+      const run = await cluster.stack(benchSpec(`bench-${dataset}`), { own: "bench-cipher" });
       await run.runner.startServer("postgres");
-      const sh = async (script: string): Promise<string> => {
-        const result = await run.runner.exec("postgres", "postgres", ["bash", "-c", `set -euo pipefail\n${script}`], { timeoutMs: 3_600_000 });
-        if (result.code !== 0) throw new Error(`${script}\n${result.stderr}`);
-        return result.stdout.trim();
-      };
-      // Milliseconds of the script, measured inside the container (no docker exec in the figure).
-      const timed = async (script: string) => Number(await sh(`t0=$(date +%s%3N)\n{ ${script}\n} >&2\necho $(($(date +%s%3N) - t0))`));
-      const psql = (sql: string, db = "app") => sh(`psql -X -At -v ON_ERROR_STOP=1 -h ${PATH.postgresSocket} -U postgres -d ${db} -c "${sql}"`);
+      const pg = inPostgres(run);
 
-      await sh(`mkdir -p ${WORK}`);
+      await pg.sh(`mkdir -p ${WORK}`);
       if (dataset === "mixed") {
-        const files = Math.max(1, Math.round((random.ok ? random.value : 0) / MiB));
-        await psql("CREATE TABLE blobs (id int PRIMARY KEY, payload bytea)");
-        // One MiB of /dev/urandom per row: TOASTed, and pglz gives up on it, as on compressed media.
-        await sh(`for i in $(seq ${files}); do head -c ${MiB} /dev/urandom > ${WORK}/blob; psql -X -q -h ${PATH.postgresSocket} -U postgres -d app -c "INSERT INTO blobs VALUES ($i, pg_read_binary_file('${WORK}/blob'))"; done; rm ${WORK}/blob`);
-        await sh(`pgbench -i -q -s ${scale} -h ${PATH.postgresSocket} -U postgres app`);
+        await addRandomBytes(pg, Math.max(1, Math.round((random.ok ? random.value : 0) / MiB)));
+        await pg.sh(`pgbench -i -q -s ${scale} -h ${SOCKET} -U postgres app`);
       } else {
         // As large a data directory as the mixed set's, in pgbench rows alone (15 MiB per scale unit).
         const mixedBytes = (random.ok ? random.value : 0) + scale * 15 * MiB;
-        await sh(`pgbench -i -q -s ${Math.max(1, Math.round(mixedBytes / (15 * MiB)))} -h ${PATH.postgresSocket} -U postgres app`);
+        await pg.sh(`pgbench -i -q -s ${Math.max(1, Math.round(mixedBytes / (15 * MiB)))} -h ${SOCKET} -U postgres app`);
       }
-      await psql("CHECKPOINT");
-      const dataBytes = Number((await sh(`du -sb ${PGDATA}`)).split("\t")[0]);
+      await pg.psql("CHECKPOINT");
+      const dataBytes = await pg.bytes(PGDATA);
       const rows: Row[] = [];
       let restoredBytes = 0;
 
       // The references: cp -a comes first in the table, measured below on what a restore writes.
-      await sh(`pg_dump -Fc -h ${PATH.postgresSocket} -U postgres -f ${WORK}/app.dump app`);
-      await psql("CREATE DATABASE restored", "postgres");
-      rows.push({ method: "pg_restore -j 2 of a pg_dump -Fc (restore only)", restoreMs: await timed(`pg_restore -j 2 -h ${PATH.postgresSocket} -U postgres -d restored ${WORK}/app.dump; sync`) });
-      await psql("DROP DATABASE restored", "postgres");
-      await sh(`rm -f ${WORK}/app.dump`);
+      await pg.sh(`pg_dump -Fc -h ${SOCKET} -U postgres -f ${WORK}/app.dump app`);
+      await pg.psql("CREATE DATABASE restored", "postgres");
+      rows.push({ method: "pg_restore -j 2 of a pg_dump -Fc (restore only)", restoreMs: await pg.timed(`pg_restore -j 2 -h ${SOCKET} -U postgres -d restored ${WORK}/app.dump; sync`) });
+      await pg.psql("DROP DATABASE restored", "postgres");
+      await pg.sh(`rm -f ${WORK}/app.dump`);
 
       // drkit's own path: the job pod backs up to the local S3 endpoint, the restore reads it.
+      // The endpoint (s3rver) runs in this process: its CPU time is this process's.
       const started = performance.now();
       const full = await run.runner.runJob("postgres-backup-full");
       if (!full.ok) throw new Error(full.output);
       const backupMs = performance.now() - started;
-      const restoreS3 = await timed(`rm -rf ${WORK}/r; mkdir -m 700 ${WORK}/r; pgbackrest --config=${PATH.postgresConfig}/pgbackrest.conf --stanza=main --pg1-path=${WORK}/r --log-level-console=warn restore; sync`);
-      rows.push({ method: "drkit's settings, local S3 endpoint (backup by the job pod)", backupMs, restoreMs: restoreS3 });
+      let breakdown = "";
+      for (const variant of S3_VARIANTS) {
+        const endpointBefore = process.cpuUsage();
+        const restore = await pg.cpu(`rm -rf ${WORK}/r; mkdir -m 700 ${WORK}/r; pgbackrest --config=${PGBACKREST_CONF} --stanza=main --pg1-path=${WORK}/r --log-level-console=warn ${variant.options.join(" ")} restore; sync`);
+        const endpoint = process.cpuUsage(endpointBefore);
+        rows.push({ method: variant.name, ...(variant === S3_VARIANTS[0] ? { backupMs } : {}), restoreMs: restore.wallMs });
+        if (variant === S3_VARIANTS[0]) {
+          const endpointMs = (endpoint.user + endpoint.system) / 1000;
+          breakdown = `the restore from S3 took ${(restore.wallMs / 1000).toFixed(1)} s, in which pgBackRest used ${(restore.cpuMs / 1000).toFixed(1)} s of CPU and the endpoint ${(endpointMs / 1000).toFixed(1)} s: ${((restore.cpuMs + endpointMs) / restore.wallMs).toFixed(2)} of the 2 cores busy`;
+        }
+      }
 
       // Repositories on the local filesystem, one setting changed at a time.
       const unset = "env $(env | grep -o '^PGBACKREST_[A-Z0-9_]*' | sed 's/^/-u /')";
@@ -150,45 +137,21 @@ async function main() {
             "log-level-file=off",
             "[main]",
             `pg1-path=${PGDATA}`,
-            `pg1-socket-path=${PATH.postgresSocket}`,
+            `pg1-socket-path=${SOCKET}`,
           ];
-          await sh(`printf '%s\\n' ${lines.map((l) => `'${l}'`).join(" ")} > ${conf}; ${unset} pgbackrest --config=${conf} --stanza=main stanza-create`);
-          variantBackupMs = await timed(`${unset} pgbackrest --config=${conf} --stanza=main --type=full backup`);
+          await pg.sh(`printf '%s\\n' ${lines.map((l) => `'${l}'`).join(" ")} > ${conf}; ${unset} pgbackrest --config=${conf} --stanza=main stanza-create`);
+          variantBackupMs = await pg.timed(`${unset} pgbackrest --config=${conf} --stanza=main --type=full backup`);
         }
-        const restoreMs = await timed(`rm -rf ${WORK}/r; mkdir -m 700 ${WORK}/r; ${unset} pgbackrest --config=${conf} --stanza=main --pg1-path=${WORK}/r ${(variant.restoreOptions ?? []).join(" ")} restore; sync`);
+        const restoreMs = await pg.timed(`rm -rf ${WORK}/r; mkdir -m 700 ${WORK}/r; ${unset} pgbackrest --config=${conf} --stanza=main --pg1-path=${WORK}/r ${(variant.restoreOptions ?? []).join(" ")} restore; sync`);
         rows.push({ method: `local filesystem: ${variant.name}`, ...(variantBackupMs !== undefined ? { backupMs: variantBackupMs } : {}), restoreMs });
         if (restoredBytes === 0) {
           // The disk's limit for the same bytes: a backup holds no pg_wal, so cp -a of the data
           // directory itself would copy the WAL of the load too and flatter every restore.
-          restoredBytes = Number((await sh(`du -sb ${WORK}/r`)).split("\t")[0]);
-          rows.unshift({ method: "cp -a of the restored data directory", restoreMs: await timed(`rm -rf ${WORK}/copy; cp -a ${WORK}/r ${WORK}/copy; sync; rm -rf ${WORK}/copy`) });
+          restoredBytes = await pg.bytes(`${WORK}/r`);
+          rows.unshift({ method: "cp -a of the restored data directory", restoreMs: await pg.timed(`rm -rf ${WORK}/copy; cp -a ${WORK}/r ${WORK}/copy; sync; rm -rf ${WORK}/copy`) });
         }
       }
-      await sh(`rm -rf ${WORK}/r ${WORK}/repo-*`);
-
-      // WAL replay: restore the S3 backup and replay to the end of the archive, once right after the
-      // backup and once after 60 s of writes; the difference is the replay of that WAL alone.
-      const archived = async () => {
-        const last = await psql("SELECT pg_walfile_name(pg_current_wal_lsn())");
-        await psql("SELECT pg_switch_wal()");
-        await sh(`for _ in $(seq 600); do [ "$(psql -X -At -h ${PATH.postgresSocket} -U postgres -d postgres -c "SELECT last_archived_wal >= '${last}' FROM pg_stat_archiver")" = t ] && exit 0; sleep 0.5; done; exit 1`);
-      };
-      const recover = () =>
-        timed(`PG_BIN=$(dirname "$(command -v pg_ctl)")
-die() { echo "$*" >&2; exit 1; }
-${RECOVERY_SETTINGS_SHELL}
-rm -rf ${WORK}/replay; mkdir -m 700 ${WORK}/replay
-pgbackrest --config=${PATH.postgresConfig}/pgbackrest.conf --stanza=main --pg1-path=${WORK}/replay --log-level-console=warn restore
-pg_ctl -D ${WORK}/replay -w -t 3600 -l ${WORK}/replay.log -o "-c port=5499 -c listen_addresses='' -c unix_socket_directories=${WORK} -c archive_mode=off$(recovery_settings ${WORK}/replay)" start >/dev/null
-until [ "$(psql -X -At -h ${WORK} -p 5499 -U postgres -d postgres -c 'SELECT pg_is_in_recovery()')" = f ]; do sleep 0.2; done
-pg_ctl -D ${WORK}/replay -m fast stop >/dev/null; rm -rf ${WORK}/replay ${WORK}/replay.log`);
-      await archived();
-      const baselineMs = await recover();
-      const before = await psql("SELECT pg_current_wal_lsn()");
-      await sh(`pgbench -n -T 60 -c 2 -b simple-update -h ${PATH.postgresSocket} -U postgres app >/dev/null`);
-      const walBytes = Number(await psql(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '${before}')`));
-      await archived();
-      const replayMs = await recover();
+      await pg.sh(`rm -rf ${WORK}/r ${WORK}/repo-*`);
 
       const mib = (bytes: number) => bytes / MiB;
       const copy = rows[0]!.restoreMs; // cp -a of the restored data directory
@@ -197,13 +160,9 @@ pg_ctl -D ${WORK}/replay -m fast stop >/dev/null; rm -rf ${WORK}/replay ${WORK}/
       console.log("   method                                                            backup     restore    MiB/s   x cp -a");
       for (const row of rows) {
         const backup = row.backupMs !== undefined ? `${(row.backupMs / 1000).toFixed(1)} s` : "";
-        console.log(
-          `   ${row.method.padEnd(66)}${backup.padEnd(11)}${`${(row.restoreMs / 1000).toFixed(1)} s`.padEnd(11)}${(mib(restoredBytes) / (row.restoreMs / 1000)).toFixed(0).padEnd(8)}${(row.restoreMs / copy).toFixed(2)}`,
-        );
+        console.log(`   ${cell(row.method, 66)}${cell(backup, 11)}${cell(`${(row.restoreMs / 1000).toFixed(1)} s`, 11)}${cell((mib(restoredBytes) / (row.restoreMs / 1000)).toFixed(0), 8)}${(row.restoreMs / copy).toFixed(2)}`);
       }
-      console.log(
-        `   WAL replay: the full restore (S3 fetch, start, replay, promote) took ${(baselineMs / 1000).toFixed(1)} s right after the backup and ${(replayMs / 1000).toFixed(1)} s after ${mib(walBytes).toFixed(0)} MiB more WAL (60 s of pgbench updates): ${((replayMs - baselineMs) / 1000 / (walBytes / 2 ** 30)).toFixed(0)} s per GiB of WAL`,
-      );
+      console.log(`   CPU: ${breakdown}`);
       await run.runner.stopServer("postgres");
     }
     console.log("");
