@@ -1,7 +1,7 @@
 import { stringify } from "yaml";
 import type { DrSpec } from "../spec";
 import { formatDuration, formatPercent } from "../spec";
-import { alertThresholds } from "./thresholds";
+import { alertThresholds, type JobLimits } from "./thresholds";
 import { backupCronJobName, dataClaimName, dumpCronJobName, monitorLabels, snapshotCronJobName, verifyCronJobName, type AlertTargets } from "./targets";
 
 /** The alert contract of design.md §6: runbooks and tests use these names. */
@@ -12,6 +12,7 @@ export const ALERT_NAMES = [
   "PostgresConnectionsNearLimit",
   "BackupTooOld",
   "BackupJobFailed",
+  "BackupJobMissing",
   "RestoreVerificationFailed",
   "PersistentVolumeAlmostFull",
   "RedisDown",
@@ -46,17 +47,52 @@ const matchers = (labels: Record<string, string>) =>
     .map(([k, v]) => `${k}="${v}"`)
     .join(",");
 
-/** A scheduled CronJob with no success for `limit` seconds, including one that never succeeded. */
-function cronJobTooOld(namespace: string, cronjob: string, limit: number): string {
+/**
+ * kube-state-metrics series reduced to one per object. During a rollout, or with two replicas,
+ * two exporters report the same Job or CronJob (their `instance` and `pod` labels differ), and
+ * a join (`on(...)`) on duplicates is an evaluation error, not an alert.
+ */
+const once = (metric: string, selector: string, by: string) => `max by (${by}) (${metric}${selector})`;
+
+/**
+ * A scheduled CronJob that is late: no success for `late` seconds (including one that never
+ * succeeded since it was created), or a scheduled run with no success `runDeadline` after its
+ * scheduled time, so a run that failed or never started pages within its own deadlines, not a
+ * whole schedule gap later. Labels: namespace, cronjob.
+ */
+function cronJobOverdue(namespace: string, cronjob: string, limits: JobLimits): string {
   const sel = `{namespace="${namespace}",cronjob="${cronjob}"}`;
-  // kube_cronjob_status_last_successful_time is absent until a first success: a CronJob that
-  // exists for longer than the limit without one is as late as one whose last success is old.
-  return `(time() - kube_cronjob_status_last_successful_time${sel} > ${limit}) or ((time() - kube_cronjob_created${sel} > ${limit}) unless on(namespace, cronjob) kube_cronjob_status_last_successful_time${sel})`;
+  const by = "namespace, cronjob";
+  const lastSuccess = once("kube_cronjob_status_last_successful_time", sel, by);
+  const lastSchedule = once("kube_cronjob_status_last_schedule_time", sel, by);
+  const runOverdue = `(time() - ${lastSchedule} > ${limits.runDeadline})`;
+  // kube_cronjob_status_last_successful_time is absent until a first success.
+  return [
+    `(time() - ${lastSuccess} > ${limits.late})`,
+    `((time() - ${once("kube_cronjob_created", sel, by)} > ${limits.late}) unless on(${by}) ${lastSuccess})`,
+    `(${runOverdue} and on(${by}) (${lastSchedule} > on(${by}) ${lastSuccess}))`,
+    `(${runOverdue} unless on(${by}) ${lastSuccess})`,
+  ].join(" or ");
 }
 
-/** Jobs of these CronJobs whose retries are exhausted (a retry that succeeded does not count). */
-function jobsFailed(namespace: string, cronjobs: string[]): string {
-  return `kube_job_failed{namespace="${namespace}",condition="true"} * on(namespace, job_name) group_left(owner_name) kube_job_owner{namespace="${namespace}",owner_kind="CronJob",owner_name=~"${cronjobs.join("|")}"} > 0`;
+/**
+ * CronJobs whose latest finished run failed: a Job that exhausted its retries (or its deadline)
+ * and started after the CronJob's last success completed, or with no success at all. A later
+ * success clears it, with no one deleting the failed Job; a retry that succeeded never counts.
+ * Value: the failed run's start time. Labels: namespace, cronjob.
+ */
+function latestRunFailed(namespace: string, cronjobs: string[]): string {
+  const ns = `{namespace="${namespace}"}`;
+  const failedStarts = `(${once("kube_job_status_start_time", ns, "namespace, job_name")} and on(namespace, job_name) (${once("kube_job_failed", `{namespace="${namespace}",condition="true"}`, "namespace, job_name")} > 0))`;
+  const owners = once("kube_job_owner", `{namespace="${namespace}",owner_kind="CronJob",owner_name=~"${cronjobs.join("|")}"}`, "namespace, job_name, owner_name");
+  const newestFailure = `max by (namespace, cronjob) (label_replace(${failedStarts} * on(namespace, job_name) group_left(owner_name) ${owners}, "cronjob", "$1", "owner_name", "(.+)"))`;
+  const lastSuccess = once("kube_cronjob_status_last_successful_time", ns, "namespace, cronjob");
+  return `(${newestFailure} > on(namespace, cronjob) ${lastSuccess}) or (${newestFailure} unless on(namespace, cronjob) ${lastSuccess})`;
+}
+
+/** CronJobs that should exist and are not reported: renamed, deleted, or kube-state-metrics is not scraped. */
+function cronJobsMissing(namespace: string, cronjobs: string[]): string {
+  return cronjobs.map((cronjob) => `absent(kube_cronjob_created{namespace="${namespace}",cronjob="${cronjob}"})`).join(" or ");
 }
 
 /**
@@ -75,7 +111,7 @@ export function renderAlertRules(spec: DrSpec, targets: AlertTargets): RuleGroup
     labels: { severity, drkit_stack: spec.stack },
     annotations: { summary, description, runbook_url: `${spec.alerts.runbookBaseUrl}#${alert.toLowerCase()}` },
   });
-  const backupJobs = Object.keys(t.backupTooOld).map((kind) => (kind === "dump" ? dumpCronJobName(targets.postgres) : backupCronJobName(targets.postgres, kind as "full" | "diff" | "incr")));
+  const backupJobs = Object.keys(t.backups).map((kind) => (kind === "dump" ? dumpCronJobName(targets.postgres) : backupCronJobName(targets.postgres, kind as "full" | "diff" | "incr")));
   const verify = verifyCronJobName(targets.postgres);
   const snapshot = snapshotCronJobName(targets.redis);
   const claims = [dataClaimName(targets.postgres), ...(spec.redis.enabled ? [dataClaimName(targets.redis)] : [])];
@@ -126,26 +162,34 @@ export function renderAlertRules(spec: DrSpec, targets: AlertTargets): RuleGroup
         rule(
           "BackupTooOld",
           "critical",
-          backupJobs.map((job, i) => cronJobTooOld(ns, job, Object.values(t.backupTooOld)[i]!)).join(" or "),
+          backupJobs.map((job, i) => cronJobOverdue(ns, job, Object.values(t.backups)[i]!)).join(" or "),
           undefined,
           `A backup of stack ${spec.stack} is overdue`,
-          `CronJob {{ $labels.namespace }}/{{ $labels.cronjob }} has not succeeded within its schedule's longest gap plus a quarter.`,
+          `CronJob {{ $labels.namespace }}/{{ $labels.cronjob }} has not succeeded within its schedule's longest gap plus its deadlines, or its latest scheduled run did not succeed within its deadlines.`,
         ),
         rule(
           "BackupJobFailed",
           "warning",
-          jobsFailed(ns, [...backupJobs, ...(spec.redis.enabled ? [snapshot] : [])]),
+          latestRunFailed(ns, [...backupJobs, ...(spec.redis.enabled ? [snapshot] : [])]),
           undefined,
           `A backup job of stack ${spec.stack} failed`,
-          `Job {{ $labels.namespace }}/{{ $labels.job_name }} of CronJob {{ $labels.owner_name }} failed after all its retries.`,
+          `The latest run of CronJob {{ $labels.namespace }}/{{ $labels.cronjob }} failed after all its retries; the alert clears when a run succeeds.`,
+        ),
+        rule(
+          "BackupJobMissing",
+          "critical",
+          cronJobsMissing(ns, [...backupJobs, verify, ...(spec.redis.enabled ? [snapshot] : [])]),
+          600,
+          `A backup CronJob of stack ${spec.stack} is not reported`,
+          `CronJob {{ $labels.namespace }}/{{ $labels.cronjob }} is not in kube-state-metrics for 10 minutes: it was renamed or deleted, or kube-state-metrics is not scraped. Every freshness alert for it is blind until it is back.`,
         ),
         rule(
           "RestoreVerificationFailed",
           "critical",
-          `(${jobsFailed(ns, [verify])}) or ${cronJobTooOld(ns, verify, t.verificationTooOld)}`,
+          `(${latestRunFailed(ns, [verify])}) or ${cronJobOverdue(ns, verify, t.verification)}`,
           undefined,
           `Restore verification of stack ${spec.stack} failed or did not run`,
-          `The latest backup of {{ $labels.namespace }} could not be restored and checked, or no verification succeeded within ${formatDuration(t.verificationTooOld)}.`,
+          `The latest restore verification of {{ $labels.namespace }} failed, or none succeeded within ${formatDuration(t.verification.late)}; the alert clears when a verification succeeds.`,
         ),
       ],
     },
@@ -179,10 +223,10 @@ export function renderAlertRules(spec: DrSpec, targets: AlertTargets): RuleGroup
         rule(
           "RedisSnapshotTooOld",
           "critical",
-          cronJobTooOld(ns, snapshot, t.redisSnapshotTooOld),
+          cronJobOverdue(ns, snapshot, t.redisSnapshot),
           undefined,
           `The off-site Redis snapshot of stack ${spec.stack} is overdue`,
-          `CronJob {{ $labels.namespace }}/{{ $labels.cronjob }} has not succeeded for ${formatDuration(t.redisSnapshotTooOld)} (two snapshot intervals; the Redis RPO is ${formatDuration(spec.objectives.redis.rpo)}).`,
+          `CronJob {{ $labels.namespace }}/{{ $labels.cronjob }} has not succeeded for ${formatDuration(t.redisSnapshot.late)}, or its latest run did not succeed within ${formatDuration(t.redisSnapshot.runDeadline)}: the Redis RPO of ${formatDuration(spec.objectives.redis.rpo)} is breached in ${formatDuration(spec.objectives.redis.rpo - t.redisSnapshot.late)} if no snapshot reaches the bucket.`,
         ),
       ],
     });

@@ -1,41 +1,60 @@
+import { backupPlan } from "../backup/plan";
 import { archiveTimeout } from "../postgres/settings";
 import type { DrSpec, Seconds } from "../spec";
-import { longestGap } from "../spec";
+import { longestGap, snapshotAlertAge, snapshotRunDeadline, snapshotStartingDeadline } from "../spec";
+import { postgresObjects } from "../workloads/names";
+import type { JobPlan } from "../workloads/plan";
+
+/** When a scheduled job counts as late, from its schedule and its own deadlines. */
+export interface JobLimits {
+  /**
+   * No success for this long is late: the schedule's longest gap, then as long as a run may wait
+   * to start and may run (retries included). A run that keeps within its deadlines never trips it.
+   */
+  late: Seconds;
+  /** A scheduled run with no success this long after its scheduled time is overdue: its starting plus its active deadline. */
+  runDeadline: Seconds;
+}
 
 /**
- * Alert thresholds, derived from the objectives and schedules (design.md §6), never constants.
+ * Alert thresholds, derived from the objectives, the schedules and the jobs' deadlines (design.md
+ * §6), never constants.
  */
 export interface AlertThresholds {
   /** WAL archive age that means the RPO is at risk: fires with half the RPO still to go. */
   walArchiveStale: Seconds;
   /** How long archive failures must persist: one archive_timeout (one missed forced switch). */
   walArchiveFailingFor: Seconds;
-  /** Age of the newest successful run of each backup CronJob before it is too old. */
-  backupTooOld: Record<string, Seconds>;
-  /** Age of the newest restore verification before it counts as failed. */
-  verificationTooOld: Seconds;
-  /** Age of the newest off-site Redis snapshot: one missed run. */
-  redisSnapshotTooOld: Seconds;
+  /** Each backup CronJob's limits, by kind: full, diff, incr, dump. */
+  backups: Record<string, JobLimits>;
+  /** The restore verification's limits. */
+  verification: JobLimits;
+  /** The off-site Redis snapshot's: late before the Redis RPO is breached. */
+  redisSnapshot: JobLimits;
 }
 
-/**
- * A scheduled job is late when the longest gap between its runs, plus a quarter of that gap for
- * the run itself and its retries, has passed without a success.
- */
-const lateAfter = (schedule: string, timeZone: string) => Math.round(longestGap(schedule, timeZone) * 1.25);
+const limitsOf = (job: JobPlan): JobLimits => {
+  const runDeadline = job.startingDeadlineSeconds + job.activeDeadlineSeconds;
+  return { late: longestGap(job.schedule!, job.timeZone) + runDeadline, runDeadline };
+};
 
 export function alertThresholds(spec: DrSpec): AlertThresholds {
-  const { postgres, redis, objectives, timeZone } = spec;
+  const { postgres, redis, objectives } = spec;
   const timeout = archiveTimeout(objectives.postgres.rpo);
-  const backups: Record<string, Seconds> = { full: lateAfter(postgres.backups.full, timeZone) };
-  if (postgres.backups.diff) backups["diff"] = lateAfter(postgres.backups.diff, timeZone);
-  if (postgres.backups.incr) backups["incr"] = lateAfter(postgres.backups.incr, timeZone);
-  if (postgres.dumps.enabled) backups["dump"] = lateAfter(postgres.dumps.schedule, timeZone);
+  // The CronJobs as the plan schedules them: their deadlines are the jobs' own.
+  const objects = postgresObjects("postgres");
+  const jobs = new Map(backupPlan(spec).jobs.map((job) => [job.name, job]));
+  const scheduled = (name: string) => limitsOf(jobs.get(name)!);
+  const backups: Record<string, JobLimits> = { full: scheduled(objects.backupJob("full")) };
+  if (postgres.backups.diff) backups["diff"] = scheduled(objects.backupJob("diff"));
+  if (postgres.backups.incr) backups["incr"] = scheduled(objects.backupJob("incr"));
+  if (postgres.dumps.enabled) backups["dump"] = scheduled(objects.dumpJob);
+  const { interval } = redis.snapshots;
   return {
     walArchiveStale: Math.max(2 * timeout, Math.floor(objectives.postgres.rpo / 2)),
     walArchiveFailingFor: Math.max(60, timeout),
-    backupTooOld: backups,
-    verificationTooOld: lateAfter(postgres.verification.schedule, timeZone),
-    redisSnapshotTooOld: 2 * redis.snapshots.interval,
+    backups,
+    verification: scheduled(objects.verifyJob),
+    redisSnapshot: { late: snapshotAlertAge(objectives.redis.rpo), runDeadline: snapshotStartingDeadline(interval) + snapshotRunDeadline(interval, redis.maxmemory) },
   };
 }

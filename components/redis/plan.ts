@@ -1,4 +1,4 @@
-import type { DrSpec } from "../spec";
+import { snapshotRunDeadline, snapshotStartingDeadline, type DrSpec } from "../spec";
 import { configHash } from "../postgres/plan";
 import { bucketStore, type S3Substitute } from "../workloads/endpoints";
 import { ENV, PATH, PORT, REDIS_ACL_KEY, REDIS_PASSWORD_KEY, UID, redisObjects, serviceHost } from "../workloads/names";
@@ -117,10 +117,10 @@ export function redisPlan(spec: DrSpec, options: RedisPlanOptions = {}): Workloa
     name: objects.snapshotJob,
     schedule: redis.snapshots.schedule,
     timeZone: spec.timeZone,
-    // A run that could not start within half an interval is skipped.
-    startingDeadlineSeconds: Math.max(30, Math.floor(redis.snapshots.interval / 2)),
-    // A snapshot that outlives its interval is late already: give the next run its turn.
-    activeDeadlineSeconds: redis.snapshots.interval,
+    // Together with the interval, these bound the newest snapshot's age below the age
+    // RedisSnapshotTooOld pages at (the review refuses an interval that does not fit).
+    startingDeadlineSeconds: snapshotStartingDeadline(redis.snapshots.interval),
+    activeDeadlineSeconds: snapshotRunDeadline(redis.snapshots.interval, redis.maxmemory),
     backoffLimit: 2,
     pod: {
       name: objects.snapshotJob,

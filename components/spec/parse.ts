@@ -1,10 +1,11 @@
 import { cronForInterval } from "./cron";
 import { defaultIncrementalSchedule } from "./replay";
+import { defaultSnapshotInterval } from "./snapshotTiming";
 import { error, errorsIn, sortProblems, type Problem } from "./problems";
 import { crossFieldProblems } from "./rules";
 import { SECTION_SCHEMAS, type SectionName, type Sections } from "./schema";
 import type { DrSpec, LifecycleRule, LifecycleSpec, Objectives, PostgresSpec, RedisSpec, StorageSpec, Transition } from "./types";
-import { DAY, formatDuration, HOUR, MINUTE, type Seconds } from "./units";
+import { DAY, formatDuration, HOUR, type Seconds } from "./units";
 import { closest, zodProblems } from "./zodProblems";
 
 export interface ParseOptions {
@@ -177,19 +178,17 @@ function derivePostgres(
 }
 
 /** Intervals cron can run at, longest first: the default snapshot interval is the longest within the RPO. */
-const CRON_INTERVALS: Seconds[] = [
-  ...[24, 12, 8, 6, 4, 3, 2, 1].map((hours) => hours * HOUR),
-  ...[30, 20, 15, 12, 10, 6, 5, 4, 3, 2, 1].map((minutes) => minutes * MINUTE),
-];
-
 function deriveRedis(
   redis: Sections["redis"],
   stack: string,
   context: { rpo: Seconds; prefix: string; postgresSource: PostgresSpec["restoreFrom"] },
 ): { redis: RedisSpec; problems: Problem[] } {
   const problems: Problem[] = [];
-  const { restoreFrom, snapshots, maxmemory, ...rest } = redis;
-  const interval = snapshots.interval ?? CRON_INTERVALS.find((i) => i <= context.rpo) ?? MINUTE;
+  const { restoreFrom, snapshots, maxmemory: declaredMaxmemory, ...rest } = redis;
+  // A fork for BGSAVE or an AOF rewrite copies pages on write: leave half the memory for it.
+  const maxmemory = declaredMaxmemory ?? Math.floor(rest.resources.memory / 2);
+  // The longest interval whose snapshots stay younger than the age RedisSnapshotTooOld pages at.
+  const interval = snapshots.interval ?? defaultSnapshotInterval(context.rpo, maxmemory);
   const schedule = cronForInterval(interval);
   if (schedule === undefined && rest.enabled) {
     problems.push(
@@ -217,8 +216,7 @@ function deriveRedis(
   return {
     redis: {
       ...rest,
-      // A fork for BGSAVE or an AOF rewrite copies pages on write: leave half the memory for it.
-      maxmemory: maxmemory ?? Math.floor(rest.resources.memory / 2),
+      maxmemory,
       snapshots: { ...snapshots, interval, schedule: schedule ?? "", prefix: snapshots.prefix ?? `${context.prefix}${stack}/` },
       ...(source ? { restoreFrom: source } : {}),
     },

@@ -1,6 +1,7 @@
 import { longestCombinedGap, longestGap } from "./cron";
 import { REPLAY_SPEEDUP, replayBudget, RESTORE_FLOOR, RESTORE_OVERHEAD, restoreSeconds } from "./replay";
 import type { PartialSpec } from "./parse";
+import { defaultSnapshotInterval, snapshotAlertAge, snapshotRunDeadline, snapshotStartingDeadline, snapshotWorstAge } from "./snapshotTiming";
 import { error, warning, type Problem } from "./problems";
 import { DATA_CLASSES, type DrSpec, type StorageProvider } from "./types";
 import { formatDuration, formatSize } from "./units";
@@ -309,12 +310,20 @@ export const RULES: Rule[] = [
     check: ({ objectives, redis }) => {
       if (!redis.enabled) return [];
       const problems: Problem[] = [];
-      if (redis.snapshots.interval > objectives.redis.rpo) {
+      const { interval } = redis.snapshots;
+      const worst = snapshotWorstAge(interval, redis.maxmemory);
+      const pagesAt = snapshotAlertAge(objectives.redis.rpo);
+      if (worst > pagesAt) {
+        const fits = defaultSnapshotInterval(objectives.redis.rpo, redis.maxmemory);
+        const fix =
+          snapshotWorstAge(fits, redis.maxmemory) <= pagesAt
+            ? `use '${formatDuration(fits)}' or less (or leave it out: that is the default for this RPO)`
+            : `no snapshot interval fits a Redis RPO of ${formatDuration(objectives.redis.rpo)}: raise drkit:objectives.redis.rpo, or lower maxmemory`;
         problems.push(
           error(
             ["redis", "snapshots", "interval"],
-            `${formatDuration(redis.snapshots.interval)} is longer than the Redis RPO of ${formatDuration(objectives.redis.rpo)}`,
-            "losing the region loses everything since the last off-site snapshot: use an interval at most the RPO",
+            `a snapshot every ${formatDuration(interval)}, started up to ${formatDuration(snapshotStartingDeadline(interval))} late and running up to ${formatDuration(snapshotRunDeadline(interval, redis.maxmemory))}, can be ${formatDuration(worst)} old; RedisSnapshotTooOld pages at ${formatDuration(pagesAt)}, before the ${formatDuration(objectives.redis.rpo)} RPO is breached`,
+            fix,
           ),
         );
       }

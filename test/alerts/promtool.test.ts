@@ -116,67 +116,96 @@ function buildTests(spec: DrSpec) {
   // --- backups (hours between samples; eval times in minutes) -----------------------------
   const full = backupCronJobName(targets.postgres, "full");
   const job = (cronjob: string) => ({ namespace: ns, cronjob });
-  const evalMinutes = Math.ceil(Math.max(...Object.values(t.backupTooOld)) / 3600 + 24) * 60;
+  const evalMinutes = Math.ceil(Math.max(...Object.values(t.backups).map((l) => l.late)) / 3600 + 24) * 60;
   const now = evalMinutes * 60;
   const hours = evalMinutes / 60 + 1;
-  const successAgo = (cronjob: string, age: number) => [series("kube_cronjob_created", job(cronjob), flat(0, hours)), series("kube_cronjob_status_last_successful_time", job(cronjob), flat(now - age, hours))];
-  const limitOf = (kind: string) => t.backupTooOld[kind]!;
-  const allFresh = Object.keys(t.backupTooOld).flatMap((kind) => successAgo(kind === "dump" ? dumpCronJobName(targets.postgres) : backupCronJobName(targets.postgres, kind as "full"), 60));
+  /** A CronJob as kube-state-metrics reports it: created at 0, its last run scheduled and (maybe) succeeded so long ago. */
+  const cronJob = (cronjob: string, state: { successAgo?: number; scheduledAgo?: number; createdAgo?: number }, extra: Labels = {}, count = hours) => [
+    series("kube_cronjob_created", { ...job(cronjob), ...extra }, flat(state.createdAgo === undefined ? 0 : now - state.createdAgo, count)),
+    ...(state.successAgo !== undefined ? [series("kube_cronjob_status_last_successful_time", { ...job(cronjob), ...extra }, flat(now - state.successAgo, count))] : []),
+    ...(state.scheduledAgo !== undefined ? [series("kube_cronjob_status_last_schedule_time", { ...job(cronjob), ...extra }, flat(now - state.scheduledAgo, count))] : []),
+  ];
+  const successAgo = (cronjob: string, age: number) => cronJob(cronjob, { successAgo: age, scheduledAgo: age + 60 });
+  const limitsOf = (kind: string) => t.backups[kind]!;
+  const backupCronJobs = Object.keys(t.backups).map((kind) => (kind === "dump" ? dumpCronJobName(targets.postgres) : backupCronJobName(targets.postgres, kind as "full")));
+  const others = (except: string) => backupCronJobs.filter((name) => name !== except).flatMap((name) => successAgo(name, 60));
+  const fullLimits = limitsOf("full");
+  test(`BackupTooOld fires for a full backup just over ${fullLimits.late}s old`, "1h", [...others(full), ...successAgo(full, fullLimits.late + 60)], [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", job(full))])]);
+  test(`BackupTooOld stays silent for a full backup just under ${fullLimits.late}s old`, "1h", [...others(full), ...successAgo(full, fullLimits.late - 60)], [at(evalMinutes, "BackupTooOld", [])]);
   test(
-    `BackupTooOld fires for a full backup just over ${limitOf("full")}s old`,
+    `BackupTooOld fires when the latest scheduled full backup has not succeeded ${fullLimits.runDeadline}s after its time`,
     "1h",
-    [...allFresh.filter((s) => !s.series.includes(`"${full}"`)), ...successAgo(full, limitOf("full") + 60)],
+    [...others(full), ...cronJob(full, { successAgo: fullLimits.runDeadline + 3600, scheduledAgo: fullLimits.runDeadline + 60 })],
     [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", job(full))])],
   );
-  test(`BackupTooOld stays silent for a full backup just under ${limitOf("full")}s old`, "1h", [...allFresh.filter((s) => !s.series.includes(`"${full}"`)), ...successAgo(full, limitOf("full") - 60)], [at(evalMinutes, "BackupTooOld", [])]);
   test(
-    "BackupTooOld fires for a CronJob that never succeeded",
+    "BackupTooOld stays silent while the latest scheduled run is within its deadlines",
     "1h",
-    [...allFresh.filter((s) => !s.series.includes(`"${full}"`)), series("kube_cronjob_created", job(full), flat(0, hours))],
+    [...others(full), ...cronJob(full, { successAgo: fullLimits.runDeadline + 3600, scheduledAgo: fullLimits.runDeadline - 60 })],
+    [at(evalMinutes, "BackupTooOld", [])],
+  );
+  test(
+    "BackupTooOld fires for a weekly CronJob whose first scheduled run never succeeded, within that run's deadlines",
+    "1h",
+    [...others(full), ...cronJob(full, { createdAgo: 2 * 24 * 3600, scheduledAgo: fullLimits.runDeadline + 60 })],
     [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", job(full))])],
   );
-  test("BackupTooOld stays silent for a new CronJob that has not had its first run yet", "1h", [...allFresh.filter((s) => !s.series.includes(`"${full}"`)), series("kube_cronjob_created", job(full), flat(now - 3600, hours))], [at(evalMinutes, "BackupTooOld", [])]);
-  if (t.backupTooOld["diff"]) {
+  test("BackupTooOld fires for a CronJob that never ran nor succeeded since it was created", "1h", [...others(full), ...cronJob(full, {})], [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", job(full))])]);
+  test("BackupTooOld stays silent for a new CronJob that has not had its first run yet", "1h", [...others(full), ...cronJob(full, { createdAgo: 3600 })], [at(evalMinutes, "BackupTooOld", [])]);
+  test(
+    "BackupTooOld fires once, without an evaluation error, when two kube-state-metrics replicas report the CronJob",
+    "1h",
+    [...others(full), ...cronJob(full, { successAgo: fullLimits.late + 60, scheduledAgo: fullLimits.late + 120 }, { instance: "ksm-a" }), ...cronJob(full, { successAgo: fullLimits.late + 60, scheduledAgo: fullLimits.late + 120 }, { instance: "ksm-b" })],
+    [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", job(full))])],
+  );
+  if (t.backups["diff"]) {
     const diff = backupCronJobName(targets.postgres, "diff");
-    test(
-      `BackupTooOld follows the differential schedule: ${t.backupTooOld["diff"]}s`,
-      "1h",
-      [...allFresh.filter((s) => !s.series.includes(`"${diff}"`)), ...successAgo(diff, t.backupTooOld["diff"] + 60)],
-      [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", job(diff))])],
-    );
+    test(`BackupTooOld follows the differential schedule: ${t.backups["diff"].late}s`, "1h", [...others(diff), ...successAgo(diff, t.backups["diff"].late + 60)], [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", job(diff))])]);
   }
 
-  const failedJob = (owner: string, jobName: string, failed: number) => [
-    series("kube_job_failed", { namespace: ns, job_name: jobName, condition: "true" }, flat(failed)),
-    series("kube_job_owner", { namespace: ns, job_name: jobName, owner_kind: "CronJob", owner_name: owner, owner_is_controller: "true" }, flat(1)),
+  // Jobs of a CronJob as kube-state-metrics reports them (1-minute samples, 60 minutes).
+  const jobRun = (owner: string, jobName: string, startedAt: number, failed: string, extra: Labels = {}) => [
+    series("kube_job_status_start_time", { namespace: ns, job_name: jobName, ...extra }, flat(startedAt)),
+    series("kube_job_failed", { namespace: ns, job_name: jobName, condition: "true", ...extra }, failed),
+    series("kube_job_owner", { namespace: ns, job_name: jobName, owner_kind: "CronJob", owner_name: owner, owner_is_controller: "true", ...extra }, flat(1)),
   ];
-  test("BackupJobFailed fires for a backup Job whose retries are exhausted", "1m", failedJob(full, `${full}-29000000`, 1), [
-    at(5, "BackupJobFailed", [alert("BackupJobFailed", { namespace: ns, job_name: `${full}-29000000`, condition: "true", owner_name: full })]),
-  ]);
+  const lastSuccess = (cronjob: string, values: string) => series("kube_cronjob_status_last_successful_time", job(cronjob), values);
+  test("BackupJobFailed fires when the latest run failed after all its retries", "1m", [...jobRun(full, `${full}-2`, 600, flat(1)), lastSuccess(full, flat(100))], [at(5, "BackupJobFailed", [alert("BackupJobFailed", job(full))])]);
   test(
-    "BackupJobFailed stays silent for a Job that failed once and succeeded on retry",
+    "BackupJobFailed clears when the next run succeeds, with the failed Job still there",
     "1m",
-    [...failedJob(full, `${full}-29000001`, 0), series("kube_job_status_failed", { namespace: ns, job_name: `${full}-29000001` }, flat(1)), series("kube_job_status_succeeded", { namespace: ns, job_name: `${full}-29000001` }, flat(1))],
-    [at(5, "BackupJobFailed", [])],
+    // Failed at 600 s; the next run completes at 1800 s (minute 30).
+    [...jobRun(full, `${full}-2`, 600, flat(1)), lastSuccess(full, `100+0x29 1800+0x30`)],
+    [at(20, "BackupJobFailed", [alert("BackupJobFailed", job(full))]), at(40, "BackupJobFailed", [])],
   );
-  test("BackupJobFailed stays silent for a failed Job of someone else's CronJob", "1m", failedJob("app-report", "app-report-1", 1), [at(5, "BackupJobFailed", [])]);
+  test("BackupJobFailed fires for a CronJob that never succeeded", "1m", jobRun(full, `${full}-1`, 600, flat(1)), [at(5, "BackupJobFailed", [alert("BackupJobFailed", job(full))])]);
+  test("BackupJobFailed stays silent for a Job that failed once and succeeded on retry", "1m", [...jobRun(full, `${full}-3`, 600, flat(0)), lastSuccess(full, flat(900))], [at(20, "BackupJobFailed", [])]);
+  test("BackupJobFailed stays silent for an old failure followed by a success", "1m", [...jobRun(full, `${full}-1`, 60, flat(1)), lastSuccess(full, flat(1200))], [at(30, "BackupJobFailed", [])]);
+  test("BackupJobFailed stays silent for a failed Job of someone else's CronJob", "1m", jobRun("app-report", "app-report-1", 600, flat(1)), [at(5, "BackupJobFailed", [])]);
+  test(
+    "BackupJobFailed fires once, without an evaluation error, while two kube-state-metrics replicas report the Job",
+    "1m",
+    [...jobRun(full, `${full}-2`, 600, flat(1), { instance: "ksm-a" }), ...jobRun(full, `${full}-2`, 600, flat(1), { instance: "ksm-b" }), lastSuccess(full, flat(100))],
+    [at(5, "BackupJobFailed", [alert("BackupJobFailed", job(full))])],
+  );
 
   const verify = verifyCronJobName(targets.postgres);
-  test("RestoreVerificationFailed fires when the verification Job fails", "1m", [...failedJob(verify, `${verify}-1`, 1), series("kube_cronjob_created", job(verify), flat(0)), series("kube_cronjob_status_last_successful_time", job(verify), flat(0))], [
-    at(5, "RestoreVerificationFailed", [alert("RestoreVerificationFailed", { namespace: ns, job_name: `${verify}-1`, condition: "true", owner_name: verify })]),
+  const everyCronJob = [...backupCronJobs, verify, ...(spec.redis.enabled ? [snapshotCronJobName(targets.redis)] : [])];
+  const reported = (names: string[]) => names.map((name) => series("kube_cronjob_created", job(name), flat(0)));
+  test("BackupJobMissing stays silent while every CronJob is reported", "1m", reported(everyCronJob), [at(20, "BackupJobMissing", [])]);
+  test("BackupJobMissing fires for a CronJob renamed or deleted", "1m", reported(everyCronJob.filter((name) => name !== full)), [at(20, "BackupJobMissing", [alert("BackupJobMissing", job(full))])]);
+  test("BackupJobMissing fires for every CronJob when kube-state-metrics is not scraped", "1m", [series("up", pg, flat(1))], [at(20, "BackupJobMissing", everyCronJob.map((name) => alert("BackupJobMissing", job(name))))]);
+  test("BackupJobMissing waits 10 minutes (a scrape gap or a rollout is not a page)", "1m", reported(everyCronJob.filter((name) => name !== full)), [at(5, "BackupJobMissing", [])]);
+
+  test("RestoreVerificationFailed fires when the latest verification failed", "1m", [...jobRun(verify, `${verify}-2`, 600, flat(1)), lastSuccess(verify, flat(60)), ...reported([verify])], [
+    at(5, "RestoreVerificationFailed", [alert("RestoreVerificationFailed", job(verify))]),
   ]);
-  test(
-    "RestoreVerificationFailed fires when verification never succeeded",
-    "1h",
-    [series("kube_cronjob_created", job(verify), flat(0, hours))],
-    [at(Math.ceil(t.verificationTooOld / 60) + 60, "RestoreVerificationFailed", [alert("RestoreVerificationFailed", job(verify))])],
-  );
-  test(
-    "RestoreVerificationFailed stays silent after a recent success",
-    "1h",
-    [series("kube_cronjob_created", job(verify), flat(0, hours)), series("kube_cronjob_status_last_successful_time", job(verify), flat(now - 3600, hours))],
-    [at(evalMinutes, "RestoreVerificationFailed", [])],
-  );
+  test("RestoreVerificationFailed clears when the next verification succeeds", "1m", [...jobRun(verify, `${verify}-2`, 600, flat(1)), lastSuccess(verify, `60+0x29 1800+0x30`), ...reported([verify])], [
+    at(20, "RestoreVerificationFailed", [alert("RestoreVerificationFailed", job(verify))]),
+    at(40, "RestoreVerificationFailed", []),
+  ]);
+  test("RestoreVerificationFailed fires when verification never succeeded", "1h", cronJob(verify, {}), [at(Math.ceil(t.verification.late / 60) + 60, "RestoreVerificationFailed", [alert("RestoreVerificationFailed", job(verify))])]);
+  test("RestoreVerificationFailed stays silent after a recent success", "1h", successAgo(verify, 3600), [at(evalMinutes, "RestoreVerificationFailed", [])]);
 
   // --- volumes --------------------------------------------------------------------------
   const volume = (usedPercent: number) => {
@@ -193,21 +222,19 @@ function buildTests(spec: DrSpec) {
     test("RedisAofWriteFailing fires when AOF writes fail", "1m", [series("redis_aof_last_write_status", rd, flat(0)), series("redis_aof_last_bgrewrite_status", rd, flat(1))], [at(5, "RedisAofWriteFailing", [alert("RedisAofWriteFailing", rd)])]);
     test("RedisAofWriteFailing stays silent when AOF writes succeed", "1m", [series("redis_aof_last_write_status", rd, flat(1)), series("redis_aof_last_bgrewrite_status", rd, flat(1))], [at(5, "RedisAofWriteFailing", [])]);
     const snapshot = snapshotCronJobName(targets.redis);
-    const limit = t.redisSnapshotTooOld;
-    const evalAt = Math.ceil(limit / 60) + 30;
-    test(
-      `RedisSnapshotTooOld fires just over ${limit}s`,
-      "1m",
-      [series("kube_cronjob_created", job(snapshot), flat(0)), series("kube_cronjob_status_last_successful_time", job(snapshot), flat(evalAt * 60 - limit - 60))],
-      [at(evalAt, "RedisSnapshotTooOld", [alert("RedisSnapshotTooOld", job(snapshot))])],
-    );
-    test(
-      `RedisSnapshotTooOld stays silent just under ${limit}s`,
-      "1m",
-      [series("kube_cronjob_created", job(snapshot), flat(0)), series("kube_cronjob_status_last_successful_time", job(snapshot), flat(evalAt * 60 - limit + 60))],
-      [at(evalAt, "RedisSnapshotTooOld", [])],
-    );
-    test("RedisSnapshotTooOld fires for a snapshot CronJob that never succeeded", "1m", [series("kube_cronjob_created", job(snapshot), flat(0))], [at(evalAt, "RedisSnapshotTooOld", [alert("RedisSnapshotTooOld", job(snapshot))])]);
+    const { late, runDeadline } = t.redisSnapshot;
+    const evalAt = Math.ceil(late / 60) + 30;
+    const ago = (seconds: number) => flat(evalAt * 60 - seconds);
+    const snapshotState = (successAgo: number | undefined, scheduledAgo: number) => [
+      series("kube_cronjob_created", job(snapshot), flat(0)),
+      ...(successAgo !== undefined ? [series("kube_cronjob_status_last_successful_time", job(snapshot), ago(successAgo))] : []),
+      series("kube_cronjob_status_last_schedule_time", job(snapshot), ago(scheduledAgo)),
+    ];
+    expect(late).toBeLessThan(spec.objectives.redis.rpo);
+    test(`RedisSnapshotTooOld fires just over ${late}s, before the ${spec.objectives.redis.rpo}s RPO`, "1m", snapshotState(late + 30, late + 40), [at(evalAt, "RedisSnapshotTooOld", [alert("RedisSnapshotTooOld", job(snapshot))])]);
+    test(`RedisSnapshotTooOld stays silent just under ${late}s`, "1m", snapshotState(late - 30, late - 20), [at(evalAt, "RedisSnapshotTooOld", [])]);
+    test(`RedisSnapshotTooOld fires when the latest run has not succeeded ${runDeadline}s after its time`, "1m", snapshotState(runDeadline + 90, runDeadline + 30), [at(evalAt, "RedisSnapshotTooOld", [alert("RedisSnapshotTooOld", job(snapshot))])]);
+    test("RedisSnapshotTooOld fires for a snapshot CronJob that never succeeded", "1m", snapshotState(undefined, runDeadline + 30), [at(evalAt, "RedisSnapshotTooOld", [alert("RedisSnapshotTooOld", job(snapshot))])]);
   }
 
   // --- API ------------------------------------------------------------------------------
@@ -254,7 +281,7 @@ describe.each(["prod", "staging"])("the alert rules of %s", (stack) => {
 
   it("pass promtool check rules", () => {
     const result = promtool(["check", "rules", rulesFile]);
-    expect(result.stdout + result.stderr).toContain("SUCCESS: 13 rules found");
+    expect(result.stdout + result.stderr).toContain(`SUCCESS: ${ALERT_NAMES.length} rules found`);
     expect(result.status).toBe(0);
   });
 

@@ -11,7 +11,7 @@ export function redisPrimarySpec(appendfsync: "always" | "everysec" | "no" = "ev
       objectives: { redis: { rpo: "5m", rto: "10m" } },
       storage: { bucket: REDIS_BUCKET },
       images: { registry: "local" },
-      redis: { appendfsync, snapshots: { interval: "5m", keep: 3 }, resources: { memory: "512Mi" } },
+      redis: { appendfsync, snapshots: { interval: "2m", keep: 3 }, resources: { memory: "512Mi" } },
     },
     "prod",
   );
@@ -26,7 +26,7 @@ export function redisDrillSpec(stack: string, restoreFrom: Record<string, unknow
       objectives: { redis: { rpo: "5m", rto: "10m" } },
       storage: { bucket: REDIS_BUCKET },
       images: { registry: "local" }, postgres: { restoreFrom: { bucket: REDIS_BUCKET, region: "us-east-1", repoPath: "pgbackrest/prod", encrypted: false } },
-      redis: { snapshots: { interval: "5m" }, resources: { memory: "512Mi" }, restoreFrom: { prefix: "redis/prod/", ...restoreFrom } },
+      redis: { snapshots: { interval: "2m" }, resources: { memory: "512Mi" }, restoreFrom: { prefix: "redis/prod/", ...restoreFrom } },
     },
     stack,
   );

@@ -65,7 +65,7 @@ const CASES: { name: string; patch: Record<string, any>; path: string; message: 
   { name: "drill with replication", drill: true, patch: { storage: { replication: { region: "eu-central-1", bucket: "acme-replica" } } }, path: "drkit:storage.replication", message: /must not be set on a drill stack/ },
   { name: "drill with Redis but no source", drill: true, patch: { redis: { restoreFrom: undefined } }, path: "drkit:redis.restoreFrom", message: /is required for a drill stack/ },
   { name: "appendfsync misspelt", patch: { redis: { appendfsync: "everysecond" } }, path: "drkit:redis.appendfsync", message: /got 'everysecond'/ },
-  { name: "snapshots rarer than the RPO", patch: { objectives: { redis: { rpo: "5m" } }, redis: { snapshots: { interval: "10m" } } }, path: "drkit:redis.snapshots.interval", message: /longer than the Redis RPO of 5m/ },
+  { name: "snapshots rarer than the RPO", patch: { objectives: { redis: { rpo: "5m" } }, redis: { snapshots: { interval: "10m" } } }, path: "drkit:redis.snapshots.interval", message: /RedisSnapshotTooOld pages at 4m, before the 5m RPO/ },
   { name: "snapshot interval cron cannot run", patch: { redis: { snapshots: { interval: "7m" } } }, path: "drkit:redis.snapshots.interval", message: /cannot be run by cron/ },
   { name: "maxmemory above the container", patch: { redis: { maxmemory: "2Gi", resources: { memory: "1Gi" } } }, path: "drkit:redis.maxmemory", message: /not below the container memory/ },
   { name: "alert label key invalid", patch: { alerts: { ruleLabels: { "bad key": "x" } } }, path: "drkit:alerts.ruleLabels.bad key", message: /not a valid Kubernetes label key/ },

@@ -65,7 +65,9 @@ const CASES: Case[] = [
   { name: "a primary with COMPLIANCE lock", base: "primary", patch: { storage: { objectLock: { mode: "COMPLIANCE", retention: "30d" } } } },
 
   // Redis snapshots within the RPO
-  { name: "snapshots exactly at the RPO", base: "primary", patch: { objectives: { redis: { rpo: "15m" } }, redis: { snapshots: { interval: "15m" } } } },
+  { name: "snapshots that page before the RPO", base: "primary", patch: { objectives: { redis: { rpo: "15m" } }, redis: { snapshots: { interval: "5m" } } } },
+  { name: "snapshots exactly at the RPO page only after it", base: "primary", patch: { objectives: { redis: { rpo: "15m" } }, redis: { snapshots: { interval: "15m" } } }, errors: ["drkit:redis.snapshots.interval"] },
+  { name: "an RPO no snapshot interval can keep", base: "primary", patch: { objectives: { redis: { rpo: "1m" } } }, errors: ["drkit:redis.snapshots.interval"] },
   { name: "a cache that may start empty", base: "drill", patch: { redis: { restoreFrom: { ifMissing: "start-empty" } } }, warnings: ["drkit:redis.restoreFrom.ifMissing"] },
   { name: "a single kept snapshot", base: "primary", patch: { redis: { snapshots: { keep: 1 } } }, warnings: ["drkit:redis.snapshots.keep"] },
   { name: "a disabled Redis is not checked", base: "primary", patch: { objectives: { redis: { rpo: "5m" } }, redis: { enabled: false, snapshots: { interval: "1h" } } } },

@@ -19,7 +19,7 @@ describe("the prod stack under mocks", () => {
     expect(drkit.role).toBe("primary");
     expect(drkit.postgres.repository).toBe("s3://trading-dr-prod-eu-central-1/pgbackrest/prod (stanza main)");
     expect(drkit.objectives.postgres).toEqual({ rpo: "5m", rto: "15m" });
-    expect(drkit.redis.snapshots).toContain("'*/5 * * * *'");
+    expect(drkit.redis.snapshots).toContain("'*/2 * * * *'");
   });
 
   it("puts every AWS resource on the stack's provider: drkit:region, tagged", () => {

@@ -20,7 +20,7 @@ describe("prod's backup CronJobs under mocks", () => {
       "postgres-backup-incr": "30 */6 * * *",
       "postgres-dump": "30 2 * * *",
       "postgres-verify": "0 6 * * 1",
-      "redis-snapshot": "*/5 * * * *",
+      "redis-snapshot": "*/2 * * * *",
     });
   });
 

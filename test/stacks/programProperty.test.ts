@@ -20,7 +20,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** Valid alternatives per key: each is accepted alone; combinations may be refused by the review. */
 const ALTERNATIVES: [string[], unknown[]][] = [
   [["objectives", "postgres", "rto"], ["30s", "5m", "1h", "4h"]],
-  [["objectives", "redis", "rpo"], ["1m", "15m", "1h"]],
+  [["objectives", "redis", "rpo"], ["4m", "15m", "1h"]],
   [["postgres", "version"], [13, 14, 16, 17]],
   [["postgres", "backups", "diff"], [null, "0 3 * * *"]],
   [["postgres", "backups", "incr"], [null, "15 * * * *", "*/10 * * * *"]],
@@ -29,7 +29,7 @@ const ALTERNATIVES: [string[], unknown[]][] = [
   [["postgres", "storage", "size"], ["1Gi", "2Ti"]],
   [["redis", "enabled"], [false]],
   [["redis", "appendfsync"], ["always", "no"]],
-  [["redis", "snapshots", "interval"], ["1m", "5m"]],
+  [["redis", "snapshots", "interval"], ["1m", "2m"]],
   [["timeZone"], ["Europe/Berlin", "America/New_York", "Asia/Kolkata"]],
   [["storage", "accessLogs"], [false]],
   [["storage", "objectLock"], [undefined]],

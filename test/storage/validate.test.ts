@@ -36,7 +36,7 @@ const CASES: Case[] = [
   { name: "pgBackRest's old versions transitioned", patch: lifecycle({ pgbackrest: { noncurrentTransitions: [t("30d", "STANDARD_IA")], noncurrentExpiration: "90d", minObjectSize: "1Mi" } }), errors: [`${L}.pgbackrest.noncurrentTransitions`] },
   { name: "pgBackRest's old versions kept forever", patch: lifecycle({ pgbackrest: { noncurrentExpiration: null } }), warnings: [`${L}.pgbackrest.noncurrentExpiration`] },
   { name: "Redis snapshots transitioned", patch: lifecycle({ redis: { transitions: [t("30d", "STANDARD_IA")], minObjectSize: "1Mi" } }), errors: [`${L}.redis.transitions`] },
-  { name: "Redis snapshots expired before the job's window", patch: merge(lifecycle({ redis: { expiration: "1d" } }), { redis: { snapshots: { interval: "1h", keep: 48 } } }), errors: [`${L}.redis.expiration`] },
+  { name: "Redis snapshots expired before the job's window", patch: merge(lifecycle({ redis: { expiration: "1d" } }), { objectives: { redis: { rpo: "3h" } }, redis: { snapshots: { interval: "1h", keep: 48 } } }), errors: [`${L}.redis.expiration`] },
   { name: "Redis snapshots expired by age", patch: lifecycle({ redis: { expiration: "30d" } }), warnings: [`${L}.redis.expiration`] },
   { name: "dumps expired before their retention", patch: lifecycle({ dumps: { transitions: [], expiration: "90d" } }, { postgres: { dumps: { retention: "365d" } } }), errors: [`${L}.dumps.expiration`] },
   { name: "dumps expired after their retention", patch: lifecycle({ dumps: { expiration: "400d", minObjectSize: "1Mi" } }), warnings: [`${L}.dumps.expiration`] },
