@@ -1,6 +1,8 @@
 import { stringify } from "yaml";
 import type { DrSpec } from "../spec";
 import { formatDuration, formatPercent } from "../spec";
+import { WAL_ARCHIVE_METRICS } from "../postgres/exporterQueries";
+import { archiveTimeout } from "../postgres/settings";
 import { alertThresholds, type JobLimits } from "./thresholds";
 import { backupCronJobName, dataClaimName, dumpCronJobName, monitorLabels, snapshotCronJobName, verifyCronJobName, type AlertTargets } from "./targets";
 
@@ -141,10 +143,10 @@ export function renderAlertRules(spec: DrSpec, targets: AlertTargets): RuleGroup
         rule(
           "PostgresWalArchiveStale",
           "critical",
-          `pg_stat_archiver_last_archive_age{${pg}} > ${t.walArchiveStale} and on() (sum(rate(pg_stat_database_tup_inserted{${pg}}[5m])) + sum(rate(pg_stat_database_tup_updated{${pg}}[5m])) + sum(rate(pg_stat_database_tup_deleted{${pg}}[5m]))) > 0`,
+          `${WAL_ARCHIVE_METRICS.oldestReadyAge}{${pg}} > ${t.walArchiveStale}`,
           undefined,
           `WAL of stack ${spec.stack} has not reached the repository for over ${formatDuration(t.walArchiveStale)}`,
-          `{{ $labels.namespace }}/{{ $labels.pod }} is writing but its last archived WAL is older than ${formatDuration(t.walArchiveStale)}: half of the ${formatDuration(spec.objectives.postgres.rpo)} RPO is gone.`,
+          `{{ $labels.namespace }}/{{ $labels.pod }} completed a WAL segment more than ${formatDuration(t.walArchiveStale)} ago that is still not in the repository: with archive_timeout (${formatDuration(archiveTimeout(spec.objectives.postgres.rpo))}) on top, the ${formatDuration(spec.objectives.postgres.rpo)} RPO is breached within ${formatDuration(spec.objectives.postgres.rpo - t.walArchiveStale - archiveTimeout(spec.objectives.postgres.rpo))} if the volume is lost.`,
         ),
         rule(
           "PostgresConnectionsNearLimit",

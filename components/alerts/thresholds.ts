@@ -21,7 +21,11 @@ export interface JobLimits {
  * §6), never constants.
  */
 export interface AlertThresholds {
-  /** WAL archive age that means the RPO is at risk: fires with half the RPO still to go. */
+  /**
+   * Age of the oldest completed WAL segment not yet in the repository that pages: its oldest
+   * change may be one archive_timeout older still, and a fifth of the RPO (at least 30 s) is left
+   * to act before committed data older than the RPO is exposed.
+   */
   walArchiveStale: Seconds;
   /** How long archive failures must persist: one archive_timeout (one missed forced switch). */
   walArchiveFailingFor: Seconds;
@@ -51,7 +55,7 @@ export function alertThresholds(spec: DrSpec): AlertThresholds {
   if (postgres.dumps.enabled) backups["dump"] = scheduled(objects.dumpJob);
   const { interval } = redis.snapshots;
   return {
-    walArchiveStale: Math.max(2 * timeout, Math.floor(objectives.postgres.rpo / 2)),
+    walArchiveStale: Math.max(15, objectives.postgres.rpo - timeout - Math.max(30, Math.round(objectives.postgres.rpo / 5))),
     walArchiveFailingFor: Math.max(60, timeout),
     backups,
     verification: scheduled(objects.verifyJob),

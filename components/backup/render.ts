@@ -1,7 +1,7 @@
 import type { PgbackrestRepository } from "../postgres/layout";
 import { backupSettings, repoLines } from "../postgres/pgbackrestConf";
 import { RECOVERY_SETTINGS_SHELL } from "../postgres/recoverySettings";
-import { processMax } from "../postgres/settings";
+import { restoreProcessMax } from "../postgres/settings";
 import { ENV } from "../workloads/names";
 import { shellQuote as q } from "../postgres/bootstrap";
 import type { SnapshotStore } from "../redis/layout";
@@ -44,7 +44,8 @@ export function renderVerifyConf(spec: DrSpec, layout: BackupJobLayout, repo: Pg
     `# pgbackrest.conf of drkit's restore verification for stack '${spec.stack}'.`,
     "[global]",
     ...repoLines(1, repo),
-    `process-max=${processMax(spec.postgres.resources.cpu)}`,
+    // As the DR bootstrap restores: the throughput it logs is the one a DR restore reaches.
+    `process-max=${restoreProcessMax(spec.postgres.resources.cpu)}`,
     `lock-path=${layout.lockDir}`,
     "log-level-console=info",
     "log-level-file=off",

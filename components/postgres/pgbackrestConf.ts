@@ -1,7 +1,7 @@
 import type { DrSpec } from "../spec";
 import type { PgbackrestRepository, PostgresLayout } from "./layout";
 import { retentionDays } from "./layout";
-import { archivePushQueueMaxMiB, processMax } from "./settings";
+import { archivePushQueueMaxMiB, processMax, restoreProcessMax } from "./settings";
 import { PORT } from "../workloads/names";
 
 /**
@@ -83,7 +83,7 @@ export function renderRestoreConf(spec: DrSpec, layout: PostgresLayout, source: 
     "archive-async=y",
     `spool-path=${layout.spoolDir}`,
     "archive-get-queue-max=1GiB",
-    `process-max=${processMax(spec.postgres.resources.cpu)}`,
+    `process-max=${restoreProcessMax(spec.postgres.resources.cpu)}`,
     `lock-path=${layout.lockDir}`,
     "log-level-console=info",
     "log-level-file=off",

@@ -4,6 +4,7 @@ import { bucketEndpoint, type S3Substitute } from "../workloads/endpoints";
 import { ENV, MONITOR_ROLE, PATH, PORT, UID, ownerPasswordVariable, pgbackrestRepoEnv, podHost, postgresObjects, serviceHost, TLS_KEYS } from "../workloads/names";
 import type { ContainerPlan, EnvSource, Probe, SecretValue, WorkloadPlan } from "../workloads/plan";
 import { bootstrapEnvironment, renderBootstrapScript } from "./bootstrap";
+import { renderExporterQueries } from "./exporterQueries";
 import { containerLayout, ownRepository, sourceRepository } from "./layout";
 import { renderPgbackrestConf, renderRestoreConf, tlsServerCommand } from "./pgbackrestConf";
 import { renderPgHba, renderPostgresqlConf } from "./postgresqlConf";
@@ -95,6 +96,7 @@ export function postgresPlan(spec: DrSpec, options: PostgresPlanOptions = {}): W
     "pg_hba.conf": renderPgHba(),
     "pgbackrest.conf": renderPgbackrestConf(spec, layout, own),
     "bootstrap.sh": renderBootstrapScript({ spec, layout, ...(source ? { source } : {}) }),
+    "exporter-queries.yaml": renderExporterQueries(),
     ...(source ? { "pgbackrest-restore.conf": renderRestoreConf(spec, layout, source) } : {}),
   };
 
@@ -146,13 +148,14 @@ export function postgresPlan(spec: DrSpec, options: PostgresPlanOptions = {}): W
   const exporter: ContainerPlan = {
     name: "exporter",
     image: "postgres",
-    command: ["prometheus-postgres-exporter", `--web.listen-address=:${PORT.postgresMetrics}`],
+    command: ["prometheus-postgres-exporter", `--web.listen-address=:${PORT.postgresMetrics}`, `--extend.query-path=${layout.configDir}/exporter-queries.yaml`],
     env: [
       ["DATA_SOURCE_URI", { value: `127.0.0.1:${layout.port}/postgres?sslmode=disable` }],
       ["DATA_SOURCE_USER", { value: MONITOR_ROLE }],
       ["DATA_SOURCE_PASS", { secret: objects.credentials, key: ENV.monitorPassword }],
     ],
-    mounts: [],
+    // exporter-queries.yaml: the age of the WAL not yet archived (PostgresWalArchiveStale).
+    mounts: [{ volume: "config", path: layout.configDir, readOnly: true }],
     ports: [{ name: "metrics", port: PORT.postgresMetrics }],
     requests: { cpu: 50, memory: 64 * 2 ** 20 },
     limits: { cpu: 250, memory: 128 * 2 ** 20 },

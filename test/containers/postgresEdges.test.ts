@@ -4,7 +4,9 @@ import { PodFailed } from "../../cli/containers/runner";
 import { waitFor } from "../../cli/containers/wait";
 import { BUCKET, drillSpec, primarySpec } from "./pgFixtures";
 import { bucketKeys } from "./bucketKeys";
-import { startCluster, switchAndWaitArchived, type Cluster, type StackRun } from "./harness";
+import { WAL_ARCHIVE_METRICS } from "../../components/postgres/exporterQueries";
+import { PORT } from "../../components/workloads/names";
+import { scrape, seriesValue, startCluster, switchAndWaitArchived, type Cluster, type StackRun } from "./harness";
 
 // Containers: images start, restores replay, jobs run to completion.
 vi.setConfig({ testTimeout: 600_000, hookTimeout: 900_000 });
@@ -87,6 +89,10 @@ describe("the primary", () => {
         lsn = await primary.psql("SELECT pg_switch_wal()");
       }
       await waitFor("WAL waiting for the repository", async () => Number(await primary.psql("SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'")) > 0, 60_000, 250);
+      // The RPO signal PostgresWalArchiveStale reads: how long the oldest waiting segment has waited.
+      const waited = async () => seriesValue(await scrape(primary, "postgres", PORT.postgresMetrics), WAL_ARCHIVE_METRICS.oldestReadyAge) ?? -1;
+      await waitFor("the exporter reporting the waiting WAL's age", async () => (await waited()) >= 3, 60_000, 500);
+      expect(seriesValue(await scrape(primary, "postgres", PORT.postgresMetrics), WAL_ARCHIVE_METRICS.readySegments)).toBeGreaterThan(0);
     } finally {
       await cluster.s3.start();
     }
@@ -97,6 +103,7 @@ describe("the primary", () => {
       500,
     );
     expect(await primary.psql("SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'")).toBe("0");
+    expect(seriesValue(await scrape(primary, "postgres", PORT.postgresMetrics), WAL_ARCHIVE_METRICS.oldestReadyAge)).toBe(0);
   }, 300_000);
 });
 

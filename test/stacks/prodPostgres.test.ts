@@ -70,7 +70,7 @@ describe("prod's PostgreSQL under mocks", () => {
 
   it("puts the rendered configuration in a ConfigMap and every credential in a Secret", () => {
     const config = stack.named("postgres-config").inputs["data"] as Record<string, string>;
-    expect(Object.keys(config).sort()).toEqual(["bootstrap.sh", "pg_hba.conf", "pgbackrest.conf", "postgresql.conf"]);
+    expect(Object.keys(config).sort()).toEqual(["bootstrap.sh", "exporter-queries.yaml", "pg_hba.conf", "pgbackrest.conf", "postgresql.conf"]);
     expect(config["postgresql.conf"]).toContain("archive_timeout = '60s'");
     const credentials = stack.named("postgres-credentials");
     expect(Object.keys(credentials.inputs["stringData"] as object).sort()).toEqual(
