@@ -87,3 +87,39 @@ export async function waitArchived(pg: InPostgres): Promise<void> {
 
 /** Right-pads a table cell. */
 export const cell = (text: string, width: number) => text.padEnd(width);
+
+/**
+ * Writes a pgbackrest.conf for a repository on the local filesystem at `repoPath` (besides
+ * `settings`) and creates its stanza. Returns the command prefix that runs pgBackRest with it:
+ * drkit's PGBACKREST_* environment (the S3 repository's) is unset, so only this file counts.
+ */
+export async function localRepository(pg: InPostgres, conf: string, repoPath: string, settings: string[]): Promise<string> {
+  const lines = [
+    "[global]",
+    "repo1-type=posix",
+    `repo1-path=${repoPath}`,
+    "repo1-retention-full=1",
+    ...settings,
+    // Not a default: without it a backup waits for the next scheduled checkpoint.
+    "start-fast=y",
+    // These repositories receive no WAL; only the backup and restore of the files are timed.
+    "archive-check=n",
+    "lock-path=/tmp/pgbackrest-bench",
+    "log-level-console=warn",
+    "log-level-file=off",
+    "[main]",
+    `pg1-path=${PGDATA}`,
+    `pg1-socket-path=${SOCKET}`,
+  ];
+  const pgbackrest = `env $(env | grep -o '^PGBACKREST_[A-Z0-9_]*' | sed 's/^/-u /') pgbackrest --config=${conf} --stanza=main`;
+  await pg.sh(`mkdir -p ${WORK}; printf '%s\\n' ${lines.map((l) => `'${l}'`).join(" ")} > ${conf}; ${pgbackrest} stanza-create`);
+  return pgbackrest;
+}
+
+/** Runs a benchmark, printing only the message of an error and exiting 1. */
+export function runBenchmark(main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  });
+}

@@ -28,7 +28,7 @@ import { memorySettings } from "../components/postgres/settings";
 import { formatSize, parseSize } from "../components/spec";
 import { bucketEndpoint } from "../components/workloads/endpoints";
 import { PATH, pgbackrestRepoEnv } from "../components/workloads/names";
-import { benchSpec, cell, GiB, inPostgres, MiB, SOCKET, waitArchived, WORK } from "./postgres";
+import { benchSpec, cell, GiB, inPostgres, MiB, runBenchmark, SOCKET, waitArchived, WORK } from "./postgres";
 
 const { values } = parseArgs({ options: { scale: { type: "string", default: "100" }, wal: { type: "string", default: "1GiB" } } });
 const wal = parseSize(values.wal!);
@@ -155,7 +155,4 @@ pg_ctl -D ${REPLAY} -m fast stop >/dev/null`);
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+runBenchmark(main);

@@ -24,7 +24,7 @@ import { parseArgs } from "node:util";
 import { startLocalCluster } from "../cli/containers/cluster";
 import { ensureLocalImages } from "../cli/containers/images";
 import { formatSize, parseSize } from "../components/spec";
-import { addRandomBytes, benchSpec, cell, inPostgres, MiB, PGBACKREST_CONF, PGDATA, SOCKET, WORK } from "./postgres";
+import { addRandomBytes, benchSpec, cell, inPostgres, localRepository, MiB, PGBACKREST_CONF, PGDATA, runBenchmark, SOCKET, WORK } from "./postgres";
 
 const { values } = parseArgs({ options: { random: { type: "string", default: "512MiB" }, scale: { type: "string", default: "10" } } });
 const random = parseSize(values.random!);
@@ -115,34 +115,12 @@ async function main() {
       }
 
       // Repositories on the local filesystem, one setting changed at a time.
-      const unset = "env $(env | grep -o '^PGBACKREST_[A-Z0-9_]*' | sed 's/^/-u /')";
-      const confOf = (v: Variant) => `${WORK}/${VARIANTS.indexOf(v)}.conf`;
+      const repositories = new Map<Variant, string>();
       for (const variant of VARIANTS) {
-        const source = variant.backupOf ? VARIANTS.find((v) => v.name === variant.backupOf)! : variant;
-        const conf = confOf(source);
-        let variantBackupMs: number | undefined;
-        if (!variant.backupOf) {
-          const lines = [
-            "[global]",
-            "repo1-type=posix",
-            `repo1-path=${WORK}/repo-${VARIANTS.indexOf(variant)}`,
-            "repo1-retention-full=1",
-            ...variant.settings,
-            // Not a default: without it a backup waits for the next scheduled checkpoint.
-            "start-fast=y",
-            // These repositories receive no WAL; only the restore of the files is timed here.
-            "archive-check=n",
-            "lock-path=/tmp/pgbackrest-bench",
-            "log-level-console=warn",
-            "log-level-file=off",
-            "[main]",
-            `pg1-path=${PGDATA}`,
-            `pg1-socket-path=${SOCKET}`,
-          ];
-          await pg.sh(`printf '%s\\n' ${lines.map((l) => `'${l}'`).join(" ")} > ${conf}; ${unset} pgbackrest --config=${conf} --stanza=main stanza-create`);
-          variantBackupMs = await pg.timed(`${unset} pgbackrest --config=${conf} --stanza=main --type=full backup`);
-        }
-        const restoreMs = await pg.timed(`rm -rf ${WORK}/r; mkdir -m 700 ${WORK}/r; ${unset} pgbackrest --config=${conf} --stanza=main --pg1-path=${WORK}/r ${(variant.restoreOptions ?? []).join(" ")} restore; sync`);
+        if (!variant.backupOf) repositories.set(variant, await localRepository(pg, `${WORK}/${VARIANTS.indexOf(variant)}.conf`, `${WORK}/repo-${VARIANTS.indexOf(variant)}`, variant.settings));
+        const pgbackrest = repositories.get(variant.backupOf ? VARIANTS.find((v) => v.name === variant.backupOf)! : variant)!;
+        const variantBackupMs = variant.backupOf ? undefined : await pg.timed(`${pgbackrest} --type=full backup`);
+        const restoreMs = await pg.timed(`rm -rf ${WORK}/r; mkdir -m 700 ${WORK}/r; ${pgbackrest} --pg1-path=${WORK}/r ${(variant.restoreOptions ?? []).join(" ")} restore; sync`);
         rows.push({ method: `local filesystem: ${variant.name}`, ...(variantBackupMs !== undefined ? { backupMs: variantBackupMs } : {}), restoreMs });
         if (restoredBytes === 0) {
           // The disk's limit for the same bytes: a backup holds no pg_wal, so cp -a of the data
@@ -172,7 +150,4 @@ async function main() {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+runBenchmark(main);

@@ -20,7 +20,7 @@ import { startLocalCluster } from "../cli/containers/cluster";
 import { ensureLocalImages } from "../cli/containers/images";
 import { processMax } from "../components/postgres/settings";
 import { formatSize, parseSize } from "../components/spec";
-import { addRandomBytes, benchSpec, cell, GiB, inPostgres, MiB, PGBACKREST_CONF, PGDATA, SOCKET, WORK } from "./postgres";
+import { addRandomBytes, benchSpec, cell, GiB, inPostgres, localRepository, MiB, PGBACKREST_CONF, runBenchmark, SOCKET, WORK } from "./postgres";
 
 const { values } = parseArgs({ options: { sizes: { type: "string", default: "256MiB,1GiB,2GiB,4GiB" } } });
 const sizes = values.sizes!.split(",").map((text) => {
@@ -60,28 +60,13 @@ async function main() {
     const run = await cluster.stack(spec, { own: "bench-cipher" });
     await run.runner.startServer("postgres");
     const pg = inPostgres(run);
-    const localConf = `${WORK}/local.conf`;
-    const unset = "env $(env | grep -o '^PGBACKREST_[A-Z0-9_]*' | sed 's/^/-u /')";
-    const local = [
-      "[global]",
-      "repo1-type=posix",
-      `repo1-path=${WORK}/repo`,
-      "repo1-retention-full=1",
+    const local = await localRepository(pg, `${WORK}/local.conf`, `${WORK}/repo`, [
       "compress-type=zst",
       "compress-level=3",
       `process-max=${processMax(spec.postgres.resources.cpu)}`,
       "repo1-cipher-type=aes-256-cbc",
       "repo1-cipher-pass=drkit-bench",
-      "start-fast=y",
-      "archive-check=n",
-      "lock-path=/tmp/pgbackrest-bench",
-      "log-level-console=warn",
-      "log-level-file=off",
-      "[main]",
-      `pg1-path=${PGDATA}`,
-      `pg1-socket-path=${SOCKET}`,
-    ];
-    await pg.sh(`mkdir -p ${WORK}; printf '%s\\n' ${local.map((l) => `'${l}'`).join(" ")} > ${localConf}; ${unset} pgbackrest --config=${localConf} --stanza=main stanza-create`);
+    ]);
     await pg.sh(`pgbench -i -q -s ${PGBENCH_SCALE} -h ${SOCKET} -U postgres app`);
 
     const points: Point[] = [];
@@ -99,8 +84,8 @@ async function main() {
       const endpoint = process.cpuUsage(endpointBefore);
       const restoredBytes = await pg.bytes(`${WORK}/r`);
       const copyMs = await pg.timed(`rm -rf ${WORK}/copy; cp -a ${WORK}/r ${WORK}/copy; sync; rm -rf ${WORK}/copy`);
-      const localBackupMs = await pg.timed(`${unset} pgbackrest --config=${localConf} --stanza=main --type=full backup`);
-      const localRestoreMs = await pg.timed(`rm -rf ${WORK}/r; mkdir -m 700 ${WORK}/r; ${unset} pgbackrest --config=${localConf} --stanza=main --pg1-path=${WORK}/r restore; sync`);
+      const localBackupMs = await pg.timed(`${local} --type=full backup`);
+      const localRestoreMs = await pg.timed(`rm -rf ${WORK}/r; mkdir -m 700 ${WORK}/r; ${local} --pg1-path=${WORK}/r restore; sync`);
       await pg.sh(`rm -rf ${WORK}/r`);
       points.push({
         restoredMiB: restoredBytes / MiB,
@@ -147,7 +132,4 @@ async function main() {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+runBenchmark(main);
