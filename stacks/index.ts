@@ -3,7 +3,7 @@
  * entirely by its `drkit:*` configuration (Pulumi.<stack>.yaml).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AlertRules } from "../components/alerts";
+import { AlertRules, JobMetrics } from "../components/alerts";
 import { BackupSchedule } from "../components/backup";
 import { PostgresCluster } from "../components/postgres";
 import { RedisServer } from "../components/redis";
@@ -66,9 +66,11 @@ const redis = spec.redis.enabled
     )
   : undefined;
 
+const jobMetrics = new JobMetrics("job-metrics", { spec, namespace: kubernetes.namespace, images }, { provider: kubernetes.provider });
+
 new AlertRules(
   "alerts",
-  { spec, postgresPodLabels: postgres.podLabels, ...(redis ? { redisPodLabels: redis.podLabels } : {}) },
+  { spec, postgresPodLabels: postgres.podLabels, jobMetricsPodLabels: jobMetrics.podLabels, ...(redis ? { redisPodLabels: redis.podLabels } : {}) },
   { provider: kubernetes.provider },
 );
 

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { jobMetricsPlan } from "../../components/alerts/jobMetricsPlan";
 import { backupPlan } from "../../components/backup/plan";
 import { postgresHosts, postgresPlan } from "../../components/postgres/plan";
 import { redisPlan } from "../../components/redis/plan";
@@ -13,7 +14,7 @@ import { PlanRunner } from "./runner";
 import { startLocalS3, type LocalS3 } from "./s3";
 import { psql, redisCli } from "./stores";
 
-/** One stack's whole plan (PostgreSQL, its jobs, Redis when enabled) running in the cluster. */
+/** One stack's whole plan (PostgreSQL, its jobs, the job-metrics gateway, Redis when enabled) running in the cluster. */
 export interface StackRun {
   spec: DrSpec;
   plan: WorkloadPlan;
@@ -77,7 +78,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     s3,
     async stack(spec, cipher) {
       const substitute = { host: s3.host, port: s3.port };
-      const plan = mergePlans(postgresPlan(spec, { s3: substitute }), backupPlan(spec, { s3: substitute }), ...(spec.redis.enabled ? [redisPlan(spec, { s3: substitute })] : []));
+      const plan = mergePlans(postgresPlan(spec, { s3: substitute }), backupPlan(spec, { s3: substitute }), jobMetricsPlan(spec), ...(spec.redis.enabled ? [redisPlan(spec, { s3: substitute })] : []));
       const hosts = postgresHosts(spec);
       const secretValue = localSecretValues({ spec, s3, cipher, serverNames: [hosts.pod, hosts.podShort] });
       // Each stack on a network of its own, as each has a cluster (or namespace) of its own: two

@@ -11,6 +11,8 @@ export interface AlertRulesArgs {
   postgresPodLabels: Record<string, string>;
   /** Labels of the Redis pod (`RedisServer.podLabels`), when the stack runs Redis. */
   redisPodLabels?: Record<string, string>;
+  /** Labels of the job-metrics gateway's pod (`JobMetrics.podLabels`): scraped with the jobs' own labels. */
+  jobMetricsPodLabels?: Record<string, string>;
   /** Names of the workloads the rules watch. @default postgres and redis in `drkit:cluster.namespace` */
   targets?: AlertTargets;
 }
@@ -18,7 +20,7 @@ export interface AlertRulesArgs {
 /**
  * The alert contract as a PrometheusRule in `drkit:alerts.namespace` with `drkit:alerts.ruleLabels`
  * (so kube-prometheus-stack loads it), and the PodMonitors that scrape the postgres_exporter and
- * redis_exporter sidecars. The monitors stamp every series with `drkit_stack` and
+ * redis_exporter sidecars, and the job-metrics gateway. The monitors stamp every series with `drkit_stack` and
  * `drkit_component`; the rules select on exactly those labels.
  */
 export class AlertRules extends pulumi.ComponentResource {
@@ -64,6 +66,23 @@ export class AlertRules extends pulumi.ComponentResource {
       );
     podMonitor("postgres", args.postgresPodLabels);
     if (args.redisPodLabels) podMonitor("redis", args.redisPodLabels);
+    if (args.jobMetricsPodLabels) {
+      new k8s.apiextensions.CustomResource(
+        `${name}-job-metrics-monitor`,
+        {
+          apiVersion: "monitoring.coreos.com/v1",
+          kind: "PodMonitor",
+          metadata: { name: `drkit-${spec.stack}-job-metrics`, namespace, labels: { ...ruleLabels, "app.kubernetes.io/part-of": "drkit" } },
+          spec: {
+            namespaceSelector: { matchNames: [targets.namespace] },
+            selector: { matchLabels: args.jobMetricsPodLabels },
+            // The jobs push drkit_stack, drkit_component and their own labels: keep them, not the gateway's.
+            podMetricsEndpoints: [{ port: "metrics", interval: "30s", honorLabels: true }],
+          },
+        },
+        { parent: this },
+      );
+    }
     this.registerOutputs({});
   }
 }

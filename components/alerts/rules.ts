@@ -4,13 +4,16 @@ import { formatDuration, formatPercent } from "../spec";
 import { WAL_ARCHIVE_METRICS } from "../postgres/exporterQueries";
 import { archiveTimeout } from "../postgres/settings";
 import { alertThresholds, type JobLimits } from "./thresholds";
-import { backupCronJobName, dataClaimName, dumpCronJobName, monitorLabels, snapshotCronJobName, verifyCronJobName, type AlertTargets } from "./targets";
+import { ARCHIVE_CHECK_METRICS } from "../backup/archiveCheck";
+import { backupsCronJobName, dataClaimName, monitorLabels, snapshotCronJobName, verifyCronJobName, type AlertTargets } from "./targets";
 
 /** The alert contract of design.md §6: runbooks and tests use these names. */
 export const ALERT_NAMES = [
   "PostgresDown",
   "PostgresWalArchiveFailing",
   "PostgresWalArchiveStale",
+  "PostgresWalLost",
+  "PostgresWalGap",
   "PostgresConnectionsNearLimit",
   "BackupTooOld",
   "BackupJobFailed",
@@ -42,6 +45,9 @@ export interface RuleGroup {
 export const VOLUME_FULL_RATIO = 0.95;
 /** Connections above this share of max_connections page (the contract says 95 %). */
 export const CONNECTIONS_RATIO = 0.95;
+
+/** A WAL loss pages this long after the archive check finds it, even when the full backup after it took seconds. */
+export const WAL_LOST_PAGE_SECONDS = 3600;
 
 const seconds = (s: number) => `${Math.round(s)}s`;
 const matchers = (labels: Record<string, string>) =>
@@ -113,7 +119,7 @@ export function renderAlertRules(spec: DrSpec, targets: AlertTargets): RuleGroup
     labels: { severity, drkit_stack: spec.stack },
     annotations: { summary, description, runbook_url: `${spec.alerts.runbookBaseUrl}#${alert.toLowerCase()}` },
   });
-  const backupJobs = Object.keys(t.backups).map((kind) => (kind === "dump" ? dumpCronJobName(targets.postgres) : backupCronJobName(targets.postgres, kind as "full" | "diff" | "incr")));
+  const backupJobs = Object.keys(t.backups).map((kind) => backupsCronJobName(targets.postgres, kind));
   const verify = verifyCronJobName(targets.postgres);
   const snapshot = snapshotCronJobName(targets.redis);
   const claims = [dataClaimName(targets.postgres), ...(spec.redis.enabled ? [dataClaimName(targets.redis)] : [])];
@@ -147,6 +153,22 @@ export function renderAlertRules(spec: DrSpec, targets: AlertTargets): RuleGroup
           undefined,
           `WAL of stack ${spec.stack} has not reached the repository for over ${formatDuration(t.walArchiveStale)}`,
           `{{ $labels.namespace }}/{{ $labels.pod }} completed a WAL segment more than ${formatDuration(t.walArchiveStale)} ago that is still not in the repository: with archive_timeout (${formatDuration(archiveTimeout(spec.objectives.postgres.rpo))}) on top, the ${formatDuration(spec.objectives.postgres.rpo)} RPO is breached within ${formatDuration(spec.objectives.postgres.rpo - t.walArchiveStale - archiveTimeout(spec.objectives.postgres.rpo))} if the volume is lost.`,
+        ),
+        rule(
+          "PostgresWalLost",
+          "critical",
+          `${ARCHIVE_CHECK_METRICS.unrepaired}{${pg}} > 0 or time() - ${ARCHIVE_CHECK_METRICS.gapDetected}{${pg}} < ${WAL_LOST_PAGE_SECONDS}`,
+          undefined,
+          `WAL of stack ${spec.stack} was lost before it reached the repository`,
+          `The archive check of {{ $labels.namespace }} found WAL segments missing after the newest backup: archive-push-queue-max dropped them while the repository was out of reach (or they were deleted), and a restore to now stops at the gap. The check takes a full backup at once; the alert stays ${formatDuration(WAL_LOST_PAGE_SECONDS)} after the gap is found, and as long as no backup after it succeeded.`,
+        ),
+        rule(
+          "PostgresWalGap",
+          "warning",
+          `${ARCHIVE_CHECK_METRICS.missing}{${pg}} > 0`,
+          undefined,
+          `The WAL archive of stack ${spec.stack} has a gap`,
+          `{{ $value }} WAL segments are missing from the retained archive of {{ $labels.namespace }}: point-in-time recovery into the gap is impossible (every backup after it restores). It clears when retention expires the backups before the gap.`,
         ),
         rule(
           "PostgresConnectionsNearLimit",

@@ -22,6 +22,10 @@ export function alertTargets(spec: DrSpec, names: Partial<Omit<AlertTargets, "na
 export const backupCronJobName = (cluster: string, kind: "full" | "diff" | "incr") => postgresObjects(cluster).backupJob(kind);
 export const dumpCronJobName = (cluster: string) => postgresObjects(cluster).dumpJob;
 export const verifyCronJobName = (cluster: string) => postgresObjects(cluster).verifyJob;
+export const archiveCheckCronJobName = (cluster: string) => postgresObjects(cluster).archiveCheckJob;
+/** The CronJob of each kind in `AlertThresholds.backups`: full, diff, incr, dump, archive-check. */
+export const backupsCronJobName = (cluster: string, kind: string) =>
+  kind === "dump" ? dumpCronJobName(cluster) : kind === "archive-check" ? archiveCheckCronJobName(cluster) : backupCronJobName(cluster, kind as "full" | "diff" | "incr");
 export const snapshotCronJobName = (redis: string) => redisObjects(redis).snapshotJob;
 /** The PVC a StatefulSet named `name` gets from its `data` claim template. */
 export const dataClaimName = (name: string) => `data-${name}-0`;

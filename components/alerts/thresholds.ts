@@ -29,7 +29,7 @@ export interface AlertThresholds {
   walArchiveStale: Seconds;
   /** How long archive failures must persist: one archive_timeout (one missed forced switch). */
   walArchiveFailingFor: Seconds;
-  /** Each backup CronJob's limits, by kind: full, diff, incr, dump. */
+  /** Each backup CronJob's limits, by kind: full, diff, incr, dump, archive-check. */
   backups: Record<string, JobLimits>;
   /** The restore verification's limits. */
   verification: JobLimits;
@@ -53,6 +53,7 @@ export function alertThresholds(spec: DrSpec): AlertThresholds {
   if (postgres.backups.diff) backups["diff"] = scheduled(objects.backupJob("diff"));
   if (postgres.backups.incr) backups["incr"] = scheduled(objects.backupJob("incr"));
   if (postgres.dumps.enabled) backups["dump"] = scheduled(objects.dumpJob);
+  backups["archive-check"] = scheduled(objects.archiveCheckJob);
   const { interval } = redis.snapshots;
   return {
     walArchiveStale: Math.max(15, objectives.postgres.rpo - timeout - Math.max(30, Math.round(objectives.postgres.rpo / 5))),

@@ -36,7 +36,7 @@ export interface BackupScheduleArgs {
  * runs at deployment).
  */
 export class BackupSchedule extends pulumi.ComponentResource {
-  /** The CronJobs by role: full, diff, incr, dump, verify. */
+  /** The CronJobs by role: full, diff, incr, dump, verify, archiveCheck. */
   public readonly cronJobNames: Record<string, string>;
 
   constructor(name: string, args: BackupScheduleArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -76,7 +76,7 @@ export class BackupSchedule extends pulumi.ComponentResource {
       jobObject(job, mapping, { parent: this, dependsOn, ...timeouts });
     }
     const objects = postgresObjects(clusterName);
-    const byRole = { full: objects.backupJob("full"), diff: objects.backupJob("diff"), incr: objects.backupJob("incr"), dump: objects.dumpJob, verify: objects.verifyJob };
+    const byRole = { full: objects.backupJob("full"), diff: objects.backupJob("diff"), incr: objects.backupJob("incr"), dump: objects.dumpJob, verify: objects.verifyJob, archiveCheck: objects.archiveCheckJob };
     const scheduled = new Set(plan.jobs.filter((job) => job.schedule).map((job) => job.name));
     this.cronJobNames = Object.fromEntries(Object.entries(byRole).filter(([, jobName]) => scheduled.has(jobName)));
     this.registerOutputs({ cronJobNames: this.cronJobNames });

@@ -1,9 +1,12 @@
+import { JOB_METRICS_CLIENT_LABEL, jobMetricsUrl } from "../alerts/jobMetricsPlan";
+import { monitorLabels } from "../alerts/targets";
 import { containerLayout, ownRepository, sourceRepository } from "../postgres/layout";
 import { BACKUP_JOB_LABEL, POSTGRES_CLIENT_LABEL, postgresHosts } from "../postgres/plan";
 import { longestGap, type DrSpec } from "../spec";
 import { bucketEndpoint, bucketStore, type S3Substitute } from "../workloads/endpoints";
 import { ENV, PATH, PORT, UID, ownerPasswordVariable, pgbackrestRepoEnv, postgresObjects } from "../workloads/names";
 import type { ContainerPlan, EnvSource, JobPlan, Mount, PodPlan, SecretValue, VolumePlan, WorkloadPlan } from "../workloads/plan";
+import { renderArchiveCheckScript } from "./archiveCheck";
 import { backupJobLayout, deadlineForData } from "./layout";
 import { renderBackupJobConf, renderBackupScript, renderDumpScript, renderVerifyConf, renderVerifyScript } from "./render";
 
@@ -43,11 +46,13 @@ export function backupPlan(spec: DrSpec, options: BackupPlanOptions = {}): Workl
   const labels = backupLabels(spec, cluster);
   const repoEnv = pgbackrestRepoEnv(1);
 
+  const metrics = { url: jobMetricsUrl(spec), labels: { ...monitorLabels(spec, "postgres"), cluster } };
   const files: Record<string, string> = {
     "pgbackrest.conf": renderBackupJobConf(spec, layout, own, hosts.pod, PORT.pgbackrestTls),
     "verify.conf": renderVerifyConf(spec, layout, own),
     "backup.sh": renderBackupScript(spec, layout),
-    "verify.sh": renderVerifyScript(spec, layout, pgLayout.pgBin),
+    "verify.sh": renderVerifyScript(spec, layout, pgLayout.pgBin, metrics),
+    "archive-check.sh": renderArchiveCheckScript(spec, layout, metrics),
     ...(postgres.dumps.enabled ? { "dump.sh": renderDumpScript(spec, layout, dumps, hosts.client) } : {}),
   };
   const repositorySecret = (identity: "pgbackrest" | "pgbackrestReader" | "pgbackrestSource", cipher: "own" | "source" | undefined): Record<string, SecretValue> => ({
@@ -95,33 +100,37 @@ export function backupPlan(spec: DrSpec, options: BackupPlanOptions = {}): Workl
     ["diff", postgres.backups.diff],
     ["incr", postgres.backups.incr],
   ];
+  const backupPod = (name: string, command: string[], podLabels: Record<string, string> = BACKUP_JOB_LABEL) =>
+    pod(
+      name,
+      podLabels,
+      [
+        {
+          name: "backup",
+          image: "postgres",
+          command,
+          env: fromSecret(objects.backupRepository, repoKeys),
+          mounts: [configMount, { volume: "tls", path: layout.tlsDir, readOnly: true }, tmpMount],
+          ports: [],
+          ...JOB_RESOURCES,
+        },
+      ],
+      [configVolume(objects.backupConfig), { name: "tls", kind: "secret", object: objects.clientTls, mode: 0o440 }, tmp],
+    );
   for (const [kind, schedule] of schedules) {
     if (!schedule) continue;
     const name = objects.backupJob(kind);
-    jobs.push(
-      scheduled(
-        name,
-        schedule,
-        dataDeadline,
-        pod(
-          name,
-          BACKUP_JOB_LABEL,
-          [
-            {
-              name: "backup",
-              image: "postgres",
-              command: ["bash", `${layout.configDir}/backup.sh`, kind],
-              env: fromSecret(objects.backupRepository, repoKeys),
-              mounts: [configMount, { volume: "tls", path: layout.tlsDir, readOnly: true }, tmpMount],
-              ports: [],
-              ...JOB_RESOURCES,
-            },
-          ],
-          [configVolume(objects.backupConfig), { name: "tls", kind: "secret", object: objects.clientTls, mode: 0o440 }, tmp],
-        ),
-      ),
-    );
+    jobs.push(scheduled(name, schedule, dataDeadline, backupPod(name, ["bash", `${layout.configDir}/backup.sh`, kind])));
   }
+  // --- WAL archive check: gaps found, a full backup taken after one -------------------------
+  jobs.push(
+    scheduled(
+      objects.archiveCheckJob,
+      postgres.backups.archiveCheck,
+      dataDeadline,
+      backupPod(objects.archiveCheckJob, ["bash", `${layout.configDir}/archive-check.sh`], { ...BACKUP_JOB_LABEL, ...JOB_METRICS_CLIENT_LABEL }),
+    ),
+  );
 
   // --- logical dumps ----------------------------------------------------------------------------
   if (postgres.dumps.enabled) {
@@ -164,15 +173,15 @@ export function backupPlan(spec: DrSpec, options: BackupPlanOptions = {}): Workl
 
   // --- restore verification -----------------------------------------------------------------
   const verifyDeadline = dataDeadline + spec.objectives.postgres.rto;
-  const verifyPod = (name: string, secret: string, config: string, encrypted: boolean) =>
+  const verifyPod = (name: string, secret: string, config: string, encrypted: boolean, repository: "own" | "source") =>
     pod(
       name,
-      {},
+      JOB_METRICS_CLIENT_LABEL,
       [
         {
           name: "verify",
           image: "postgres",
-          command: ["bash", `${layout.configDir}/verify.sh`],
+          command: ["bash", `${layout.configDir}/verify.sh`, repository],
           env: fromSecret(secret, [repoEnv.key, repoEnv.secret, ...(encrypted ? [repoEnv.cipher] : [])]),
           mounts: [configMount, workMount, tmpMount],
           ports: [],
@@ -182,7 +191,7 @@ export function backupPlan(spec: DrSpec, options: BackupPlanOptions = {}): Workl
       ],
       [configVolume(config), scratch, tmp],
     );
-  jobs.push(scheduled(objects.verifyJob, postgres.verification.schedule, verifyDeadline, verifyPod(objects.verifyJob, objects.verifyRepository, objects.backupConfig, postgres.backups.encrypt)));
+  jobs.push(scheduled(objects.verifyJob, postgres.verification.schedule, verifyDeadline, verifyPod(objects.verifyJob, objects.verifyRepository, objects.backupConfig, postgres.backups.encrypt, "own")));
 
   const configMaps = [{ name: objects.backupConfig, files }];
   const secrets = [
@@ -204,7 +213,7 @@ export function backupPlan(spec: DrSpec, options: BackupPlanOptions = {}): Workl
       startingDeadlineSeconds: 0,
       activeDeadlineSeconds: verifyDeadline,
       backoffLimit: 0,
-      pod: verifyPod(objects.verifyAtStartJob, objects.verifySource, objects.verifySourceConfig, source.encrypted),
+      pod: verifyPod(objects.verifyAtStartJob, objects.verifySource, objects.verifySourceConfig, source.encrypted, "source"),
     });
   }
 

@@ -1,7 +1,7 @@
 import type { DrSpec } from "../spec";
 import type { PgbackrestRepository, PostgresLayout } from "./layout";
 import { retentionDays } from "./layout";
-import { archivePushQueueMaxMiB, processMax, restoreProcessMax } from "./settings";
+import { ARCHIVE_PUSH_IO_TIMEOUT, archivePushQueueMaxMiB, processMax, restoreProcessMax } from "./settings";
 import { PORT } from "../workloads/names";
 
 /**
@@ -64,6 +64,10 @@ export function renderPgbackrestConf(spec: DrSpec, layout: PostgresLayout, repo:
     `lock-path=${layout.lockDir}`,
     "log-level-console=info",
     "log-level-file=off",
+    "",
+    // A dead repository must end each attempt soon, so the queue limit applies (see the constant).
+    "[global:archive-push]",
+    `io-timeout=${ARCHIVE_PUSH_IO_TIMEOUT}`,
     "",
     ...stanzaSection(repo.stanza, layout),
     "",

@@ -123,7 +123,11 @@ export function postgresPlan(spec: DrSpec, options: PostgresPlanOptions = {}): W
   const server: ContainerPlan = {
     name: "postgres",
     image: "postgres",
-    command: ["postgres", "-D", layout.dataDir, "-c", `config_file=${layout.configDir}/postgresql.conf`],
+    // Under tini, never as PID 1 itself: archive-push's asynchronous process detaches, and an
+    // orphan is reparented to PID 1. A postmaster that reaps an unknown child exiting non-zero
+    // (as that process does whenever the repository is unreachable) takes it for a crashed
+    // backend and restarts the whole server. tini reaps orphans and forwards signals.
+    command: ["tini", "--", "postgres", "-D", layout.dataDir, "-c", `config_file=${layout.configDir}/postgresql.conf`],
     // archive-push (and a later recovery's restore_command) read this stack's repository.
     env: secretEnv(objects.credentials, archiving),
     mounts,

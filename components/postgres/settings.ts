@@ -54,6 +54,16 @@ export function archivePushQueueMaxMiB(volume: number): number {
   return Math.max(1024, Math.floor(volume / 4 / MiB));
 }
 
+/**
+ * archive-push's `io-timeout` (seconds without a byte from the repository before a request is
+ * given up). The queue limit is checked only when an asynchronous archive-push starts, and one
+ * that cannot reach the repository retries for about eight io-timeouts before it ends (80 s at
+ * 10 s, measured with pgBackRest 2.45): at the default 60 s WAL piles up past the limit for 8
+ * minutes per attempt. 20 s bounds that to under 3 minutes; a WAL segment upload that makes no
+ * progress for 20 s is an outage, not a slow request.
+ */
+export const ARCHIVE_PUSH_IO_TIMEOUT = 20;
+
 /** pgBackRest parallelism: one process per core, at least one, at most four. */
 export function processMax(cpuMillicores: number): number {
   return Math.min(4, Math.max(1, Math.floor(cpuMillicores / 1000)));

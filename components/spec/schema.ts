@@ -328,6 +328,7 @@ export const postgresSchema = z
         full: cron().prefault("0 1 * * 0"),
         diff: cron().nullable().prefault("0 1 * * 1-6"),
         incr: cron().nullable().optional(),
+        archiveCheck: cron().prefault("*/10 * * * *"),
         pitrWindow: days().prefault("7d"),
         encrypt: z.boolean().default(true),
       })

@@ -30,7 +30,7 @@ export function summarizeSpec(spec: DrSpec) {
       volume: formatSize(postgres.storage.size),
       restoreEstimate: `about ${formatDuration(restoreSeconds(postgres.restoreEstimate.dataSize ?? postgres.storage.size, postgres.restoreEstimate.throughput))} for ${formatSize(postgres.restoreEstimate.dataSize ?? postgres.storage.size)} at ${formatSize(postgres.restoreEstimate.throughput)}/s, before WAL replay`,
       repository: `s3://${storage.bucket}/${postgres.backups.repoPath} (stanza ${postgres.backups.stanza})`,
-      schedules: { full: postgres.backups.full, diff: postgres.backups.diff ?? "none", incr: postgres.backups.incr ?? "none" },
+      schedules: { full: postgres.backups.full, diff: postgres.backups.diff ?? "none", incr: postgres.backups.incr ?? "none", archiveCheck: postgres.backups.archiveCheck },
       pitrWindow: formatDuration(postgres.backups.pitrWindow),
       dumps: postgres.dumps.enabled ? `${postgres.dumps.schedule}, kept ${formatDuration(postgres.dumps.retention)} (at least ${postgres.dumps.keepLast})` : "disabled",
       verification: postgres.verification.schedule,

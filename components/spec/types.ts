@@ -223,6 +223,13 @@ export interface PgBackupsSpec {
   /** Incremental backup schedule, or null for none. @default null */
   incr: string | null;
   /**
+   * When the archive check lists the repository's WAL for gaps (segments dropped by
+   * `archive-push-queue-max` during a long repository outage, or deleted) and, on a gap since the
+   * newest backup, takes a full backup so point-in-time recovery works again from there.
+   * @default "*\/10 * * * *" (every 10 minutes)
+   */
+  archiveCheck: string;
+  /**
    * Point-in-time recovery window: any moment this far back can be restored. pgBackRest keeps
    * full backups by time (`repo1-retention-full-type=time`) and the WAL they need. @default 7d
    */

@@ -175,7 +175,7 @@ export function serverObjects(server: ServerPlan, map: KubernetesMapping, opts: 
       ),
   );
   // One primary: a drain must wait for an operator's decision instead of evicting it.
-  const disruptionBudget = new k8s.policy.v1.PodDisruptionBudget(pod.name, { metadata: metadata(pod.name), spec: { minAvailable: 1, selector: { matchLabels: labels } } }, { parent: opts.parent });
+  const disruptionBudget = server.evictable ? undefined : new k8s.policy.v1.PodDisruptionBudget(pod.name, { metadata: metadata(pod.name), spec: { minAvailable: 1, selector: { matchLabels: labels } } }, { parent: opts.parent });
   return { statefulSet, services, disruptionBudget };
 }
 

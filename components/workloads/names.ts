@@ -14,6 +14,8 @@ export const PORT = {
   postgresMetrics: 9187,
   redis: 6379,
   redisMetrics: 9121,
+  /** The Pushgateway the jobs report their results to. */
+  jobMetrics: 9091,
 } as const;
 
 /** Mount paths inside drkit's images. */
@@ -28,6 +30,7 @@ export const PATH = {
   redisData: "/data",
   redisConfig: "/etc/drkit-redis",
   redisAclDir: "/etc/drkit-redis-acl",
+  jobMetricsData: "/var/lib/pushgateway",
   work: "/work",
   tmp: "/tmp",
 } as const;
@@ -75,6 +78,7 @@ export const postgresObjects = (name: string) => ({
   backupJob: (kind: "full" | "diff" | "incr") => `${name}-backup-${kind}`,
   dumpJob: `${name}-dump`,
   verifyJob: `${name}-verify`,
+  archiveCheckJob: `${name}-archive-check`,
   verifyAtStartJob: `${name}-verify-at-start`,
 });
 
@@ -90,6 +94,13 @@ export const redisObjects = (name: string) => ({
   restoreCredentials: `${name}-restore-s3`,
   snapshotJob: `${name}-snapshot`,
 });
+
+/** Object names of the stack's job-metrics gateway (a Prometheus Pushgateway). */
+export const JOB_METRICS_OBJECTS = {
+  statefulSet: "job-metrics",
+  headless: "job-metrics-headless",
+  client: "job-metrics",
+} as const;
 
 /** A Service's in-cluster DNS name. */
 export const serviceHost = (service: string, namespace: string) => `${service}.${namespace}.svc`;

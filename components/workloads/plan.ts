@@ -123,6 +123,8 @@ export interface ServerPlan {
   services: { name: string; headless: boolean; ports: { name: string; port: number }[] }[];
   /** Deleting the workload keeps the data volume (everything but a drill). */
   retainData: boolean;
+  /** A drain may evict the pod (no PodDisruptionBudget): it holds nothing a restart loses. @default false */
+  evictable?: boolean;
 }
 
 export interface JobPlan {

@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { ARCHIVE_CHECK_METRICS } from "../../components/backup/archiveCheck";
 import { WAL_ARCHIVE_METRICS } from "../../components/postgres/exporterQueries";
-import { ALERT_NAMES, alertTargets, alertThresholds, backupCronJobName, dumpCronJobName, renderAlertRules, renderRuleFile, snapshotCronJobName, verifyCronJobName, type AlertName } from "../../components/alerts";
+import { ALERT_NAMES, WAL_LOST_PAGE_SECONDS, alertTargets, alertThresholds, backupCronJobName, backupsCronJobName, renderAlertRules, renderRuleFile, snapshotCronJobName, verifyCronJobName, type AlertName } from "../../components/alerts";
 import { checkConfig } from "../../components/policy";
 import { rawSpecFromConfig, readStackFile, type DrSpec } from "../../components/spec";
 import { PROJECT_ROOT } from "../harness/renderStack";
@@ -46,10 +47,10 @@ function buildTests(spec: DrSpec) {
   const rd = { drkit_stack: spec.stack, drkit_component: "redis", namespace: ns, pod: "redis-0" };
 
   /** The alert as promtool reports it: expression labels, rule labels, expanded annotations. */
-  const alert = (name: AlertName, labels: Labels) => {
+  const alert = (name: AlertName, labels: Labels, value?: number) => {
     const rule = rules[name]!;
     const all: Labels = { ...labels, ...rule.labels };
-    const expand = (text: string) => text.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, key: string) => all[key] ?? "");
+    const expand = (text: string) => text.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, key: string) => all[key] ?? "").replace("{{ $value }}", String(value));
     return { exp_labels: all, exp_annotations: Object.fromEntries(Object.entries(rule.annotations).map(([k, v]) => [k, expand(v)])) };
   };
   const at = (minutes: number, name: AlertName, alerts: ReturnType<typeof alert>[]) => ({ eval_time: `${minutes}m`, alertname: name, exp_alerts: alerts });
@@ -90,6 +91,47 @@ function buildTests(spec: DrSpec) {
     [at(10, "PostgresWalArchiveStale", []), at(20, "PostgresWalArchiveStale", []), at(30, "PostgresWalArchiveStale", [])],
   );
 
+  // The archive check's results as the job-metrics gateway serves them (honorLabels: the
+  // labels the job pushed, plus the gateway pod's namespace and pod).
+  const check = { drkit_stack: spec.stack, drkit_component: "postgres", cluster: "postgres", job: "drkit-archive-check", namespace: ns, pod: "job-metrics-0" };
+  const blanks = (count: number) => Array.from({ length: count }, () => "_").join(" ");
+  const lostAt = 10;
+  const pageMinutes = WAL_LOST_PAGE_SECONDS / 60;
+  test(
+    "PostgresWalLost pages when the archive check finds WAL the queue limit dropped, and keeps paging for an hour though the full backup repaired it between two scrapes",
+    "1m",
+    [
+      series(ARCHIVE_CHECK_METRICS.unrepaired, check, flat(0, 200)),
+      series(ARCHIVE_CHECK_METRICS.missing, check, `${blanks(lostAt)} ${flat(3, 190)}`),
+      series(ARCHIVE_CHECK_METRICS.gapDetected, check, `${blanks(lostAt)} ${flat(lostAt * 60, 190)}`),
+    ],
+    [
+      at(lostAt - 1, "PostgresWalLost", []),
+      at(lostAt + 1, "PostgresWalLost", [alert("PostgresWalLost", check)]),
+      at(lostAt + pageMinutes - 1, "PostgresWalLost", [alert("PostgresWalLost", check)]),
+      at(lostAt + pageMinutes + 1, "PostgresWalLost", []),
+      at(lostAt + 1, "PostgresWalGap", [alert("PostgresWalGap", check, 3)]),
+    ],
+  );
+  test(
+    "PostgresWalLost keeps paging while the gap after the newest backup stays unrepaired (the full backup fails)",
+    "1m",
+    [series(ARCHIVE_CHECK_METRICS.unrepaired, check, flat(3, 200)), series(ARCHIVE_CHECK_METRICS.gapDetected, check, flat(0, 200))],
+    [at(pageMinutes + 60, "PostgresWalLost", [alert("PostgresWalLost", check)])],
+  );
+  test(
+    "PostgresWalLost and PostgresWalGap stay silent while the archive is whole",
+    "1m",
+    [series(ARCHIVE_CHECK_METRICS.unrepaired, check, flat(0)), series(ARCHIVE_CHECK_METRICS.missing, check, flat(0)), series(ARCHIVE_CHECK_METRICS.lastRun, check, "0+60x60")],
+    [at(30, "PostgresWalLost", []), at(30, "PostgresWalGap", [])],
+  );
+  test(
+    "PostgresWalLost stays silent once the hour after a repaired gap is over; PostgresWalGap stays until retention expires the gap",
+    "1m",
+    [series(ARCHIVE_CHECK_METRICS.unrepaired, check, flat(0, 200)), series(ARCHIVE_CHECK_METRICS.missing, check, `${flat(3, 150)} ${flat(0, 40)}`), series(ARCHIVE_CHECK_METRICS.gapDetected, check, flat(0, 200))],
+    [at(pageMinutes + 30, "PostgresWalLost", []), at(pageMinutes + 30, "PostgresWalGap", [alert("PostgresWalGap", check, 3)]), at(170, "PostgresWalGap", [])],
+  );
+
   const connections = (used: number) => [
     series("pg_settings_max_connections", pg, flat(spec.postgres.maxConnections)),
     series("pg_stat_activity_count", { ...pg, datname: "app", state: "active" }, flat(Math.round(used * 0.75))),
@@ -113,7 +155,7 @@ function buildTests(spec: DrSpec) {
   ];
   const successAgo = (cronjob: string, age: number) => cronJob(cronjob, { successAgo: age, scheduledAgo: age + 60 });
   const limitsOf = (kind: string) => t.backups[kind]!;
-  const backupCronJobs = Object.keys(t.backups).map((kind) => (kind === "dump" ? dumpCronJobName(targets.postgres) : backupCronJobName(targets.postgres, kind as "full")));
+  const backupCronJobs = Object.keys(t.backups).map((kind) => backupsCronJobName(targets.postgres, kind));
   const others = (except: string) => backupCronJobs.filter((name) => name !== except).flatMap((name) => successAgo(name, 60));
   const fullLimits = limitsOf("full");
   test(`BackupTooOld fires for a full backup just over ${fullLimits.late}s old`, "1h", [...others(full), ...successAgo(full, fullLimits.late + 60)], [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", job(full))])]);

@@ -22,7 +22,7 @@ describe("the backup job scripts", () => {
   const scripts = {
     backup: renderBackupScript(spec, layout),
     dump: renderDumpScript(spec, layout, store, "postgres.app.svc"),
-    verify: renderVerifyScript(spec, layout, "/usr/lib/postgresql/15/bin"),
+    verify: renderVerifyScript(spec, layout, "/usr/lib/postgresql/15/bin", { url: "http://job-metrics.drkit.svc:9091", labels: { drkit_stack: "prod", drkit_component: "postgres", cluster: "postgres" } }),
   };
 
   it.each(Object.entries(scripts))("%s.sh passes shellcheck and starts strict", (name, script) => {

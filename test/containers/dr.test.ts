@@ -23,7 +23,7 @@ const PROD_CIPHER = "prod-cipher-passphrase";
 const SOURCE = stagingSpec.postgres.restoreFrom!;
 let cluster: Cluster;
 let prod: StackRun;
-let ordersAtBackup = 0;
+let ordersReplicated = 0;
 const keys = (bucket: string, prefix: string) => bucketKeys(cluster.s3Directory, bucket, prefix);
 
 /** S3 replication, as the bucket's replication rule does it: every object of prod's bucket in the replica. */
@@ -43,7 +43,7 @@ beforeAll(async () => {
   expect(full.ok, full.output).toBe(true);
   // WAL after the backup, enough that a restore replays for a while (the mid-recovery kill below).
   await prod.psql("INSERT INTO orders (note) SELECT repeat(md5(g::text), 8) FROM generate_series(1, 600000) g", "trading");
-  ordersAtBackup = Number(await prod.psql("SELECT count(*) FROM orders", "trading"));
+  ordersReplicated = Number(await prod.psql("SELECT count(*) FROM orders", "trading"));
   await switchAndWaitArchived(prod);
   for (let i = 0; i < 50; i++) await prod.redisCli(["SET", `session:${i}`, `user-${i}`]);
   const snapshot = await prod.runner.runJob("redis-snapshot");
@@ -63,7 +63,7 @@ describe("staging's pods restoring prod's replicated backups", () => {
     const prodKeysBefore = keys(SOURCE.bucket, "pgbackrest/prod");
     await staging.runner.startServer("postgres");
     await staging.runner.startServer("redis");
-    expect(await staging.psql("SELECT count(*) FROM orders", "trading")).toBe(String(ordersAtBackup));
+    expect(await staging.psql("SELECT count(*) FROM orders", "trading")).toBe(String(ordersReplicated));
     expect(await staging.psql("SELECT pg_is_in_recovery()")).toBe("f");
     // The source's restore_command was for the restore only.
     expect(await staging.psql("SELECT count(*) FROM pg_file_settings WHERE name = 'restore_command' AND sourcefile LIKE '%auto.conf'")).toBe("0");
@@ -87,10 +87,16 @@ describe("staging's pods restoring prod's replicated backups", () => {
     expect(keys(SOURCE.bucket, "pgbackrest/prod")).toEqual(prodKeysBefore);
   });
 
-  it("verify prod's backups at deployment, as a drill does", async () => {
+  it("verify prod's backups and the WAL after them at deployment, as a drill does", async () => {
+    // prod keeps writing: the verification restores to its newest replicated WAL, and the
+    // freshness check wants an order within the RPO of the verification's start.
+    await prod.psql("INSERT INTO orders (note) VALUES ('just before the drill verifies')", "trading");
+    await switchAndWaitArchived(prod);
+    replicate();
+    ordersReplicated += 1;
     const job = await staging.runner.runJob("postgres-verify-at-start");
     expect(job.ok, job.output).toBe(true);
-    expect(job.output).toMatch(/drkit-verify: restore took \d+ s \(RTO \d+ s\), of which \d+ ms fetching and writing \d+ MiB: \d+ MiB\/s/);
+    expect(job.output).toMatch(/drkit-verify: restore took \d+ s \(RTO \d+ s\), of which \d+ ms fetching and writing \d+ MiB: \d+ MiB\/s.*; the newest restored commit is \d+ s older than the verification's start/);
   });
 
   it("come back when re-created after the restore, fsGroup re-applied to the whole volume", async () => {
@@ -121,7 +127,7 @@ describe("staging's pods restoring prod's replicated backups", () => {
     expect(failure).toBeInstanceOf(PodFailed);
     await again.runner.startServer("postgres");
     expect(await again.psql("SELECT pg_is_in_recovery()")).toBe("f");
-    expect(await again.psql("SELECT count(*) FROM orders", "trading")).toBe(String(ordersAtBackup));
+    expect(await again.psql("SELECT count(*) FROM orders", "trading")).toBe(String(ordersReplicated));
     expect(await again.psql("WITH added AS (INSERT INTO orders (note) VALUES ('after the resumed recovery') RETURNING note) SELECT note FROM added", "trading")).toBe("after the resumed recovery");
   });
 });

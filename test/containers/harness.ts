@@ -27,9 +27,9 @@ export async function startCluster(name: string, buckets: string[], spec: DrSpec
 /** Switches to a new WAL segment and waits until the segment it closed is archived. */
 export const switchAndWaitArchived = (run: StackRun) => switchWal(run.runner);
 
-/** Series an exporter sidecar serves right now, as Prometheus would scrape them: name{labels} → value. */
-export async function scrape(run: StackRun, server: string, port: number): Promise<Map<string, number>> {
-  const response = await run.runner.exec(server, "exporter", ["bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${port}; printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3`]);
+/** Series a server's container serves right now, as Prometheus would scrape them: name{labels} → value. */
+export async function scrape(run: StackRun, server: string, port: number, container = "exporter"): Promise<Map<string, number>> {
+  const response = await run.runner.exec(server, container, ["bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${port}; printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3`]);
   const series = new Map<string, number>();
   for (const line of response.stdout.split("\n")) {
     const match = /^([a-zA-Z_:][\w:]*(?:\{[^}]*\})?) (\S+)/.exec(line);

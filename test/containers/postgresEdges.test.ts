@@ -1,9 +1,12 @@
+import { readdirSync, utimesSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { docker } from "../../cli/containers/docker";
 import { PodFailed } from "../../cli/containers/runner";
 import { waitFor } from "../../cli/containers/wait";
 import { BUCKET, drillSpec, primarySpec } from "./pgFixtures";
 import { bucketKeys } from "./bucketKeys";
+import { ARCHIVE_CHECK_METRICS, ARCHIVE_SETTLE_SECONDS } from "../../components/backup/archiveCheck";
 import { WAL_ARCHIVE_METRICS } from "../../components/postgres/exporterQueries";
 import { PORT } from "../../components/workloads/names";
 import { scrape, seriesValue, startCluster, switchAndWaitArchived, type Cluster, type StackRun } from "./harness";
@@ -105,6 +108,88 @@ describe("the primary", () => {
     expect(await primary.psql("SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'")).toBe("0");
     expect(seriesValue(await scrape(primary, "postgres", PORT.postgresMetrics), WAL_ARCHIVE_METRICS.oldestReadyAge)).toBe(0);
   }, 300_000);
+});
+
+describe("WAL dropped by archive-push-queue-max during a long repository outage", () => {
+  it("is found by the archive check, which pages through the job metrics and takes a full backup so a restore reaches the newest WAL again", async () => {
+    // The smallest queue drkit allows (1 GiB, its floor): 65 segments fill it.
+    const spec = primarySpec("dropped", { postgres: { databases: [{ name: "app" }], resources: { cpu: "2", memory: "512Mi" }, storage: { size: "1Gi" } } });
+    const run = await cluster.stack(spec, { own: CIPHER });
+    await run.runner.startServer("postgres");
+    await run.runner.startServer("job-metrics");
+    await run.psql("CREATE TABLE writes (seq bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())", "app");
+    const full = await run.runner.runJob("postgres-backup-full");
+    expect(full.ok, full.output).toBe(true);
+    await run.psql("INSERT INTO writes (seq) VALUES (1)", "app");
+    await switchAndWaitArchived(run);
+    const metrics = async () => scrape(run, "job-metrics", PORT.jobMetrics, "pushgateway");
+    const archivedBefore = Number(await run.psql("SELECT archived_count FROM pg_stat_archiver"));
+    const postmasterStart = await run.psql("SELECT pg_postmaster_start_time()");
+
+    await cluster.s3.stop();
+    try {
+      for (let i = 0; i < 70; i++) {
+        await run.psql(`INSERT INTO writes (seq) VALUES (${1000 + i})`, "app");
+        await run.psql("SELECT pg_switch_wal()");
+      }
+      // pgBackRest acknowledges the whole queue without storing it: PostgreSQL counts it archived.
+      await waitFor(
+        "archive-push dropping the queue",
+        async () => (await run.psql("SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'")) === "0" && Number(await run.psql("SELECT archived_count FROM pg_stat_archiver")) >= archivedBefore + 65,
+        300_000,
+        1000,
+      );
+    } finally {
+      await cluster.s3.start();
+    }
+    // archive-push's asynchronous process gave up on the dead repository (exit 103) before the
+    // next one dropped the queue: the server never took that exit for a crashed backend.
+    expect(await run.psql("SELECT pg_postmaster_start_time()")).toBe(postmasterStart);
+    await run.psql("INSERT INTO writes (seq) VALUES (2000)", "app");
+    await switchAndWaitArchived(run);
+
+    // Before the check: a restore to now stops at the gap, with no error anywhere.
+    const before = await run.runner.runJob("postgres-verify");
+    expect(before.ok, before.output).toBe(true);
+    const stale = seriesValue(await metrics(), "drkit_restore_verification_data_age_seconds")!;
+
+    // As if the check ran later: every segment has been in the repository past the settling time.
+    const aged = (Date.now() - (ARCHIVE_SETTLE_SECONDS + 60) * 1000) / 1000;
+    const age = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) age(path);
+        else utimesSync(path, aged, aged);
+      }
+    };
+    age(join(cluster.s3Directory, BUCKET, "pgbackrest", "dropped", "archive"));
+    const checkedAfter = Math.floor(Date.now() / 1000);
+    const check = await run.runner.runJob("postgres-archive-check");
+    expect(check.ok, check.output).toBe(true);
+    expect(check.output).toMatch(/drkit-archive-check: WAL is missing from the repository after the newest backup .*: 0{8}\w{8}\.\.\w{16}\./);
+    expect(check.output).toContain("drkit-archive-check: full backup done: point-in-time recovery works again from it");
+    const found = await metrics();
+    expect(seriesValue(found, ARCHIVE_CHECK_METRICS.unrepaired)).toBe(0);
+    expect(seriesValue(found, ARCHIVE_CHECK_METRICS.missing)).toBeGreaterThanOrEqual(65);
+    const detected = seriesValue(found, ARCHIVE_CHECK_METRICS.gapDetected)!;
+    expect(detected).toBeGreaterThanOrEqual(checkedAfter);
+
+    // The next check finds nothing new: the gap lies before the newest backup.
+    const again = await run.runner.runJob("postgres-archive-check");
+    expect(again.ok, again.output).toBe(true);
+    expect(again.output).toMatch(/WAL segments are missing from the retained archive/);
+    expect(again.output).not.toContain("Taking a full backup");
+    expect(seriesValue(await metrics(), ARCHIVE_CHECK_METRICS.gapDetected)).toBe(detected);
+
+    // From the new full backup a restore reaches the newest write again.
+    const after = await run.runner.runJob("postgres-verify");
+    expect(after.ok, after.output).toBe(true);
+    const fresh = seriesValue(await metrics(), "drkit_restore_verification_data_age_seconds")!;
+    // The first restore lost everything from the outage on; the second only the moments since the full backup.
+    const outage = Number(await run.psql("SELECT extract(epoch FROM (SELECT at FROM writes WHERE seq = 2000) - (SELECT at FROM writes WHERE seq = 1))::int", "app"));
+    expect(stale).toBeGreaterThanOrEqual(outage);
+    expect(fresh).toBeLessThan(stale);
+  }, 900_000);
 });
 
 describe("the jobs", () => {

@@ -95,10 +95,31 @@ describe("prod's primary, in containers", () => {
     expect(keys("dumps/trading/20190201T020000Z")).toEqual([]);
   });
 
-  it("verifies the newest backup by restoring it with prod's settings, and fails on a damaged one", async () => {
+  it("verifies by restoring the newest backup and the WAL after it with prod's settings, reports the proven RTO and RPO, and fails on a damaged one", async () => {
+    await prod.runner.startServer("job-metrics");
+    const metrics = async () => scrape(prod, "job-metrics", PORT.jobMetrics, "pushgateway");
+    // An order after the newest backup: only WAL replay brings it back, and the freshness check
+    // (the newest order within the 5 min RPO of the verification's start) needs it.
+    const newest = await prod.psql("INSERT INTO orders (created_at) VALUES (now()) RETURNING id", "trading");
+    await switchAndWaitArchived(prod);
+    const started = Math.floor(Date.now() / 1000);
     const good = await prod.runner.runJob("postgres-verify");
     expect(good.ok, good.output).toBe(true);
-    expect(good.output).toMatch(/drkit-verify: restore took \d+ s \(RTO 900 s\), of which [1-9]\d* ms fetching and writing [1-9]\d* MiB: \d+ MiB\/s, the figure for drkit:postgres.restoreEstimate.throughput; checks passed/);
+    expect(good.output).toMatch(/drkit-verify: restore took \d+ s \(RTO 900 s\), of which [1-9]\d* ms fetching and writing [1-9]\d* MiB: \d+ MiB\/s, the figure for drkit:postgres.restoreEstimate.throughput; the newest restored commit is \d+ s older than the verification's start \(RPO 300 s\); checks passed/);
+    const proven = await metrics();
+    // The gateway serves what the job pushed, under its grouping labels.
+    const restoreSeries = [...proven.keys()].find((k) => k.startsWith("drkit_restore_verification_restore_seconds{"))!;
+    expect(restoreSeries).toContain('cluster="postgres"');
+    expect(restoreSeries).toContain('drkit_stack="prod"');
+    expect(restoreSeries).toContain('repository="own"');
+    const restoreSeconds = seriesValue(proven, "drkit_restore_verification_restore_seconds")!;
+    expect(restoreSeconds).toBeGreaterThan(0);
+    expect(restoreSeconds).toBeLessThanOrEqual(900);
+    expect(seriesValue(proven, "drkit_restore_verification_success")).toBe(1);
+    expect(seriesValue(proven, "drkit_restore_verification_last_success_timestamp_seconds")).toBeGreaterThanOrEqual(started);
+    const dataAge = seriesValue(proven, "drkit_restore_verification_data_age_seconds")!;
+    const orderAge = Number(await prod.psql(`SELECT ${started} - extract(epoch FROM created_at)::bigint FROM orders WHERE id = ${newest}`, "trading"));
+    expect(dataAge).toBeLessThanOrEqual(Math.max(orderAge, 0) + 1);
 
     const damaged = keys("pgbackrest/prod/backup/main").filter((k) => /\/pg_data\/base\/\d+\/\d+\.zst$/.test(k));
     expect(damaged.length).toBeGreaterThan(0);
@@ -108,8 +129,26 @@ describe("prod's primary, in containers", () => {
       const bad = await prod.runner.runJob("postgres-verify");
       expect(bad.ok).toBe(false);
       expect(bad.output).toMatch(/drkit-verify: FAILED: (restoring the newest backup failed|pg_amcheck found corruption|the restored cluster did not start)/);
+      // A failure is reported; the last proven figures stay.
+      const after = await metrics();
+      expect(seriesValue(after, "drkit_restore_verification_success")).toBe(0);
+      expect(seriesValue(after, "drkit_restore_verification_restore_seconds")).toBe(restoreSeconds);
     } finally {
       for (const [key, content] of saved) writeFileSync(join(cluster.s3Directory, BUCKET, `${key}._S3rver_object`), content);
+    }
+  });
+
+  it("fails a verification whose newest order is older than the RPO at its start, naming the missing WAL as a cause", async () => {
+    // Nothing written for longer than the RPO looks, to the verification, like WAL lost after the order.
+    await prod.psql("UPDATE orders SET created_at = created_at - interval '1 hour'", "trading");
+    await switchAndWaitArchived(prod);
+    try {
+      const job = await prod.runner.runJob("postgres-verify");
+      expect(job.ok).toBe(false);
+      expect(job.output).toMatch(/drkit-verify: FAILED: the newest restored public.orders.created_at is \d+ s older than the verification's start, more than the RPO of 300 s: WAL is missing from the repository, or nothing wrote public.orders for that long/);
+    } finally {
+      await prod.psql("UPDATE orders SET created_at = created_at + interval '1 hour'", "trading");
+      await switchAndWaitArchived(prod);
     }
   });
 

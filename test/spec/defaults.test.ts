@@ -57,6 +57,7 @@ describe("defaults of a minimal primary", () => {
         full: "0 1 * * 0",
         diff: "0 1 * * 1-6",
         incr: null,
+        archiveCheck: "*/10 * * * *",
         pitrWindow: 7 * DAY,
         encrypt: true,
       },

@@ -20,13 +20,14 @@ describe("prod's backup CronJobs under mocks", () => {
       "postgres-backup-incr": "30 */6 * * *",
       "postgres-dump": "30 2 * * *",
       "postgres-verify": "0 6 * * 1",
+      "postgres-archive-check": "*/10 * * * *",
       "redis-snapshot": "*/2 * * * *",
     });
   });
 
   it("gives every CronJob the settings that keep it safe", () => {
     const deadline = deadlineForData(100 * 2 ** 30);
-    for (const name of ["postgres-backup-full", "postgres-backup-diff", "postgres-backup-incr", "postgres-dump", "postgres-verify"]) {
+    for (const name of ["postgres-backup-full", "postgres-backup-diff", "postgres-backup-incr", "postgres-dump", "postgres-verify", "postgres-archive-check"]) {
       const spec = cron(name);
       expect(spec, name).toMatchObject({ timeZone: "UTC", concurrencyPolicy: "Forbid", successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3 });
       expect(spec.startingDeadlineSeconds).toBeGreaterThanOrEqual(60);
@@ -48,7 +49,7 @@ describe("prod's backup CronJobs under mocks", () => {
     const config = stack.named("postgres-backup-config").inputs["data"] as Record<string, string>;
     expect(config["pgbackrest.conf"]).toContain("pg1-host=postgres-0.postgres-headless.trading-data.svc\npg1-host-type=tls\npg1-host-port=8432");
     expect(config["pgbackrest.conf"]).toContain("repo1-path=/pgbackrest/prod");
-    expect(Object.keys(config).sort()).toEqual(["backup.sh", "dump.sh", "pgbackrest.conf", "verify.conf", "verify.sh"]);
+    expect(Object.keys(config).sort()).toEqual(["archive-check.sh", "backup.sh", "dump.sh", "pgbackrest.conf", "verify.conf", "verify.sh"]);
   });
 
   it("dumps every database as its owner and uploads with the dumps identity", () => {
@@ -63,6 +64,30 @@ describe("prod's backup CronJobs under mocks", () => {
     expect(pod.volumes.find((v: any) => v.name === "work").ephemeral.volumeClaimTemplate.spec).toEqual({ accessModes: ["ReadWriteOnce"], storageClassName: "gp3", resources: { requests: { storage: "100Gi" } } });
   });
 
+  it("checks the WAL archive as a backup job that may report to the job-metrics gateway", () => {
+    const template = cron("postgres-archive-check").jobTemplate.spec.template;
+    expect(template.metadata.labels).toMatchObject({ "drkit.dev/role": "backup-job", "drkit.dev/job-metrics-client": "true" });
+    expect(template.spec.containers[0].command).toEqual(["bash", "/etc/drkit-backup/archive-check.sh"]);
+    expect(template.spec.containers[0].env.map((e: any) => e.valueFrom.secretKeyRef.name)).toEqual(["postgres-backup-repository", "postgres-backup-repository", "postgres-backup-repository"]);
+    const config = stack.named("postgres-backup-config").inputs["data"] as Record<string, string>;
+    expect(config["archive-check.sh"]).toContain("METRICS_URL='http://job-metrics.trading-data.svc:9091'");
+    expect(config["verify.sh"]).toContain("METRICS_GROUP='/drkit_stack/prod/drkit_component/postgres/cluster/postgres'");
+  });
+
+  it("runs the job-metrics gateway that only job pods and the monitoring namespace reach, scraped with the jobs' labels", () => {
+    const gateway = stack.ofType("kubernetes:apps/v1:StatefulSet").find((s) => (s.inputs["metadata"] as any).name === "job-metrics")!.inputs["spec"] as any;
+    expect(gateway.template.spec.containers[0].command[0]).toBe("prometheus-pushgateway");
+    expect(gateway.volumeClaimTemplates[0].spec.resources.requests.storage).toBe("1Gi");
+    const policy = stack.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => (p.inputs["metadata"] as any).name === "job-metrics")!.inputs["spec"] as any;
+    expect(policy.ingress[0].from).toEqual([{ podSelector: { matchLabels: { "drkit.dev/job-metrics-client": "true" } } }, { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }]);
+    expect(policy.ingress[0].ports).toEqual([{ protocol: "TCP", port: 9091 }]);
+    const monitor = stack.named("alerts-job-metrics-monitor").inputs["spec"] as any;
+    expect(monitor.podMetricsEndpoints[0]).toMatchObject({ port: "metrics", honorLabels: true });
+    expect(monitor.selector.matchLabels).toEqual(gateway.selector.matchLabels);
+    expect(cron("postgres-verify").jobTemplate.spec.template.metadata.labels).toMatchObject({ "drkit.dev/job-metrics-client": "true" });
+    expect(stack.ofType("kubernetes:policy/v1:PodDisruptionBudget").map((p) => (p.inputs["metadata"] as any).name)).not.toContain("job-metrics");
+  });
+
   it("verifies with a read-only identity for the repository", () => {
     const pod = cron("postgres-verify").jobTemplate.spec.template.spec;
     expect(pod.containers[0].env.map((e: any) => e.valueFrom.secretKeyRef.name)).toEqual(["postgres-verify-repository", "postgres-verify-repository", "postgres-verify-repository"]);
@@ -73,12 +98,12 @@ describe("prod's backup CronJobs under mocks", () => {
     const env = stack.named("postgres-backup-repository").inputs["stringData"] as Record<string, string>;
     expect(Object.keys(env).sort()).toEqual(["PGBACKREST_REPO1_CIPHER_PASS", "PGBACKREST_REPO1_S3_KEY", "PGBACKREST_REPO1_S3_KEY_SECRET"]);
     expect(secretLeaks(stack)).toEqual([]);
-    expect(stack.outputs["backupStorage"]).toMatchObject({ cronJobs: { full: "postgres-backup-full", diff: "postgres-backup-diff", incr: "postgres-backup-incr", dump: "postgres-dump", verify: "postgres-verify" } });
+    expect(stack.outputs["backupStorage"]).toMatchObject({ cronJobs: { full: "postgres-backup-full", diff: "postgres-backup-diff", incr: "postgres-backup-incr", dump: "postgres-dump", verify: "postgres-verify", archiveCheck: "postgres-archive-check" } });
   });
 
   it("names the CronJobs the alerts watch", () => {
     const rules = JSON.stringify((stack.named("alerts-rules").inputs["spec"] as any).groups);
-    for (const name of ["postgres-backup-full", "postgres-backup-diff", "postgres-backup-incr", "postgres-dump", "postgres-verify", "redis-snapshot"]) {
+    for (const name of ["postgres-backup-full", "postgres-backup-diff", "postgres-backup-incr", "postgres-dump", "postgres-verify", "postgres-archive-check", "redis-snapshot"]) {
       expect(rules).toContain(`cronjob=\\"${name}\\"`);
     }
   });

@@ -58,7 +58,7 @@ describe("prod's PostgreSQL under mocks", () => {
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 999, fsGroup: 999, fsGroupChangePolicy: "OnRootMismatch" });
     expect(pod.initContainers.map((c: any) => [c.name, c.command])).toEqual([["bootstrap", ["bash", "/etc/drkit/bootstrap.sh"]]]);
     const [postgres, pgbackrest, exporter] = pod.containers;
-    expect(postgres.command).toEqual(["postgres", "-D", "/var/lib/postgresql/data/pgdata", "-c", "config_file=/etc/drkit/postgresql.conf"]);
+    expect(postgres.command).toEqual(["tini", "--", "postgres", "-D", "/var/lib/postgresql/data/pgdata", "-c", "config_file=/etc/drkit/postgresql.conf"]);
     expect(postgres.resources).toEqual({ requests: { cpu: "2", memory: "8Gi" }, limits: { cpu: "2", memory: "8Gi" } });
     for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) expect(postgres[probe].exec.command[0]).toBe("pg_isready");
     expect(pgbackrest.command.at(-1)).toBe("server");

@@ -11,7 +11,7 @@ describe("staging's backups under mocks (a drill)", () => {
   it("verifies prod's backups once at start, with read-only credentials and prod's passphrase", () => {
     const job = stack.named("postgres-verify-at-start");
     expect(job.type).toBe("kubernetes:batch/v1:Job");
-    expect((job.inputs["spec"] as any).template.spec.containers[0].command).toEqual(["bash", "/etc/drkit-backup/verify.sh"]);
+    expect((job.inputs["spec"] as any).template.spec.containers[0].command).toEqual(["bash", "/etc/drkit-backup/verify.sh", "source"]);
     const config = stack.named("postgres-verify-source-config").inputs["data"] as Record<string, string>;
     expect(config["verify.conf"]).toContain("repo1-path=/pgbackrest/prod");
     expect(config["verify.conf"]).toContain("repo1-s3-bucket=trading-dr-prod-replica-eu-west-1");
@@ -25,7 +25,7 @@ describe("staging's backups under mocks (a drill)", () => {
 
   it("backs up its own repository but takes no dumps", () => {
     const names = stack.ofType("kubernetes:batch/v1:CronJob").map((c) => (c.inputs["metadata"] as any).name).sort();
-    expect(names).toEqual(["postgres-backup-diff", "postgres-backup-full", "postgres-backup-incr", "postgres-verify", "redis-snapshot"]);
+    expect(names).toEqual(["postgres-archive-check", "postgres-backup-diff", "postgres-backup-full", "postgres-backup-incr", "postgres-verify", "redis-snapshot"]);
     expect((stack.named("postgres-backup-config").inputs["data"] as any)["pgbackrest.conf"]).toContain("repo1-path=/pgbackrest/staging");
   });
 });

@@ -1,0 +1,160 @@
+import { shellQuote as q } from "../postgres/bootstrap";
+import type { DrSpec } from "../spec";
+import type { BackupJobLayout } from "./layout";
+import { HEADER, renderPushMetrics, type MetricsTarget } from "./render";
+
+/** The series the archive check pushes; the alert rules read them by these names. */
+export const ARCHIVE_CHECK_METRICS = {
+  /** Segments missing between the oldest backup's start and the newest archived segment. */
+  missing: "drkit_wal_archive_missing_segments",
+  /** Segments missing after the newest backup's start: a restore to now stops at the gap. */
+  unrepaired: "drkit_wal_archive_unrepaired_segments",
+  /** When a check last found segments missing after the newest backup. */
+  gapDetected: "drkit_wal_archive_gap_detected_timestamp_seconds",
+  /** When the check last read the repository's archive. */
+  lastRun: "drkit_wal_archive_check_last_run_timestamp_seconds",
+} as const;
+
+/**
+ * A hole in the archive younger than this may be a segment still on its way: archive-push
+ * pushes several segments in parallel, so a later one can land first. A hole that stays after
+ * later segments have been in the repository this long is a loss.
+ */
+export const ARCHIVE_SETTLE_SECONDS = 300;
+
+/**
+ * `archive-check.sh`: finds WAL missing from the repository. pgBackRest's `archive-push-queue-max`
+ * drops the queued WAL (and PostgreSQL counts it archived) when the repository has been out of
+ * reach for longer than the queue allows; nothing else reports it, and a restore stops at the
+ * gap. The check lists the archive (`repo-ls`, names and times only: cheap at any size) and
+ * counts the segments missing since the oldest backup's start. A gap after the newest backup's
+ * start means a restore to now would stop there: it reports that first, then takes a full
+ * backup so point-in-time recovery works again from it, and reports again. It fails (and the
+ * job alert pages) only when it cannot read the repository or the full backup fails.
+ */
+export function renderArchiveCheckScript(spec: DrSpec, layout: BackupJobLayout, metrics: MetricsTarget): string {
+  return `#!/usr/bin/env bash
+# drkit WAL archive check, rendered for stack '${spec.stack}'.
+set -euo pipefail
+
+SCRIPT=drkit-archive-check
+CONFIG=${q(`${layout.configDir}/pgbackrest.conf`)}
+STANZA=${q(spec.postgres.backups.stanza)}
+# initdb's default 16 MiB segments, 256 to a log file: drkit's bootstrap never changes the size.
+SEGMENTS_PER_LOG=256
+SETTLE_SECONDS=${ARCHIVE_SETTLE_SECONDS}
+${renderPushMetrics(metrics)}
+${HEADER}
+
+checked_at=$(date +%s)
+missing=""
+unrepaired=""
+detected=""
+report() {
+  local body="# TYPE ${ARCHIVE_CHECK_METRICS.lastRun} gauge
+${ARCHIVE_CHECK_METRICS.lastRun} $checked_at"
+  if [ -n "$missing" ]; then
+    body+="
+# TYPE ${ARCHIVE_CHECK_METRICS.missing} gauge
+${ARCHIVE_CHECK_METRICS.missing} $missing
+# TYPE ${ARCHIVE_CHECK_METRICS.unrepaired} gauge
+${ARCHIVE_CHECK_METRICS.unrepaired} $unrepaired"
+  fi
+  if [ -n "$detected" ]; then
+    body+="
+# TYPE ${ARCHIVE_CHECK_METRICS.gapDetected} gauge
+${ARCHIVE_CHECK_METRICS.gapDetected} $detected"
+  fi
+  push_metrics drkit-archive-check "" "$body
+"
+}
+on_exit() {
+  local status=$?
+  report
+  exit "$status"
+}
+trap on_exit EXIT
+
+segment_index() { echo $((16#\${1:8:8} * SEGMENTS_PER_LOG + 16#\${1:16:8})); }
+segment_name() { printf '%08X%08X' $(($1 / SEGMENTS_PER_LOG)) $(($1 % SEGMENTS_PER_LOG)); }
+
+# Reads the repository: sets oldest_start and newest_start (segment indexes of the oldest and
+# newest backups' first WAL), archived_at (index -> the time it landed), last (the newest
+# segment that settled). Returns 1 when the repository holds no backup.
+read_archive() {
+  local info archive_id starts listing name time index
+  info=$(pgbackrest --config="$CONFIG" --stanza="$STANZA" --output=json info 2>&1) || die "cannot read the repository: $info"
+  starts=$(grep -oE '"archive":\\{"start":"[0-9A-F]{24}"' <<<"$info" | grep -oE '[0-9A-F]{24}' || true)
+  [ -n "$starts" ] || return 1
+  oldest_start=$(segment_index "$(head -n 1 <<<"$starts")")
+  newest_start=$(segment_index "$(tail -n 1 <<<"$starts")")
+  # The current archive id (15-1, ...): the last one listed.
+  archive_id=$(grep -oE '"id":"[0-9]+-[0-9]+"' <<<"$info" | tail -n 1 | cut -d'"' -f4)
+  listing=$(pgbackrest --config="$CONFIG" --stanza="$STANZA" --output=json repo-ls --recurse "archive/$STANZA/$archive_id" 2>&1) \\
+    || die "cannot list the WAL archive archive/$STANZA/$archive_id: $listing"
+  archived_at=()
+  last=-1
+  # "0000000100000000/000000010000000000000007-<sha1>.gz":{"type":"file","size":N,"time":T}
+  while read -r name time; do
+    [ -n "$name" ] || continue
+    # Every timeline counts: a new timeline carries on from the segment its history names.
+    index=$(segment_index "$name")
+    archived_at[index]=$time
+    if [ "$time" -le $((checked_at - SETTLE_SECONDS)) ] && [ "$index" -gt "$last" ]; then last=$index; fi
+  done < <(grep -oE '/[0-9A-F]{24}-[0-9a-f]{40}[^"]*":\\{"type":"file","size":[0-9]+,"time":[0-9]+' <<<"$listing" | sed -E 's#^/([0-9A-F]{24})-.*"time":([0-9]+)$#\\1 \\2#')
+}
+
+# Counts the segments missing from $1 through the newest settled one into $counted, and lists
+# the gaps in $gaps.
+count_missing() {
+  local from=$1 index gap_start=-1
+  counted=0
+  gaps=""
+  for ((index = from; index <= last + 1; index++)); do
+    if [ "$index" -le "$last" ] && [ -z "\${archived_at[index]+set}" ]; then
+      [ "$gap_start" -ge 0 ] || gap_start=$index
+      counted=$((counted + 1))
+    elif [ "$gap_start" -ge 0 ]; then
+      gaps+=" $(segment_name "$gap_start")..$(segment_name $((index - 1)))"
+      gap_start=-1
+    fi
+  done
+}
+
+declare -a archived_at
+counted=0
+gaps=""
+if ! read_archive; then
+  log "the repository holds no backup yet: nothing to check"
+  exit 0
+fi
+count_missing "$newest_start"
+unrepaired=$counted
+unrepaired_gaps=$gaps
+count_missing "$oldest_start"
+missing=$counted
+all_gaps=$gaps
+if [ "$unrepaired" -gt 0 ]; then
+  detected=$checked_at
+  log "WAL is missing from the repository after the newest backup (log file and segment, any timeline):$unrepaired_gaps. archive-push-queue-max dropped it while the repository was out of reach, or it was deleted: a restore to now would stop at the first gap. Taking a full backup so point-in-time recovery works again from it."
+  report
+  pgbackrest --config="$CONFIG" --stanza="$STANZA" --type=full backup || die "the full backup after the WAL gap failed (its log is above); point-in-time recovery past the gap stays impossible until a backup succeeds"
+  checked_at=$(date +%s)
+  read_archive || die "the repository lists no backup after a successful full backup"
+  count_missing "$newest_start"
+  unrepaired=$counted
+  [ "$unrepaired" -eq 0 ] || die "WAL is still missing after the new full backup:$gaps"
+  count_missing "$oldest_start"
+  missing=$counted
+  all_gaps=$gaps
+  log "full backup done: point-in-time recovery works again from it"
+fi
+if [ "$missing" -gt 0 ]; then
+  log "$missing WAL segments are missing from the retained archive:$all_gaps. Point-in-time recovery into those gaps is impossible until retention expires them; every backup after them restores."
+elif [ "$last" -ge 0 ]; then
+  log "the archive is whole from the oldest backup's first segment to $(segment_name "$last")"
+else
+  log "no WAL has been in the repository for $SETTLE_SECONDS s yet: nothing to check"
+fi
+`;
+}
