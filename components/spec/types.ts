@@ -258,7 +258,11 @@ export interface VerificationSpec {
   schedule: string;
   /** Tables that must exist after a restore, with a minimum row count. @default [] */
   tables: TableCheck[];
-  /** A timestamp column whose newest value must be within the RPO of the backup's end. @default none */
+  /**
+   * A timestamp column written at least once per RPO (orders, a heartbeat): after the restore to
+   * the latest archived WAL, its newest value must be within the RPO of the verification's start.
+   * @default none
+   */
   freshness?: FreshnessCheck;
 }
 

@@ -239,4 +239,35 @@ describe("the jobs", () => {
     const job = await primary.runner.runJob("postgres-verify");
     expect(job.ok, job.output).toBe(true);
   });
+
+  it("never list a full backup killed while it copies, and complete the next one, which restores", async () => {
+    const labels = async () => {
+      const info = await primary.runner.exec("postgres", "postgres", ["pgbackrest", "--config=/etc/drkit/pgbackrest.conf", "--stanza=main", "--output=json", "info"]);
+      expect(info.code, info.stderr).toBe(0);
+      return (JSON.parse(info.stdout) as { backup: { label: string }[] }[])[0]!.backup.map((b) => b.label);
+    };
+    // Incompressible rows, enough that copying them to the repository takes seconds.
+    await primary.psql("CREATE TABLE bulk AS SELECT g, decode(string_agg(md5(random()::text), ''), 'hex') AS filler FROM generate_series(1, 200000) g, generate_series(1, 64) r GROUP BY g", "app");
+    const before = await labels();
+    const prefix = `${primary.runner.options.runId}-postgres-backup-full-`;
+    const running = primary.runner.runJob("postgres-backup-full");
+    const copying = (key: string) => /^pgbackrest\/prod\/backup\/main\/\d{8}-\d{6}F\/pg_data\//.test(key) && !before.some((label) => key.includes(`/${label}/`));
+    await waitFor("the full backup copying files into the repository", async () => keys("pgbackrest/prod/backup/main").some(copying), 120_000, 100);
+    const containers = await docker(["ps", "--filter", `name=${prefix}`, "--format", "{{.Names}}"]);
+    const backupContainer = containers.stdout.split("\n").find((name) => name.endsWith("-backup"));
+    expect(backupContainer, containers.stdout).toBeDefined();
+    await docker(["kill", backupContainer!]);
+    const killed = await running;
+    expect(killed.ok).toBe(false);
+    expect(await labels()).toEqual(before);
+
+    const next = await primary.runner.runJob("postgres-backup-full");
+    expect(next.ok, next.output).toBe(true);
+    const after = await labels();
+    expect(after.slice(0, before.length)).toEqual(before);
+    expect(after).toHaveLength(before.length + 1);
+    const verify = await primary.runner.runJob("postgres-verify");
+    expect(verify.ok, verify.output).toBe(true);
+    await primary.psql("DROP TABLE bulk", "app");
+  });
 });

@@ -100,7 +100,7 @@ describe("prod's primary, in containers", () => {
     const metrics = async () => scrape(prod, "job-metrics", PORT.jobMetrics, "pushgateway");
     // An order after the newest backup: only WAL replay brings it back, and the freshness check
     // (the newest order within the 5 min RPO of the verification's start) needs it.
-    const newest = await prod.psql("INSERT INTO orders (created_at) VALUES (now()) RETURNING id", "trading");
+    const newest = await prod.psql("WITH added AS (INSERT INTO orders (created_at) VALUES (now()) RETURNING id) SELECT id FROM added", "trading");
     await switchAndWaitArchived(prod);
     const started = Math.floor(Date.now() / 1000);
     const good = await prod.runner.runJob("postgres-verify");
