@@ -45,6 +45,7 @@ const backups = new BackupSchedule(
     clusterName: "postgres",
     repository: storage.writers.pgbackrest!,
     repositoryReader: storage.repositoryReader,
+    ...(storage.replicaRepositoryReader ? { replicaRepositoryReader: storage.replicaRepositoryReader } : {}),
     ...(storage.writers.dumps ? { dumps: storage.writers.dumps } : {}),
     ...(spec.role === "drill" && storage.restore.postgres ? { restoreSource: storage.restore.postgres } : {}),
     ...(spec.role === "drill" && sourcePassphrase ? { sourceCipherPassphrase: sourcePassphrase } : {}),

@@ -14,6 +14,7 @@ export const ALERT_NAMES = [
   "PostgresWalArchiveStale",
   "PostgresWalLost",
   "PostgresWalGap",
+  "ReplicationLagging",
   "PostgresConnectionsNearLimit",
   "BackupTooOld",
   "BackupJobFailed",
@@ -220,6 +221,18 @@ export function renderAlertRules(spec: DrSpec, targets: AlertTargets): RuleGroup
     {
       name: "drkit-storage",
       rules: [
+        ...(spec.storage.replication
+          ? [
+              rule(
+                "ReplicationLagging",
+                "critical",
+                `${ARCHIVE_CHECK_METRICS.replicationLag}{${pg}} > ${t.replicationLag}`,
+                undefined,
+                `Replication of stack ${spec.stack}'s backups to ${spec.storage.replication.region} is behind`,
+                `The oldest WAL segment of {{ $labels.namespace }} not yet in the replica bucket ${spec.storage.replication.bucket} has waited {{ $value }} s, longer than the replication objective (${formatDuration(t.replicationLag)}): a restore in the DR region would lose everything since. Replication is failing or far behind.`,
+              ),
+            ]
+          : []),
         rule(
           "PersistentVolumeAlmostFull",
           "critical",

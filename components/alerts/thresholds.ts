@@ -2,6 +2,7 @@ import { backupPlan } from "../backup/plan";
 import { archiveTimeout } from "../postgres/settings";
 import type { DrSpec, Seconds } from "../spec";
 import { longestGap, snapshotAlertAge, snapshotRunDeadline, snapshotStartingDeadline } from "../spec";
+import { REPLICATION_TIME_MINUTES } from "../storage/paths";
 import { postgresObjects } from "../workloads/names";
 import type { JobPlan } from "../workloads/plan";
 
@@ -35,6 +36,8 @@ export interface AlertThresholds {
   verification: JobLimits;
   /** The off-site Redis snapshot's: late before the Redis RPO is breached. */
   redisSnapshot: JobLimits;
+  /** The age of the oldest WAL segment not yet in the replica that pages: the replication objective. */
+  replicationLag: Seconds;
 }
 
 const limitsOf = (job: JobPlan): JobLimits => {
@@ -60,6 +63,7 @@ export function alertThresholds(spec: DrSpec): AlertThresholds {
     walArchiveFailingFor: Math.max(60, timeout),
     backups,
     verification: scheduled(objects.verifyJob),
+    replicationLag: REPLICATION_TIME_MINUTES * 60,
     redisSnapshot: { late: snapshotAlertAge(objectives.redis.rpo), runDeadline: snapshotStartingDeadline(interval) + snapshotRunDeadline(interval, redis.maxmemory) },
   };
 }

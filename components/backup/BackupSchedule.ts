@@ -21,6 +21,8 @@ export interface BackupScheduleArgs {
   repository: S3Access;
   /** Read-only access to the same prefix (restore verification). */
   repositoryReader: S3Access;
+  /** Read-only access to the repository's replica, when the bucket replicates (the archive check measures the lag). */
+  replicaRepositoryReader?: S3Access;
   /** Write access to the dumps prefix, when dumps are enabled. */
   dumps?: S3Access;
   /** Read access to the source repository: a drill verifies the backups it restored from, at once. */
@@ -48,6 +50,7 @@ export class BackupSchedule extends pulumi.ComponentResource {
     const identities: Record<string, S3Access | undefined> = {
       pgbackrest: args.repository,
       pgbackrestReader: args.repositoryReader,
+      pgbackrestReplica: args.replicaRepositoryReader,
       pgbackrestSource: args.restoreSource,
       dumps: args.dumps,
     };

@@ -1,4 +1,6 @@
 import { shellQuote as q } from "../postgres/bootstrap";
+import type { PgbackrestRepository } from "../postgres/layout";
+import { repoLines } from "../postgres/pgbackrestConf";
 import type { DrSpec } from "../spec";
 import type { BackupJobLayout } from "./layout";
 import { HEADER, renderPushMetrics, type MetricsTarget } from "./render";
@@ -13,7 +15,28 @@ export const ARCHIVE_CHECK_METRICS = {
   gapDetected: "drkit_wal_archive_gap_detected_timestamp_seconds",
   /** When the check last read the repository's archive. */
   lastRun: "drkit_wal_archive_check_last_run_timestamp_seconds",
+  /** How long the oldest WAL segment in the repository but not yet in its replica has waited (0 when none). */
+  replicationLag: "drkit_wal_replication_lag_seconds",
+  /** WAL segments in the repository and not yet in its replica. */
+  replicationPending: "drkit_wal_replication_pending_segments",
 } as const;
+
+/**
+ * The replica's pgbackrest.conf for the archive check: the replica of the stack's own repository
+ * as repo2 (read-only credentials in PGBACKREST_REPO2_*, never mistaken for the writer's repo1),
+ * used only to list what has arrived.
+ */
+export function renderReplicaConf(spec: DrSpec, layout: BackupJobLayout, replica: PgbackrestRepository): string {
+  return [
+    `# pgbackrest.conf of drkit's archive check for stack '${spec.stack}': the replica of its repository (read-only).`,
+    "[global]",
+    ...repoLines(2, replica),
+    `lock-path=${layout.lockDir}`,
+    "log-level-console=warn",
+    "log-level-file=off",
+    "",
+  ].join("\n");
+}
 
 /**
  * A hole in the archive younger than this may be a segment still on its way: archive-push
@@ -29,10 +52,12 @@ export const ARCHIVE_SETTLE_SECONDS = 300;
  * gap. The check lists the archive (`repo-ls`, names and times only: cheap at any size) and
  * counts the segments missing since the oldest backup's start. A gap after the newest backup's
  * start means a restore to now would stop there: it reports that first, then takes a full
- * backup so point-in-time recovery works again from it, and reports again. It fails (and the
- * job alert pages) only when it cannot read the repository or the full backup fails.
+ * backup so point-in-time recovery works again from it, and reports again. With a replica
+ * (`replicated`), it also lists the replica's archive and reports how long the oldest segment
+ * not yet replicated has waited: the DR region's own RPO. It fails (and the job alert pages)
+ * only when it cannot read the repository or the replica, or the full backup fails.
  */
-export function renderArchiveCheckScript(spec: DrSpec, layout: BackupJobLayout, metrics: MetricsTarget): string {
+export function renderArchiveCheckScript(spec: DrSpec, layout: BackupJobLayout, metrics: MetricsTarget, replicated: boolean): string {
   return `#!/usr/bin/env bash
 # drkit WAL archive check, rendered for stack '${spec.stack}'.
 set -euo pipefail
@@ -40,6 +65,7 @@ set -euo pipefail
 SCRIPT=drkit-archive-check
 CONFIG=${q(`${layout.configDir}/pgbackrest.conf`)}
 STANZA=${q(spec.postgres.backups.stanza)}
+REPLICA_CONFIG=${q(replicated ? `${layout.configDir}/replica.conf` : "")}
 # initdb's default 16 MiB segments, 256 to a log file: drkit's bootstrap never changes the size.
 SEGMENTS_PER_LOG=256
 SETTLE_SECONDS=${ARCHIVE_SETTLE_SECONDS}
@@ -50,6 +76,8 @@ checked_at=$(date +%s)
 missing=""
 unrepaired=""
 detected=""
+lag=""
+pending=""
 report() {
   local body="# TYPE ${ARCHIVE_CHECK_METRICS.lastRun} gauge
 ${ARCHIVE_CHECK_METRICS.lastRun} $checked_at"
@@ -59,6 +87,13 @@ ${ARCHIVE_CHECK_METRICS.lastRun} $checked_at"
 ${ARCHIVE_CHECK_METRICS.missing} $missing
 # TYPE ${ARCHIVE_CHECK_METRICS.unrepaired} gauge
 ${ARCHIVE_CHECK_METRICS.unrepaired} $unrepaired"
+  fi
+  if [ -n "$lag" ]; then
+    body+="
+# TYPE ${ARCHIVE_CHECK_METRICS.replicationLag} gauge
+${ARCHIVE_CHECK_METRICS.replicationLag} $lag
+# TYPE ${ARCHIVE_CHECK_METRICS.replicationPending} gauge
+${ARCHIVE_CHECK_METRICS.replicationPending} $pending"
   fi
   if [ -n "$detected" ]; then
     body+="
@@ -82,7 +117,7 @@ segment_name() { printf '%08X%08X' $(($1 / SEGMENTS_PER_LOG)) $(($1 % SEGMENTS_P
 # newest backups' first WAL), archived_at (index -> the time it landed), last (the newest
 # segment that settled). Returns 1 when the repository holds no backup.
 read_archive() {
-  local info archive_id starts listing name time index
+  local info starts listing name time index
   info=$(pgbackrest --config="$CONFIG" --stanza="$STANZA" --output=json info 2>&1) || die "cannot read the repository: $info"
   starts=$(grep -oE '"archive":\\{"start":"[0-9A-F]{24}"' <<<"$info" | grep -oE '[0-9A-F]{24}' || true)
   [ -n "$starts" ] || return 1
@@ -90,6 +125,8 @@ read_archive() {
   newest_start=$(segment_index "$(tail -n 1 <<<"$starts")")
   # The current archive id (15-1, ...): the last one listed.
   archive_id=$(grep -oE '"id":"[0-9]+-[0-9]+"' <<<"$info" | tail -n 1 | cut -d'"' -f4)
+  # Every segment listed, as "<name> <time>" lines (the replica check compares them).
+  listed=""
   listing=$(pgbackrest --config="$CONFIG" --stanza="$STANZA" --output=json repo-ls --recurse "archive/$STANZA/$archive_id" 2>&1) \\
     || die "cannot list the WAL archive archive/$STANZA/$archive_id: $listing"
   archived_at=()
@@ -97,6 +134,7 @@ read_archive() {
   # "0000000100000000/000000010000000000000007-<sha1>.gz":{"type":"file","size":N,"time":T}
   while read -r name time; do
     [ -n "$name" ] || continue
+    listed+="$name $time"$'\\n'
     # Every timeline counts: a new timeline carries on from the segment its history names.
     index=$(segment_index "$name")
     archived_at[index]=$time
@@ -148,6 +186,26 @@ if [ "$unrepaired" -gt 0 ]; then
   missing=$counted
   all_gaps=$gaps
   log "full backup done: point-in-time recovery works again from it"
+fi
+# The replica: every segment of the repository that has not arrived there yet, and how long the
+# oldest of them has waited (segments the repository received within the check's own settling
+# time count too: replication lag starts at the source's write).
+if [ -n "$REPLICA_CONFIG" ]; then
+  # Without the writer's repo1 variables: the replica is then the only repository pgBackRest sees.
+  replica=$(env -u PGBACKREST_REPO1_S3_KEY -u PGBACKREST_REPO1_S3_KEY_SECRET -u PGBACKREST_REPO1_CIPHER_PASS \\
+    pgbackrest --config="$REPLICA_CONFIG" --output=json repo-ls --recurse "archive/$STANZA/$archive_id" 2>&1) \\
+    || die "cannot list the replica's WAL archive archive/$STANZA/$archive_id: $replica"
+  replicated=$(grep -oE '/[0-9A-F]{24}-' <<<"$replica" | cut -c2-25 | sort -u || true)
+  lag=0
+  pending=0
+  while read -r name time; do
+    [ -n "$name" ] || continue
+    if ! grep -qx "$name" <<<"$replicated"; then
+      pending=$((pending + 1))
+      [ $((checked_at - time)) -le "$lag" ] || lag=$((checked_at - time))
+    fi
+  done <<<"$listed"
+  log "replica: $pending WAL segments not there yet, the oldest waiting $lag s"
 fi
 if [ "$missing" -gt 0 ]; then
   log "$missing WAL segments are missing from the retained archive:$all_gaps. Point-in-time recovery into those gaps is impossible until retention expires them; every backup after them restores."

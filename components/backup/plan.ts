@@ -6,7 +6,7 @@ import { longestGap, type DrSpec } from "../spec";
 import { bucketEndpoint, bucketStore, type S3Substitute } from "../workloads/endpoints";
 import { ENV, PATH, PORT, UID, ownerPasswordVariable, pgbackrestRepoEnv, postgresObjects } from "../workloads/names";
 import type { ContainerPlan, EnvSource, JobPlan, Mount, PodPlan, SecretValue, VolumePlan, WorkloadPlan } from "../workloads/plan";
-import { renderArchiveCheckScript } from "./archiveCheck";
+import { renderArchiveCheckScript, renderReplicaConf } from "./archiveCheck";
 import { backupJobLayout, deadlineForData } from "./layout";
 import { renderBackupJobConf, renderBackupScript, renderDumpScript, renderVerifyConf, renderVerifyScript } from "./render";
 
@@ -45,6 +45,10 @@ export function backupPlan(spec: DrSpec, options: BackupPlanOptions = {}): Workl
   const dumps = bucketStore(spec.storage.provider, spec.storage.bucket, spec.region, spec.storage.lifecycle.dumps.prefix, options.s3);
   const labels = backupLabels(spec, cluster);
   const repoEnv = pgbackrestRepoEnv(1);
+  const replicaEnv = pgbackrestRepoEnv(2);
+  // The replica of this stack's repository, when the bucket replicates: the archive check lists it.
+  const replication = spec.storage.provider === "aws" ? spec.storage.replication : undefined;
+  const replica = replication ? { ...own, endpoint: bucketEndpoint("aws", replication.bucket, replication.region, options.s3) } : undefined;
 
   const metrics = { url: jobMetricsUrl(spec), labels: { ...monitorLabels(spec, "postgres"), cluster } };
   const files: Record<string, string> = {
@@ -52,7 +56,8 @@ export function backupPlan(spec: DrSpec, options: BackupPlanOptions = {}): Workl
     "verify.conf": renderVerifyConf(spec, layout, own),
     "backup.sh": renderBackupScript(spec, layout),
     "verify.sh": renderVerifyScript(spec, layout, pgLayout.pgBin, metrics),
-    "archive-check.sh": renderArchiveCheckScript(spec, layout, metrics),
+    "archive-check.sh": renderArchiveCheckScript(spec, layout, metrics, replica !== undefined),
+    ...(replica ? { "replica.conf": renderReplicaConf(spec, layout, replica) } : {}),
     ...(postgres.dumps.enabled ? { "dump.sh": renderDumpScript(spec, layout, dumps, hosts.client) } : {}),
   };
   const repositorySecret = (identity: "pgbackrest" | "pgbackrestReader" | "pgbackrestSource", cipher: "own" | "source" | undefined): Record<string, SecretValue> => ({
@@ -100,7 +105,7 @@ export function backupPlan(spec: DrSpec, options: BackupPlanOptions = {}): Workl
     ["diff", postgres.backups.diff],
     ["incr", postgres.backups.incr],
   ];
-  const backupPod = (name: string, command: string[], podLabels: Record<string, string> = BACKUP_JOB_LABEL) =>
+  const backupPod = (name: string, command: string[], podLabels: Record<string, string> = BACKUP_JOB_LABEL, env: [string, EnvSource][] = []) =>
     pod(
       name,
       podLabels,
@@ -109,7 +114,7 @@ export function backupPlan(spec: DrSpec, options: BackupPlanOptions = {}): Workl
           name: "backup",
           image: "postgres",
           command,
-          env: fromSecret(objects.backupRepository, repoKeys),
+          env: [...fromSecret(objects.backupRepository, repoKeys), ...env],
           mounts: [configMount, { volume: "tls", path: layout.tlsDir, readOnly: true }, tmpMount],
           ports: [],
           ...JOB_RESOURCES,
@@ -128,7 +133,12 @@ export function backupPlan(spec: DrSpec, options: BackupPlanOptions = {}): Workl
       objects.archiveCheckJob,
       postgres.backups.archiveCheck,
       dataDeadline,
-      backupPod(objects.archiveCheckJob, ["bash", `${layout.configDir}/archive-check.sh`], { ...BACKUP_JOB_LABEL, ...JOB_METRICS_CLIENT_LABEL }),
+      backupPod(
+        objects.archiveCheckJob,
+        ["bash", `${layout.configDir}/archive-check.sh`],
+        { ...BACKUP_JOB_LABEL, ...JOB_METRICS_CLIENT_LABEL },
+        replica ? fromSecret(objects.replicaRepository, [replicaEnv.key, replicaEnv.secret, ...(replica.encrypted ? [replicaEnv.cipher] : [])]) : [],
+      ),
     ),
   );
 
@@ -197,6 +207,18 @@ export function backupPlan(spec: DrSpec, options: BackupPlanOptions = {}): Workl
   const secrets = [
     { name: objects.backupRepository, data: repositorySecret("pgbackrest", postgres.backups.encrypt ? "own" : undefined) },
     { name: objects.verifyRepository, data: repositorySecret("pgbackrestReader", postgres.backups.encrypt ? "own" : undefined) },
+    ...(replica
+      ? [
+          {
+            name: objects.replicaRepository,
+            data: {
+              [replicaEnv.key]: { kind: "s3Key", identity: "pgbackrestReplica", part: "id" },
+              [replicaEnv.secret]: { kind: "s3Key", identity: "pgbackrestReplica", part: "secret" },
+              ...(replica.encrypted ? { [replicaEnv.cipher]: { kind: "cipher", repository: "own" } } : {}),
+            } as Record<string, SecretValue>,
+          },
+        ]
+      : []),
     ...(postgres.dumps.enabled ? [{ name: objects.dumpCredentials, data: { [ENV.awsKeyId]: { kind: "s3Key", identity: "dumps", part: "id" }, [ENV.awsSecret]: { kind: "s3Key", identity: "dumps", part: "secret" } } as Record<string, SecretValue> }] : []),
   ];
 

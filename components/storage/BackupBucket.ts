@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { REPLICATION_TIME_MINUTES } from "./paths";
 import type { DrSpec } from "../spec";
 import { hardenedBucket } from "./hardenedBucket";
 import { renderLifecycleRules } from "./lifecycle";
@@ -7,8 +8,6 @@ import { logBucketPolicy, replicationRolePolicy, s3AssumeRolePolicy } from "./po
 
 /** How long S3 server access logs are kept. */
 const ACCESS_LOG_RETENTION_DAYS = 365;
-/** Replication Time Control's SLA and the metrics threshold that goes with it. */
-const REPLICATION_TIME_MINUTES = 15;
 
 export interface BackupBucketArgs {
   /** The parsed stack spec. Reads `storage`, `region` and `role`. */
@@ -36,6 +35,8 @@ export class BackupBucket extends pulumi.ComponentResource {
   public readonly kmsKeyArn: pulumi.Output<string>;
   /** The replica bucket in the DR region, when replication is configured. */
   public readonly replicaBucketName: pulumi.Output<string | undefined>;
+  /** The replica bucket's ARN and KMS key, when replication is configured. */
+  public readonly replica?: { bucketArn: pulumi.Output<string>; kmsKeyArn: pulumi.Output<string> };
   /** The server access log bucket, when access logs are on. */
   public readonly logBucketName: pulumi.Output<string | undefined>;
 
@@ -128,6 +129,7 @@ export class BackupBucket extends pulumi.ComponentResource {
         { parent: this, dependsOn: [source.versioning, replica.versioning, rolePolicy] },
       );
       replicaName = replica.bucket.bucket;
+      this.replica = { bucketArn: replica.bucket.arn, kmsKeyArn: replica.key.arn };
     }
 
     new aws.s3.BucketLifecycleConfiguration(

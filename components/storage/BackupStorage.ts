@@ -45,6 +45,11 @@ export class BackupStorage extends pulumi.ComponentResource {
   public readonly restore: { postgres?: S3Access; redis?: S3Access };
   /** The replica bucket, when the bucket replicates (AWS). */
   public readonly replicaBucketName: pulumi.Output<string | undefined>;
+  /**
+   * Read-only access to the replica of this stack's pgBackRest repository, when the bucket
+   * replicates: the archive check measures how far the replica's WAL lags behind.
+   */
+  public readonly replicaRepositoryReader?: S3Access;
 
   constructor(name: string, args: BackupStorageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drkit:storage:BackupStorage", name, {}, opts);
@@ -55,12 +60,14 @@ export class BackupStorage extends pulumi.ComponentResource {
 
     let ownBucketArn: pulumi.Output<string> | undefined;
     let kmsKeyArn: pulumi.Output<string> | undefined;
+    let replica: BackupBucket["replica"];
     if (aws) {
       const bucket = new BackupBucket(`${name}-bucket`, { spec, ...(args.adminArns ? { adminArns: args.adminArns } : {}) }, { parent: this });
       this.bucketName = bucket.bucketName;
       this.replicaBucketName = bucket.replicaBucketName;
       ownBucketArn = bucket.bucketArn;
       kmsKeyArn = bucket.kmsKeyArn;
+      replica = bucket.replica;
     } else {
       const bucket = new SpacesBackupBucket(`${name}-bucket`, { spec }, { parent: this });
       this.bucketName = bucket.bucketName;
@@ -80,6 +87,12 @@ export class BackupStorage extends pulumi.ComponentResource {
 
     const repository = this.writers.pgbackrest!.location;
     this.repositoryReader = { location: repository, credentials: identity(`${name}-pgbackrest-reader`, repository, "read", ownBucketArn, kmsKeyArn) };
+
+    const target = storage.replication;
+    if (replica && target) {
+      const location: S3Location = { provider: "aws", bucket: target.bucket, region: target.region, endpoint: s3Endpoint("aws", target.region), prefix: repository.prefix };
+      this.replicaRepositoryReader = { location, credentials: identity(`${name}-replica-pgbackrest-reader`, location, "read", replica.bucketArn, replica.kmsKeyArn) };
+    }
 
     this.restore = {};
     const pgSource = spec.role !== "primary" ? spec.postgres.restoreFrom : undefined;

@@ -15,6 +15,13 @@ export function dataPathPrefixes(spec: DrSpec): Partial<Record<DataPath, string>
   };
 }
 
+/**
+ * Replication Time Control's SLA (99.99 % of objects within 15 minutes), the metrics threshold
+ * that goes with it, and the lag ReplicationLagging pages at: past it the DR region's copy is
+ * older than the replication objective, with or without RTC.
+ */
+export const REPLICATION_TIME_MINUTES = 15;
+
 /** The S3 API endpoint of a bucket's region: what pgBackRest and the jobs talk to. */
 export function s3Endpoint(provider: StorageProvider, region: string): string {
   return provider === "aws" ? `s3.${region}.amazonaws.com` : `${region}.digitaloceanspaces.com`;

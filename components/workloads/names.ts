@@ -72,6 +72,7 @@ export const postgresObjects = (name: string) => ({
   backupConfig: `${name}-backup-config`,
   backupRepository: `${name}-backup-repository`,
   verifyRepository: `${name}-verify-repository`,
+  replicaRepository: `${name}-replica-repository`,
   verifySourceConfig: `${name}-verify-source-config`,
   verifySource: `${name}-verify-source`,
   dumpCredentials: `${name}-dumps-s3`,

@@ -22,7 +22,7 @@ export type SecretValue =
   | { kind: "redisAcl"; passwordId: string };
 
 /** The stack's S3 identities, one per data path and use. */
-export type S3Identity = "pgbackrest" | "pgbackrestReader" | "pgbackrestSource" | "dumps" | "redis" | "redisSource";
+export type S3Identity = "pgbackrest" | "pgbackrestReader" | "pgbackrestReplica" | "pgbackrestSource" | "dumps" | "redis" | "redisSource";
 
 export interface SecretPlan {
   /** Object name (a Kubernetes Secret). */

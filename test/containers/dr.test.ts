@@ -1,11 +1,13 @@
-import { cpSync } from "node:fs";
+import { cpSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { docker } from "../../cli/containers/docker";
 import { PodFailed } from "../../cli/containers/runner";
 import { waitFor } from "../../cli/containers/wait";
 import { bucketKeys } from "./bucketKeys";
-import { startCluster, stackSpec, switchAndWaitArchived, type Cluster, type StackRun } from "./harness";
+import { ARCHIVE_CHECK_METRICS } from "../../components/backup/archiveCheck";
+import { PORT } from "../../components/workloads/names";
+import { scrape, seriesValue, startCluster, stackSpec, switchAndWaitArchived, type Cluster, type StackRun } from "./harness";
 
 // Containers: images start, restores replay, jobs run to completion.
 vi.setConfig({ testTimeout: 600_000, hookTimeout: 900_000 });
@@ -129,5 +131,35 @@ describe("staging's pods restoring prod's replicated backups", () => {
     expect(await again.psql("SELECT pg_is_in_recovery()")).toBe("f");
     expect(await again.psql("SELECT count(*) FROM orders", "trading")).toBe(String(ordersReplicated));
     expect(await again.psql("WITH added AS (INSERT INTO orders (note) VALUES ('after the resumed recovery') RETURNING note) SELECT note FROM added", "trading")).toBe("after the resumed recovery");
+  });
+});
+
+describe("prod's archive check, watching the replica", () => {
+  it("measures how long the oldest WAL segment not yet replicated has waited, and sees the replica catch up", async () => {
+    await prod.runner.startServer("job-metrics");
+    const metrics = async () => scrape(prod, "job-metrics", PORT.jobMetrics, "pushgateway");
+    await prod.psql("INSERT INTO orders (note) VALUES ('not replicated yet')", "trading");
+    await switchAndWaitArchived(prod);
+    const archive = (bucket: string) => keys(bucket, "pgbackrest/prod/archive").filter((k) => /\/[0-9A-F]{24}-[0-9a-f]{40}\.zst$/.test(k));
+    const replicated = new Set(archive(SOURCE.bucket));
+    const waiting = archive(prodSpec.storage.bucket).filter((k) => !replicated.has(k));
+    expect(waiting.length).toBeGreaterThan(0);
+    // As if replication had been stuck for 20 minutes: the segments landed in prod's bucket then.
+    const then = Date.now() / 1000 - 20 * 60;
+    for (const key of waiting) utimesSync(join(cluster.s3Directory, prodSpec.storage.bucket, `${key}._S3rver_object`), then, then);
+
+    const behind = await prod.runner.runJob("postgres-archive-check");
+    expect(behind.ok, behind.output).toBe(true);
+    expect(behind.output).toMatch(new RegExp(`drkit-archive-check: replica: ${waiting.length} WAL segments not there yet, the oldest waiting \\d+ s`));
+    const lagging = await metrics();
+    expect(seriesValue(lagging, ARCHIVE_CHECK_METRICS.replicationPending)).toBe(waiting.length);
+    // Past the objective ReplicationLagging pages at (15 minutes).
+    expect(seriesValue(lagging, ARCHIVE_CHECK_METRICS.replicationLag)).toBeGreaterThanOrEqual(20 * 60);
+
+    replicate();
+    const caughtUp = await prod.runner.runJob("postgres-archive-check");
+    expect(caughtUp.ok, caughtUp.output).toBe(true);
+    expect(caughtUp.output).toContain("drkit-archive-check: replica: 0 WAL segments not there yet, the oldest waiting 0 s");
+    expect(seriesValue(await metrics(), ARCHIVE_CHECK_METRICS.replicationLag)).toBe(0);
   });
 });

@@ -140,7 +140,7 @@ describe("the prod stack under mocks", () => {
   describe("identities for the data paths", () => {
     it("gives pgBackRest, the dump job and the Redis snapshots one writer each, scoped to their prefix", () => {
       const policies = Object.fromEntries(stack.ofType("aws:iam/userPolicy:UserPolicy").map((r) => [r.name, policyOf(r)]));
-      expect(Object.keys(policies).sort()).toEqual(["backups-dumps-writer-policy", "backups-pgbackrest-reader-policy", "backups-pgbackrest-writer-policy", "backups-redis-writer-policy"]);
+      expect(Object.keys(policies).sort()).toEqual(["backups-dumps-writer-policy", "backups-pgbackrest-reader-policy", "backups-pgbackrest-writer-policy", "backups-redis-writer-policy", "backups-replica-pgbackrest-reader-policy"]);
       const bucket = "arn:aws:s3:::trading-dr-prod-eu-central-1";
       const can = (name: string, key: string) => evaluate({ principal: "u", action: "s3:PutObject", resource: `${bucket}/${key}` }, { identity: [policies[name]] });
       expect(can("backups-pgbackrest-writer-policy", "pgbackrest/prod/archive/main/x")).toBe("allow");
@@ -151,6 +151,12 @@ describe("the prod stack under mocks", () => {
       // Restore verification reads the repository and can write nothing.
       expect(can("backups-pgbackrest-reader-policy", "pgbackrest/prod/archive/main/x")).toBe("implicit-deny");
       expect(evaluate({ principal: "u", action: "s3:GetObject", resource: `${bucket}/pgbackrest/prod/backup/main/backup.info` }, { identity: [policies["backups-pgbackrest-reader-policy"]] })).toBe("allow");
+      // The archive check lists the replica's copy of the repository and can write nothing there.
+      const replica = "arn:aws:s3:::trading-dr-prod-replica-eu-west-1";
+      const replicaReader = { identity: [policies["backups-replica-pgbackrest-reader-policy"]] };
+      expect(evaluate({ principal: "u", action: "s3:ListBucket", resource: replica, context: { "s3:prefix": "pgbackrest/prod/archive/main/" } }, replicaReader)).toBe("allow");
+      expect(evaluate({ principal: "u", action: "s3:PutObject", resource: `${replica}/pgbackrest/prod/archive/main/x` }, replicaReader)).toBe("implicit-deny");
+      expect(evaluate({ principal: "u", action: "s3:GetObject", resource: `${bucket}/pgbackrest/prod/archive/main/x` }, replicaReader)).toBe("implicit-deny");
     });
 
     it("hands each access key out as a Pulumi secret and exports only key ids", () => {

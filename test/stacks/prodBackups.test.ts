@@ -49,7 +49,7 @@ describe("prod's backup CronJobs under mocks", () => {
     const config = stack.named("postgres-backup-config").inputs["data"] as Record<string, string>;
     expect(config["pgbackrest.conf"]).toContain("pg1-host=postgres-0.postgres-headless.trading-data.svc\npg1-host-type=tls\npg1-host-port=8432");
     expect(config["pgbackrest.conf"]).toContain("repo1-path=/pgbackrest/prod");
-    expect(Object.keys(config).sort()).toEqual(["archive-check.sh", "backup.sh", "dump.sh", "pgbackrest.conf", "verify.conf", "verify.sh"]);
+    expect(Object.keys(config).sort()).toEqual(["archive-check.sh", "backup.sh", "dump.sh", "pgbackrest.conf", "replica.conf", "verify.conf", "verify.sh"]);
   });
 
   it("dumps every database as its owner and uploads with the dumps identity", () => {
@@ -68,9 +68,14 @@ describe("prod's backup CronJobs under mocks", () => {
     const template = cron("postgres-archive-check").jobTemplate.spec.template;
     expect(template.metadata.labels).toMatchObject({ "drkit.dev/role": "backup-job", "drkit.dev/job-metrics-client": "true" });
     expect(template.spec.containers[0].command).toEqual(["bash", "/etc/drkit-backup/archive-check.sh"]);
-    expect(template.spec.containers[0].env.map((e: any) => e.valueFrom.secretKeyRef.name)).toEqual(["postgres-backup-repository", "postgres-backup-repository", "postgres-backup-repository"]);
+    expect(template.spec.containers[0].env.map((e: any) => e.valueFrom.secretKeyRef.name)).toEqual([
+      "postgres-backup-repository", "postgres-backup-repository", "postgres-backup-repository",
+      "postgres-replica-repository", "postgres-replica-repository", "postgres-replica-repository",
+    ]);
+    expect(stack.named("postgres-replica-repository").inputs["stringData"]).toMatchObject({ PGBACKREST_REPO2_S3_KEY_SECRET: "FAKE-SECRET-backups-replica-pgbackrest-reader-key" });
     const config = stack.named("postgres-backup-config").inputs["data"] as Record<string, string>;
     expect(config["archive-check.sh"]).toContain("METRICS_URL='http://job-metrics.trading-data.svc:9091'");
+    expect(config["replica.conf"]).toContain("repo2-s3-bucket=trading-dr-prod-replica-eu-west-1\nrepo2-s3-endpoint=s3.eu-west-1.amazonaws.com");
     expect(config["verify.sh"]).toContain("METRICS_GROUP='/drkit_stack/prod/drkit_component/postgres/cluster/postgres'");
   });
 

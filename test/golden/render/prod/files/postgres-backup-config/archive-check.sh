@@ -5,6 +5,7 @@ set -euo pipefail
 SCRIPT=drkit-archive-check
 CONFIG='/etc/drkit-backup/pgbackrest.conf'
 STANZA='main'
+REPLICA_CONFIG='/etc/drkit-backup/replica.conf'
 # initdb's default 16 MiB segments, 256 to a log file: drkit's bootstrap never changes the size.
 SEGMENTS_PER_LOG=256
 SETTLE_SECONDS=300
@@ -25,6 +26,8 @@ checked_at=$(date +%s)
 missing=""
 unrepaired=""
 detected=""
+lag=""
+pending=""
 report() {
   local body="# TYPE drkit_wal_archive_check_last_run_timestamp_seconds gauge
 drkit_wal_archive_check_last_run_timestamp_seconds $checked_at"
@@ -34,6 +37,13 @@ drkit_wal_archive_check_last_run_timestamp_seconds $checked_at"
 drkit_wal_archive_missing_segments $missing
 # TYPE drkit_wal_archive_unrepaired_segments gauge
 drkit_wal_archive_unrepaired_segments $unrepaired"
+  fi
+  if [ -n "$lag" ]; then
+    body+="
+# TYPE drkit_wal_replication_lag_seconds gauge
+drkit_wal_replication_lag_seconds $lag
+# TYPE drkit_wal_replication_pending_segments gauge
+drkit_wal_replication_pending_segments $pending"
   fi
   if [ -n "$detected" ]; then
     body+="
@@ -57,7 +67,7 @@ segment_name() { printf '%08X%08X' $(($1 / SEGMENTS_PER_LOG)) $(($1 % SEGMENTS_P
 # newest backups' first WAL), archived_at (index -> the time it landed), last (the newest
 # segment that settled). Returns 1 when the repository holds no backup.
 read_archive() {
-  local info archive_id starts listing name time index
+  local info starts listing name time index
   info=$(pgbackrest --config="$CONFIG" --stanza="$STANZA" --output=json info 2>&1) || die "cannot read the repository: $info"
   starts=$(grep -oE '"archive":\{"start":"[0-9A-F]{24}"' <<<"$info" | grep -oE '[0-9A-F]{24}' || true)
   [ -n "$starts" ] || return 1
@@ -65,6 +75,8 @@ read_archive() {
   newest_start=$(segment_index "$(tail -n 1 <<<"$starts")")
   # The current archive id (15-1, ...): the last one listed.
   archive_id=$(grep -oE '"id":"[0-9]+-[0-9]+"' <<<"$info" | tail -n 1 | cut -d'"' -f4)
+  # Every segment listed, as "<name> <time>" lines (the replica check compares them).
+  listed=""
   listing=$(pgbackrest --config="$CONFIG" --stanza="$STANZA" --output=json repo-ls --recurse "archive/$STANZA/$archive_id" 2>&1) \
     || die "cannot list the WAL archive archive/$STANZA/$archive_id: $listing"
   archived_at=()
@@ -72,6 +84,7 @@ read_archive() {
   # "0000000100000000/000000010000000000000007-<sha1>.gz":{"type":"file","size":N,"time":T}
   while read -r name time; do
     [ -n "$name" ] || continue
+    listed+="$name $time"$'\n'
     # Every timeline counts: a new timeline carries on from the segment its history names.
     index=$(segment_index "$name")
     archived_at[index]=$time
@@ -123,6 +136,26 @@ if [ "$unrepaired" -gt 0 ]; then
   missing=$counted
   all_gaps=$gaps
   log "full backup done: point-in-time recovery works again from it"
+fi
+# The replica: every segment of the repository that has not arrived there yet, and how long the
+# oldest of them has waited (segments the repository received within the check's own settling
+# time count too: replication lag starts at the source's write).
+if [ -n "$REPLICA_CONFIG" ]; then
+  # Without the writer's repo1 variables: the replica is then the only repository pgBackRest sees.
+  replica=$(env -u PGBACKREST_REPO1_S3_KEY -u PGBACKREST_REPO1_S3_KEY_SECRET -u PGBACKREST_REPO1_CIPHER_PASS \
+    pgbackrest --config="$REPLICA_CONFIG" --output=json repo-ls --recurse "archive/$STANZA/$archive_id" 2>&1) \
+    || die "cannot list the replica's WAL archive archive/$STANZA/$archive_id: $replica"
+  replicated=$(grep -oE '/[0-9A-F]{24}-' <<<"$replica" | cut -c2-25 | sort -u || true)
+  lag=0
+  pending=0
+  while read -r name time; do
+    [ -n "$name" ] || continue
+    if ! grep -qx "$name" <<<"$replicated"; then
+      pending=$((pending + 1))
+      [ $((checked_at - time)) -le "$lag" ] || lag=$((checked_at - time))
+    fi
+  done <<<"$listed"
+  log "replica: $pending WAL segments not there yet, the oldest waiting $lag s"
 fi
 if [ "$missing" -gt 0 ]; then
   log "$missing WAL segments are missing from the retained archive:$all_gaps. Point-in-time recovery into those gaps is impossible until retention expires them; every backup after them restores."
