@@ -21,7 +21,18 @@ export interface LocalS3 {
   /** Stops serving (the data stays); `start` serves it again on the same port. */
   stop(): Promise<void>;
   start(): Promise<void>;
+  /**
+   * Injects a fault into every request until called with `undefined`: an error status answered
+   * at once (S3's 503 SlowDown, a 500), or a delay before the request is served.
+   */
+  fault(fault: S3Fault | undefined): void;
 }
+
+/** What the endpoint does to each request while a fault is set. */
+export type S3Fault = { status: 500 | 503 } | { delayMs: number };
+
+const FAULT_BODY = (status: number) =>
+  `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${status === 503 ? "SlowDown" : "InternalError"}</Code><Message>injected by the test</Message></Error>`;
 
 /**
  * Starts s3rver over TLS with a fresh self-signed certificate, with the given buckets. The
@@ -51,10 +62,28 @@ export async function startLocalS3(root: string, buckets: string[], address = "1
     configureBuckets: buckets.map((name) => ({ name })),
   };
   let server: S3rverInstance | undefined;
+  let fault: S3Fault | undefined;
   const start = async () => {
     if (server) return;
     const next = new S3rver(options);
     await next.run();
+    // Every request passes the fault first: s3rver's own handlers run only when it lets it through.
+    const http = next.httpServer!;
+    const handlers = http.listeners("request") as ((request: import("node:http").IncomingMessage, response: import("node:http").ServerResponse) => void)[];
+    http.removeAllListeners("request");
+    http.on("request", (request: import("node:http").IncomingMessage, response: import("node:http").ServerResponse) => {
+      const now = fault;
+      if (now && "status" in now) {
+        request.resume();
+        response.writeHead(now.status, { "content-type": "application/xml" }).end(FAULT_BODY(now.status));
+        return;
+      }
+      const serve = () => {
+        for (const handler of handlers) handler.call(http, request, response);
+      };
+      if (now) setTimeout(serve, now.delayMs);
+      else serve();
+    });
     server = next;
   };
   await start();
@@ -65,6 +94,9 @@ export async function startLocalS3(root: string, buckets: string[], address = "1
     secretAccessKey: "S3RVER",
     directory,
     start,
+    fault(next) {
+      fault = next;
+    },
     async stop() {
       const http = server?.httpServer;
       server = undefined;

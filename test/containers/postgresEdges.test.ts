@@ -110,6 +110,46 @@ describe("the primary", () => {
   }, 300_000);
 });
 
+describe("a repository answering 503 SlowDown, then slowly", () => {
+  it("keeps the WAL queued while S3 refuses (the archiver's failures are the signal), archives all of it through a slow endpoint, and leaves no gap", async () => {
+    await switchAndWaitArchived(primary);
+    const failed = async () => Number(await primary.psql("SELECT failed_count FROM pg_stat_archiver"));
+    const failedBefore = await failed();
+    let lsn = "";
+    cluster.s3.fault({ status: 503 });
+    try {
+      for (let i = 0; i < 3; i++) {
+        await primary.psql(`INSERT INTO writes SELECT g, now() FROM generate_series(${200_000 + i * 1000}, ${200_999 + i * 1000}) g`, "app");
+        lsn = await primary.psql("SELECT pg_switch_wal()");
+      }
+      // What PostgresWalArchiveFailing reads: failures, and nothing archived meanwhile.
+      await waitFor("archive-push failing on 503", async () => (await failed()) > failedBefore, 300_000, 1000);
+      expect(Number(await primary.psql("SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'"))).toBeGreaterThan(0);
+    } finally {
+      cluster.s3.fault(undefined);
+    }
+    cluster.s3.fault({ delayMs: 1500 });
+    try {
+      await waitFor(
+        "the queued WAL archived through an endpoint answering in 1.5 s",
+        async () => (await primary.psql(`SELECT coalesce(last_archived_wal >= pg_walfile_name('${lsn}'::pg_lsn - 1), false) FROM pg_stat_archiver`)) === "t",
+        300_000,
+        1000,
+      );
+    } finally {
+      cluster.s3.fault(undefined);
+    }
+    // Nothing was dropped: once every segment has settled, the archive check finds it whole.
+    const aged = (Date.now() - (ARCHIVE_SETTLE_SECONDS + 60) * 1000) / 1000;
+    for (const key of keys("pgbackrest/prod/archive")) utimesSync(join(cluster.s3Directory, BUCKET, `${key}._S3rver_object`), aged, aged);
+    await primary.runner.startServer("job-metrics");
+    const check = await primary.runner.runJob("postgres-archive-check");
+    expect(check.ok, check.output).toBe(true);
+    expect(check.output).toContain("drkit-archive-check: the archive is whole from the oldest backup's first segment to ");
+    expect(seriesValue(await scrape(primary, "job-metrics", PORT.jobMetrics, "pushgateway"), ARCHIVE_CHECK_METRICS.missing)).toBe(0);
+  }, 900_000);
+});
+
 describe("WAL dropped by archive-push-queue-max during a long repository outage", () => {
   it("is found by the archive check, which pages through the job metrics and takes a full backup so a restore reaches the newest WAL again", async () => {
     // The smallest queue drkit allows (1 GiB, its floor): 65 segments fill it.
