@@ -259,6 +259,44 @@ describe("the jobs", () => {
     expect(job.ok, job.output).toBe(true);
   });
 
+  it("mark nothing complete when the upload is killed midway, and prune the pieces after the next complete dump", async () => {
+    const stampOf = (key: string) => key.split("/")[2]!;
+    const complete = () => keys("dumps/app").filter((k) => k.endsWith("/COMPLETE")).map(stampOf);
+    const before = keys("dumps/app").map(stampOf);
+    const completeBefore = complete();
+    // Each request answered after 2 s: the upload is still under way when its first object lands.
+    cluster.s3.fault({ delayMs: 2000 });
+    const running = primary.runner.runJob("postgres-dump");
+    let partial = "";
+    try {
+      await waitFor(
+        "the upload's first object in the bucket",
+        async () => {
+          partial = keys("dumps/app").map(stampOf).find((stamp) => !before.includes(stamp)) ?? "";
+          return partial !== "";
+        },
+        180_000,
+        100,
+      );
+      const names = await docker(["ps", "--filter", `name=${primary.runner.options.runId}-postgres-dump-`, "--format", "{{.Names}}"]);
+      const upload = names.stdout.split("\n").find((name) => name.endsWith("-upload"));
+      expect(upload, names.stdout).toBeDefined();
+      await docker(["kill", upload!]);
+    } finally {
+      cluster.s3.fault(undefined);
+    }
+    const killed = await running;
+    expect(killed.ok).toBe(false);
+    expect(keys(`dumps/app/${partial}`).length).toBeGreaterThan(0);
+    expect(complete()).toEqual(completeBefore);
+
+    const next = await primary.runner.runJob("postgres-dump");
+    expect(next.ok, next.output).toBe(true);
+    expect(next.output).toContain(`${partial}`);
+    expect(keys(`dumps/app/${partial}`)).toEqual([]);
+    expect(complete()).toHaveLength(completeBefore.length + 1);
+  });
+
   it("fail a verification whose table holds fewer rows than expected", async () => {
     const strict = await cluster.stack(primarySpec("prod", { postgres: { databases: [{ name: "app" }], resources: { cpu: "2", memory: "512Mi" }, storage: { size: "8Gi" }, verification: { tables: [{ database: "app", table: "public.writes", minRows: 100_000_000 }] } } }), { own: CIPHER });
     const job = await strict.runner.runJob("postgres-verify");

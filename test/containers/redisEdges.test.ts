@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { docker } from "../../cli/containers/docker";
 import { RespClient } from "../../cli/containers/resp";
 import { PodFailed } from "../../cli/containers/runner";
 import { PORT } from "../../components/workloads/names";
@@ -142,5 +143,41 @@ describe("off-site snapshots and restore-on-bootstrap", () => {
     const lenient = await drill("staging-cache", { prefix: "redis/nothing/", ifMissing: "start-empty" });
     await lenient.runner.startServer("redis");
     expect(await lenient.redisCli(["DBSIZE"])).toBe("0");
+  });
+});
+
+describe("a snapshot upload killed midway", () => {
+  it("never becomes a snapshot a restore would take, and is removed after the next complete one", async () => {
+    const snapshots = () => objects("redis/prod").filter((o) => o.endsWith(".rdb"));
+    const before = snapshots();
+    // Each request answered after 2 s: the checksum marker is still to come when the snapshot lands.
+    cluster.s3.fault({ delayMs: 2000 });
+    const running = primary.runner.runJob("redis-snapshot");
+    let partial = "";
+    try {
+      await waitFor(
+        "the snapshot itself in the bucket",
+        async () => {
+          partial = snapshots().find((o) => !before.includes(o)) ?? "";
+          return partial !== "";
+        },
+        180_000,
+        100,
+      );
+      const names = await docker(["ps", "--filter", `name=${primary.runner.options.runId}-redis-snapshot-`, "--format", "{{.Names}}"]);
+      const upload = names.stdout.split("\n").find((name) => name.endsWith("-upload"));
+      expect(upload, names.stdout).toBeDefined();
+      await docker(["kill", upload!]);
+    } finally {
+      cluster.s3.fault(undefined);
+    }
+    const killed = await running;
+    expect(killed.ok).toBe(false);
+    expect(objects("redis/prod")).not.toContain(`${partial}.sha256`);
+
+    const next = await primary.runner.runJob("redis-snapshot");
+    expect(next.ok, next.output).toBe(true);
+    expect(next.output).toContain(`removed incomplete redis/prod/${partial}`);
+    expect(objects("redis/prod")).not.toContain(partial);
   });
 });
