@@ -47,11 +47,13 @@ export function memorySettings(memory: number, maxConnections: number): MemorySe
 /**
  * `archive-push-queue-max`: how much WAL may wait on the volume while the repository is
  * unreachable. A quarter of the volume: a dead repository can never fill the disk and stop the
- * database; past it pgBackRest drops WAL (breaking point-in-time recovery until the next full
- * backup), which PostgresWalArchiveStale has long since paged about.
+ * database; past it pgBackRest drops WAL (breaking point-in-time recovery until the archive
+ * check's full backup), which PostgresWalArchiveStale has long since paged about. Never less
+ * than four 16 MiB segments, so one burst does not drop WAL. (A floor of 1 GiB, as before, was
+ * the whole of a 1 GiB volume: the limit could not protect a small one.)
  */
 export function archivePushQueueMaxMiB(volume: number): number {
-  return Math.max(1024, Math.floor(volume / 4 / MiB));
+  return Math.max(64, Math.floor(volume / 4 / MiB));
 }
 
 /**

@@ -8,6 +8,7 @@ import { BUCKET, drillSpec, primarySpec } from "./pgFixtures";
 import { bucketKeys } from "./bucketKeys";
 import { ARCHIVE_CHECK_METRICS, ARCHIVE_SETTLE_SECONDS } from "../../components/backup/archiveCheck";
 import { WAL_ARCHIVE_METRICS } from "../../components/postgres/exporterQueries";
+import { archivePushQueueMaxMiB } from "../../components/postgres/settings";
 import { PORT } from "../../components/workloads/names";
 import { scrape, seriesValue, startCluster, switchAndWaitArchived, type Cluster, type StackRun } from "./harness";
 
@@ -152,7 +153,8 @@ describe("a repository answering 503 SlowDown, then slowly", () => {
 
 describe("WAL dropped by archive-push-queue-max during a long repository outage", () => {
   it("is found by the archive check, which pages through the job metrics and takes a full backup so a restore reaches the newest WAL again", async () => {
-    // The smallest queue drkit allows (1 GiB, its floor): 65 segments fill it.
+    // A quarter of the 1 GiB volume: one segment more than that overflows the queue.
+    const overflow = archivePushQueueMaxMiB(2 ** 30) / 16 + 1;
     const spec = primarySpec("dropped", { postgres: { databases: [{ name: "app" }], resources: { cpu: "2", memory: "512Mi" }, storage: { size: "1Gi" } } });
     const run = await cluster.stack(spec, { own: CIPHER });
     await run.runner.startServer("postgres");
@@ -168,14 +170,14 @@ describe("WAL dropped by archive-push-queue-max during a long repository outage"
 
     await cluster.s3.stop();
     try {
-      for (let i = 0; i < 70; i++) {
+      for (let i = 0; i < overflow + 4; i++) {
         await run.psql(`INSERT INTO writes (seq) VALUES (${1000 + i})`, "app");
         await run.psql("SELECT pg_switch_wal()");
       }
       // pgBackRest acknowledges the whole queue without storing it: PostgreSQL counts it archived.
       await waitFor(
         "archive-push dropping the queue",
-        async () => (await run.psql("SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'")) === "0" && Number(await run.psql("SELECT archived_count FROM pg_stat_archiver")) >= archivedBefore + 65,
+        async () => (await run.psql("SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'")) === "0" && Number(await run.psql("SELECT archived_count FROM pg_stat_archiver")) >= archivedBefore + overflow,
         300_000,
         1000,
       );
@@ -210,7 +212,7 @@ describe("WAL dropped by archive-push-queue-max during a long repository outage"
     expect(check.output).toContain("drkit-archive-check: full backup done: point-in-time recovery works again from it");
     const found = await metrics();
     expect(seriesValue(found, ARCHIVE_CHECK_METRICS.unrepaired)).toBe(0);
-    expect(seriesValue(found, ARCHIVE_CHECK_METRICS.missing)).toBeGreaterThanOrEqual(65);
+    expect(seriesValue(found, ARCHIVE_CHECK_METRICS.missing)).toBeGreaterThanOrEqual(overflow);
     const detected = seriesValue(found, ARCHIVE_CHECK_METRICS.gapDetected)!;
     expect(detected).toBeGreaterThanOrEqual(checkedAfter);
 

@@ -53,7 +53,10 @@ describe("settings derived from the objectives and resources", () => {
 
   it("bounds the archive queue at a quarter of the volume", () => {
     expect(archivePushQueueMaxMiB(100 * 2 ** 30)).toBe(25_600);
-    expect(archivePushQueueMaxMiB(2 * 2 ** 30)).toBe(1024);
+    expect(archivePushQueueMaxMiB(2 * 2 ** 30)).toBe(512);
+    expect(archivePushQueueMaxMiB(2 ** 30)).toBe(256);
+    // At least four WAL segments.
+    expect(archivePushQueueMaxMiB(128 * 2 ** 20)).toBe(64);
   });
 });
 
