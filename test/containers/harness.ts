@@ -1,3 +1,4 @@
+import { docker } from "../../cli/containers/docker";
 import { join, resolve } from "node:path";
 import { ensureLocalImages } from "../../cli/containers/images";
 import { startLocalCluster, type LocalCluster, type StackRun } from "../../cli/containers/cluster";
@@ -40,3 +41,11 @@ export async function scrape(run: StackRun, server: string, port: number, contai
 
 /** The value of the one series of `name` (whatever its labels), or undefined. */
 export const seriesValue = (series: Map<string, number>, name: string) => [...series].find(([key]) => key === name || key.startsWith(`${name}{`))?.[1];
+
+/** Kills one container of a job's pod while it runs, as a node failure or an OOM kill would. */
+export async function killJobContainer(run: StackRun, job: string, container: string): Promise<void> {
+  const names = await docker(["ps", "--filter", `name=${run.runner.options.runId}-${job}-`, "--format", "{{.Names}}"]);
+  const name = names.stdout.split("\n").find((candidate) => candidate.endsWith(`-${container}`));
+  if (!name) throw new Error(`no running container '${container}' of job ${job}:\n${names.stdout}`);
+  await docker(["kill", name]);
+}

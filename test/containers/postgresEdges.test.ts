@@ -10,7 +10,7 @@ import { ARCHIVE_CHECK_METRICS, ARCHIVE_SETTLE_SECONDS } from "../../components/
 import { WAL_ARCHIVE_METRICS } from "../../components/postgres/exporterQueries";
 import { archivePushQueueMaxMiB } from "../../components/postgres/settings";
 import { PORT } from "../../components/workloads/names";
-import { scrape, seriesValue, startCluster, switchAndWaitArchived, type Cluster, type StackRun } from "./harness";
+import { killJobContainer, scrape, seriesValue, startCluster, switchAndWaitArchived, type Cluster, type StackRun } from "./harness";
 
 // Containers: images start, restores replay, jobs run to completion.
 vi.setConfig({ testTimeout: 600_000, hookTimeout: 900_000 });
@@ -280,10 +280,7 @@ describe("the jobs", () => {
         180_000,
         100,
       );
-      const names = await docker(["ps", "--filter", `name=${primary.runner.options.runId}-postgres-dump-`, "--format", "{{.Names}}"]);
-      const upload = names.stdout.split("\n").find((name) => name.endsWith("-upload"));
-      expect(upload, names.stdout).toBeDefined();
-      await docker(["kill", upload!]);
+      await killJobContainer(primary, "postgres-dump", "upload");
     } finally {
       cluster.s3.fault(undefined);
     }
@@ -329,14 +326,10 @@ describe("the jobs", () => {
     // Incompressible rows, enough that copying them to the repository takes seconds.
     await primary.psql("CREATE TABLE bulk AS SELECT g, decode(string_agg(md5(random()::text), ''), 'hex') AS filler FROM generate_series(1, 200000) g, generate_series(1, 64) r GROUP BY g", "app");
     const before = await labels();
-    const prefix = `${primary.runner.options.runId}-postgres-backup-full-`;
     const running = primary.runner.runJob("postgres-backup-full");
     const copying = (key: string) => /^pgbackrest\/prod\/backup\/main\/\d{8}-\d{6}F\/pg_data\//.test(key) && !before.some((label) => key.includes(`/${label}/`));
     await waitFor("the full backup copying files into the repository", async () => keys("pgbackrest/prod/backup/main").some(copying), 120_000, 100);
-    const containers = await docker(["ps", "--filter", `name=${prefix}`, "--format", "{{.Names}}"]);
-    const backupContainer = containers.stdout.split("\n").find((name) => name.endsWith("-backup"));
-    expect(backupContainer, containers.stdout).toBeDefined();
-    await docker(["kill", backupContainer!]);
+    await killJobContainer(primary, "postgres-backup-full", "backup");
     const killed = await running;
     expect(killed.ok).toBe(false);
     expect(await labels()).toEqual(before);

@@ -120,6 +120,10 @@ describe("prod's primary, in containers", () => {
     const dataAge = seriesValue(proven, "drkit_restore_verification_data_age_seconds")!;
     const orderAge = Number(await prod.psql(`SELECT ${started} - extract(epoch FROM created_at)::bigint FROM orders WHERE id = ${newest}`, "trading"));
     expect(dataAge).toBeLessThanOrEqual(Math.max(orderAge, 0) + 1);
+    // The gateway keeps what it holds on its volume: a re-created pod still serves the figures.
+    await prod.runner.stopServer("job-metrics");
+    await prod.runner.startServer("job-metrics");
+    expect(seriesValue(await metrics(), "drkit_restore_verification_restore_seconds")).toBe(restoreSeconds);
 
     const damaged = keys("pgbackrest/prod/backup/main").filter((k) => /\/pg_data\/base\/\d+\/\d+\.zst$/.test(k));
     expect(damaged.length).toBeGreaterThan(0);

@@ -1,13 +1,12 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { docker } from "../../cli/containers/docker";
 import { RespClient } from "../../cli/containers/resp";
 import { PodFailed } from "../../cli/containers/runner";
 import { PORT } from "../../components/workloads/names";
 import { waitFor } from "../../cli/containers/wait";
 import { bucketKeys } from "./bucketKeys";
-import { startCluster, type Cluster, type StackRun } from "./harness";
+import { killJobContainer, startCluster, type Cluster, type StackRun } from "./harness";
 import { REDIS_BUCKET, redisDrillSpec, redisPrimarySpec } from "./redisFixtures";
 
 // Containers: images start, restores replay, jobs run to completion.
@@ -164,10 +163,7 @@ describe("a snapshot upload killed midway", () => {
         180_000,
         100,
       );
-      const names = await docker(["ps", "--filter", `name=${primary.runner.options.runId}-redis-snapshot-`, "--format", "{{.Names}}"]);
-      const upload = names.stdout.split("\n").find((name) => name.endsWith("-upload"));
-      expect(upload, names.stdout).toBeDefined();
-      await docker(["kill", upload!]);
+      await killJobContainer(primary, "redis-snapshot", "upload");
     } finally {
       cluster.s3.fault(undefined);
     }
