@@ -37,10 +37,11 @@ beforeAll(async () => {
   await primary.psql("CREATE TABLE writes (seq bigint PRIMARY KEY, at timestamptz NOT NULL); ALTER TABLE writes OWNER TO app;", "app");
   const full = await primary.runner.runJob("postgres-backup-full");
   expect(full.ok, full.output).toBe(true);
-  // pgBackRest keeps a backup's stop time in whole seconds: a target is only reachable after it.
+  // pgBackRest keeps a backup's stop time in whole seconds and truncates the target to whole
+  // seconds too, then wants stop < target: the target must be at least one second later.
   const info = JSON.parse((await primary.runner.exec("postgres", "postgres", ["pgbackrest", "--config=/etc/drkit/pgbackrest.conf", "--stanza=main", "--output=json", "info"])).stdout) as { backup: { timestamp: { stop: number } }[] }[];
   const stop = info[0]!.backup.at(-1)!.timestamp.stop;
-  await waitFor("the database clock past the backup's stop second", async () => Number(await primary.psql("SELECT extract(epoch FROM clock_timestamp())")) > stop + 0.01, 10_000, 50);
+  await waitFor("the database clock a whole second past the backup's stop", async () => Number(await primary.psql("SELECT extract(epoch FROM clock_timestamp())")) >= stop + 1, 10_000, 50);
   // Rows one by one, each committed: a point in time in the middle for the restore below.
   await primary.psql(`DO $$ BEGIN FOR i IN 1..1500 LOOP INSERT INTO writes VALUES (i, clock_timestamp()); COMMIT; END LOOP; END $$`, "app");
   targetSeq = 750;
