@@ -1,6 +1,7 @@
 import { cpus } from "node:os";
 import { pack } from "tar-stream";
 import type { ContainerPlan, ImageName, JobPlan, PodPlan, Probe, SecretValue, VolumePlan, WorkloadPlan } from "../../components/workloads/plan";
+import { dataClaimName } from "../../components/workloads/names";
 import { docker, dockerOk, dockerSettled, type DockerResult } from "./docker";
 
 /**
@@ -103,7 +104,7 @@ export class PlanRunner {
 
   /** The engine's name of a server's data volume (`<runId>-data-<pod>-0`, as a StatefulSet's claim). */
   dataVolume(pod: string, volume = "data"): string {
-    return `${this.options.runId}-${volume}-${pod}-0`;
+    return `${this.options.runId}-${dataClaimName(pod, volume)}`;
   }
 
   /** Starts a server's pod and waits until every container is ready. */

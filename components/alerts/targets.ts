@@ -1,5 +1,5 @@
 import type { DrSpec } from "../spec";
-import { postgresObjects, redisObjects } from "../workloads/names";
+import { dataClaimName, postgresObjects, redisObjects } from "../workloads/names";
 
 /**
  * The names alerts find drkit's objects by. Components create objects with these names and the
@@ -27,8 +27,7 @@ export const archiveCheckCronJobName = (cluster: string) => postgresObjects(clus
 export const backupsCronJobName = (cluster: string, kind: string) =>
   kind === "dump" ? dumpCronJobName(cluster) : kind === "archive-check" ? archiveCheckCronJobName(cluster) : backupCronJobName(cluster, kind as "full" | "diff" | "incr");
 export const snapshotCronJobName = (redis: string) => redisObjects(redis).snapshotJob;
-/** The PVC a StatefulSet named `name` gets from its `data` claim template. */
-export const dataClaimName = (name: string) => `data-${name}-0`;
+export { dataClaimName };
 
 /**
  * Labels the PodMonitors put on every series they scrape, and the rules select on: a stack's

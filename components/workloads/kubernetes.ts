@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { formatCpu, formatSize } from "../spec";
+import { dataClaimName } from "./names";
 import { CONTAINER_SECURITY, type ContainerPlan, type ImageName, type JobPlan, type PodPlan, type Probe, type Resources, type SecretValue, type ServerPlan, type VolumePlan, type WorkloadPlan } from "./plan";
 
 /**
@@ -66,7 +67,7 @@ export function containerOf(c: ContainerPlan, images: KubernetesMapping["images"
   };
 }
 
-function volumeOf(v: VolumePlan): k8s.types.input.core.v1.Volume | undefined {
+function volumeOf(v: VolumePlan, podName: string): k8s.types.input.core.v1.Volume {
   switch (v.kind) {
     case "configMap":
       return { name: v.name, configMap: { name: v.object, defaultMode: v.mode, ...(v.items ? { items: v.items.map((key) => ({ key, path: key })) } : {}) } };
@@ -84,8 +85,7 @@ function volumeOf(v: VolumePlan): k8s.types.input.core.v1.Volume | undefined {
         },
       };
     case "data":
-      // A StatefulSet's claim template, not a pod volume.
-      return undefined;
+      return { name: v.name, persistentVolumeClaim: { claimName: dataClaimName(podName, v.name) } };
   }
 }
 
@@ -104,7 +104,7 @@ export function podSpecOf(pod: PodPlan, images: KubernetesMapping["images"]): k8
     },
     initContainers: pod.initContainers.map((c) => containerOf(c, images)),
     containers: pod.containers.map((c) => containerOf(c, images)),
-    volumes: pod.volumes.map(volumeOf).filter((v): v is k8s.types.input.core.v1.Volume => v !== undefined),
+    volumes: pod.volumes.map((v) => volumeOf(v, pod.name)),
   };
 }
 
@@ -127,12 +127,38 @@ export function configObjects(plan: WorkloadPlan, map: KubernetesMapping, parent
   return { secrets, configMaps };
 }
 
-/** A server as a one-replica StatefulSet with its Services and a PodDisruptionBudget. */
+/**
+ * A server as a one-replica StatefulSet with its data claim, Services and a PodDisruptionBudget.
+ *
+ * The claim is its own object rather than the StatefulSet's claim template: a template can never
+ * change (the API refuses it, and Pulumi would replace the protected StatefulSet), so a larger
+ * `storage.size` could not reach a full volume. As an object it is expanded in place by
+ * `pulumi up` (where the StorageClass allows expansion).
+ */
 export function serverObjects(server: ServerPlan, map: KubernetesMapping, opts: { parent: pulumi.Resource; serviceAccountName: pulumi.Input<string>; dependsOn: pulumi.Resource[]; keep: pulumi.CustomResourceOptions }) {
   const { pod } = server;
   const labels = pod.labels;
   const metadata = (name: string) => ({ name, namespace: map.namespace, labels });
-  const data = pod.volumes.find((v): v is Extract<VolumePlan, { kind: "data" }> => v.kind === "data");
+  const claims = pod.volumes
+    .filter((v): v is Extract<VolumePlan, { kind: "data" }> => v.kind === "data")
+    .map(
+      (data) =>
+        new k8s.core.v1.PersistentVolumeClaim(
+          dataClaimName(pod.name, data.name),
+          {
+            metadata: {
+              ...metadata(dataClaimName(pod.name, data.name)),
+              // A claim of a WaitForFirstConsumer class binds only once the pod exists, and some
+              // provider versions wait for the binding on create and on resize (pulumi-kubernetes
+              // #895, #4179): the pod's readiness, awaited on the StatefulSet, is the real check.
+              annotations: { "pulumi.com/skipAwait": "true" },
+            },
+            spec: { accessModes: ["ReadWriteOnce"], ...(data.storageClass ? { storageClassName: data.storageClass } : {}), resources: { requests: { storage: formatSize(data.size) } } },
+          },
+          // The data outlives the server wherever the plan says so (a drill's goes with it).
+          { parent: opts.parent, ...opts.keep, ...(server.retainData ? { retainOnDelete: true } : {}) },
+        ),
+    );
   const statefulSet = new k8s.apps.v1.StatefulSet(
     pod.name,
     {
@@ -141,23 +167,13 @@ export function serverObjects(server: ServerPlan, map: KubernetesMapping, opts: 
         serviceName: server.headlessService,
         replicas: 1,
         selector: { matchLabels: labels },
-        // The volume is the data: deleting the StatefulSet must not delete it (drills excepted).
-        persistentVolumeClaimRetentionPolicy: server.retainData ? { whenDeleted: "Retain", whenScaled: "Retain" } : { whenDeleted: "Delete", whenScaled: "Delete" },
         template: {
           metadata: { labels, annotations: pod.annotations },
           spec: { serviceAccountName: opts.serviceAccountName, ...podSpecOf(pod, map.images) },
         },
-        volumeClaimTemplates: data
-          ? [
-              {
-                metadata: { name: data.name, labels },
-                spec: { accessModes: ["ReadWriteOnce"], ...(data.storageClass ? { storageClassName: data.storageClass } : {}), resources: { requests: { storage: formatSize(data.size) } } },
-              },
-            ]
-          : [],
       },
     },
-    { parent: opts.parent, dependsOn: opts.dependsOn, ...opts.keep },
+    { parent: opts.parent, dependsOn: [...opts.dependsOn, ...claims], ...opts.keep },
   );
   const services = server.services.map(
     (service) =>
@@ -176,7 +192,7 @@ export function serverObjects(server: ServerPlan, map: KubernetesMapping, opts: 
   );
   // One primary: a drain must wait for an operator's decision instead of evicting it.
   const disruptionBudget = server.evictable ? undefined : new k8s.policy.v1.PodDisruptionBudget(pod.name, { metadata: metadata(pod.name), spec: { minAvailable: 1, selector: { matchLabels: labels } } }, { parent: opts.parent });
-  return { statefulSet, services, disruptionBudget };
+  return { statefulSet, claims, services, disruptionBudget };
 }
 
 /** A scheduled job as a CronJob, a job without a schedule as a Job that runs at deployment. */

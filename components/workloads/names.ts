@@ -56,6 +56,12 @@ export const pgbackrestRepoEnv = (index: 1 | 2) => ({
   cipher: `PGBACKREST_REPO${index}_CIPHER_PASS`,
 });
 
+/**
+ * The PersistentVolumeClaim of a server's data volume: `data-postgres-0`, the name a StatefulSet's
+ * claim template would give it, so that the alerts, the runbook and `kubectl` name one object.
+ */
+export const dataClaimName = (server: string, volume = "data") => `${volume}-${server}-0`;
+
 /** The monitoring role the exporter logs in as. */
 export const MONITOR_ROLE = "drkit_monitor";
 

@@ -82,7 +82,10 @@ describe("prod's backup CronJobs under mocks", () => {
   it("runs the job-metrics gateway that only job pods and the monitoring namespace reach, scraped with the jobs' labels", () => {
     const gateway = stack.ofType("kubernetes:apps/v1:StatefulSet").find((s) => (s.inputs["metadata"] as any).name === "job-metrics")!.inputs["spec"] as any;
     expect(gateway.template.spec.containers[0].command[0]).toBe("prometheus-pushgateway");
-    expect(gateway.volumeClaimTemplates[0].spec.resources.requests.storage).toBe("1Gi");
+    const claim = stack.named("data-job-metrics-0", "kubernetes:core/v1:PersistentVolumeClaim");
+    expect((claim.inputs["spec"] as any).resources.requests.storage).toBe("1Gi");
+    // Its figures outlive a redeployment, but never block `pulumi destroy`.
+    expect([claim.retainOnDelete, claim.protect]).toEqual([true, false]);
     const policy = stack.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => (p.inputs["metadata"] as any).name === "job-metrics")!.inputs["spec"] as any;
     expect(policy.ingress[0].from).toEqual([{ podSelector: { matchLabels: { "drkit.dev/job-metrics-client": "true" } } }, { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }]);
     expect(policy.ingress[0].ports).toEqual([{ protocol: "TCP", port: 9091 }]);

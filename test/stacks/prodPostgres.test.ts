@@ -44,13 +44,18 @@ describe("prod's PostgreSQL under mocks", () => {
     expect(stack.named("postgres-config").inputs["data"]).toEqual(plan.configMaps[0]!.files);
   });
 
-  it("is one protected primary whose volume survives the StatefulSet", () => {
+  it("is one protected primary on a protected claim of its own, which a larger storage.size expands in place", () => {
     const sts = stack.named("postgres", STS);
     expect(sts.protect && sts.retainOnDelete).toBe(true);
     const spec = sts.inputs["spec"] as any;
     expect(spec.replicas).toBe(1);
-    expect(spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: "Retain", whenScaled: "Retain" });
-    expect(spec.volumeClaimTemplates[0].spec).toEqual({ accessModes: ["ReadWriteOnce"], storageClassName: "gp3", resources: { requests: { storage: "100Gi" } } });
+    // A claim template could never grow: the claim is an object the next `pulumi up` updates.
+    expect(spec.volumeClaimTemplates).toBeUndefined();
+    expect(pod.volumes).toContainEqual({ name: "data", persistentVolumeClaim: { claimName: "data-postgres-0" } });
+    const claim = stack.named("data-postgres-0", "kubernetes:core/v1:PersistentVolumeClaim");
+    expect(claim.protect && claim.retainOnDelete).toBe(true);
+    expect(claim.inputs["spec"]).toEqual({ accessModes: ["ReadWriteOnce"], storageClassName: "gp3", resources: { requests: { storage: "100Gi" } } });
+    expect((claim.inputs["metadata"] as any).annotations).toEqual({ "pulumi.com/skipAwait": "true" });
   });
 
   it("bootstraps in an init container, then runs postgres, the pgBackRest TLS server and the exporter, all non-root", () => {

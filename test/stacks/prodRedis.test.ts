@@ -31,8 +31,9 @@ describe("prod's Redis under mocks", () => {
     expect(pod.containers[0].command).toEqual(["redis-server", "/etc/drkit-redis/redis.conf"]);
     expect(pod.containers[0].resources.limits).toEqual({ cpu: "500m", memory: "2Gi" });
     expect(pod.containers[1].ports).toEqual([{ name: "metrics", containerPort: 9121 }]);
-    const claim = (sts.inputs["spec"] as any).volumeClaimTemplates[0].spec;
-    expect(claim.resources.requests.storage).toBe("10Gi");
+    const claim = stack.named("data-redis-0", "kubernetes:core/v1:PersistentVolumeClaim");
+    expect(claim.protect && claim.retainOnDelete).toBe(true);
+    expect((claim.inputs["spec"] as any).resources.requests.storage).toBe("10Gi");
   });
 
   it("snapshots off-site every 2 minutes, one run at a time, each bounded so the newest is at most 3.5 minutes old", () => {

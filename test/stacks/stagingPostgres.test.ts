@@ -21,10 +21,11 @@ describe("staging's PostgreSQL (a drill) under mocks", () => {
     expect(config["bootstrap.sh"]).toContain("ROLE='drill'");
   });
 
-  it("is disposable: nothing protected, the volume goes with the StatefulSet", () => {
+  it("is disposable: nothing protected, the volume goes with the stack", () => {
     const sts = stack.named("postgres", "kubernetes:apps/v1:StatefulSet");
     expect(sts.protect).toBe(false);
-    expect((sts.inputs["spec"] as any).persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: "Delete", whenScaled: "Delete" });
+    const claim = stack.named("data-postgres-0", "kubernetes:core/v1:PersistentVolumeClaim");
+    expect([claim.protect, claim.retainOnDelete]).toEqual([false, false]);
     expect(stack.resources.filter((r) => r.protect)).toEqual([]);
   });
 
