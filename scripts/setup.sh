@@ -11,8 +11,9 @@ log() { printf '\n==> %s\n' "$*"; }
 # --- Debian packages ---------------------------------------------------------------------------
 # PostgreSQL, pgBackRest, Redis and the aws CLI run in drkit's images, never on this machine.
 # Here: a Docker engine (docker.io), debootstrap (drkit's base image when no registry answers),
-# openssl (the local S3 endpoint's and the pods' certificates), promtool (package prometheus)
-# and shellcheck for the tests.
+# openssl (the local S3 endpoint's and the pods' certificates), promtool (package prometheus),
+# ShellCheck, and for the volume-full tests' block devices losetup (mount), findmnt
+# (util-linux) and mkfs.ext4/resize2fs (e2fsprogs).
 # A binary counts only where every user finds it, not on root's PATH alone (a pyenv shim).
 system_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 # shellcheck disable=SC2016 # $1 is the inner shell's argument
@@ -22,6 +23,9 @@ have promtool || need+=(prometheus)
 have shellcheck || need+=(shellcheck)
 have openssl || need+=(openssl)
 have debootstrap || need+=(debootstrap)
+have losetup || need+=(mount)
+have findmnt || need+=(util-linux)
+have resize2fs || need+=(e2fsprogs)
 if ! docker info >/dev/null 2>&1 && ! have dockerd; then need+=(docker.io iptables); fi
 
 sudo=""

@@ -1,5 +1,7 @@
-import { docker } from "../../cli/containers/docker";
+import { readdirSync, utimesSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { docker } from "../../cli/containers/docker";
+import { ARCHIVE_SETTLE_SECONDS } from "../../components/backup/archiveCheck";
 import { ensureLocalImages } from "../../cli/containers/images";
 import { startLocalCluster, type LocalCluster, type StackRun } from "../../cli/containers/cluster";
 import { switchAndWaitArchived as switchWal } from "../../cli/containers/stores";
@@ -48,4 +50,20 @@ export async function killJobContainer(run: StackRun, job: string, container: st
   const name = names.stdout.split("\n").find((candidate) => candidate.endsWith(`-${container}`));
   if (!name) throw new Error(`no running container '${container}' of job ${job}:\n${names.stdout}`);
   await docker(["kill", name]);
+}
+
+/**
+ * Makes every WAL segment of a repository look older than the archive check's settling time, as
+ * if the check ran minutes later (the local endpoint dates an object by its file's mtime).
+ */
+export function settleArchive(cluster: Cluster, bucket: string, repoPath: string): void {
+  const aged = (Date.now() - (ARCHIVE_SETTLE_SECONDS + 60) * 1000) / 1000;
+  const age = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) age(path);
+      else utimesSync(path, aged, aged);
+    }
+  };
+  age(join(cluster.s3Directory, bucket, ...repoPath.split("/"), "archive"));
 }

@@ -1,16 +1,14 @@
-import { readdirSync, utimesSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { docker } from "../../cli/containers/docker";
 import { PodFailed } from "../../cli/containers/runner";
 import { waitFor } from "../../cli/containers/wait";
 import { BUCKET, drillSpec, primarySpec } from "./pgFixtures";
 import { bucketKeys } from "./bucketKeys";
-import { ARCHIVE_CHECK_METRICS, ARCHIVE_SETTLE_SECONDS } from "../../components/backup/archiveCheck";
+import { ARCHIVE_CHECK_METRICS } from "../../components/backup/archiveCheck";
 import { WAL_ARCHIVE_METRICS } from "../../components/postgres/exporterQueries";
 import { archivePushQueueMaxMiB } from "../../components/postgres/settings";
 import { PORT } from "../../components/workloads/names";
-import { killJobContainer, scrape, seriesValue, startCluster, switchAndWaitArchived, type Cluster, type StackRun } from "./harness";
+import { killJobContainer, scrape, seriesValue, settleArchive, startCluster, switchAndWaitArchived, type Cluster, type StackRun } from "./harness";
 
 // Containers: images start, restores replay, jobs run to completion.
 vi.setConfig({ testTimeout: 600_000, hookTimeout: 900_000 });
@@ -142,8 +140,7 @@ describe("a repository answering 503 SlowDown, then slowly", () => {
       cluster.s3.fault(undefined);
     }
     // Nothing was dropped: once every segment has settled, the archive check finds it whole.
-    const aged = (Date.now() - (ARCHIVE_SETTLE_SECONDS + 60) * 1000) / 1000;
-    for (const key of keys("pgbackrest/prod/archive")) utimesSync(join(cluster.s3Directory, BUCKET, `${key}._S3rver_object`), aged, aged);
+    settleArchive(cluster, BUCKET, "pgbackrest/prod");
     await primary.runner.startServer("job-metrics");
     const check = await primary.runner.runJob("postgres-archive-check");
     expect(check.ok, check.output).toBe(true);
@@ -197,15 +194,7 @@ describe("WAL dropped by archive-push-queue-max during a long repository outage"
     const stale = seriesValue(await metrics(), "drkit_restore_verification_data_age_seconds")!;
 
     // As if the check ran later: every segment has been in the repository past the settling time.
-    const aged = (Date.now() - (ARCHIVE_SETTLE_SECONDS + 60) * 1000) / 1000;
-    const age = (dir: string): void => {
-      for (const entry of readdirSync(dir, { withFileTypes: true })) {
-        const path = join(dir, entry.name);
-        if (entry.isDirectory()) age(path);
-        else utimesSync(path, aged, aged);
-      }
-    };
-    age(join(cluster.s3Directory, BUCKET, "pgbackrest", "dropped", "archive"));
+    settleArchive(cluster, BUCKET, "pgbackrest/dropped");
     const checkedAfter = Math.floor(Date.now() / 1000);
     const check = await run.runner.runJob("postgres-archive-check");
     expect(check.ok, check.output).toBe(true);
