@@ -134,6 +134,39 @@ describe("staging's pods restoring prod's replicated backups", () => {
   });
 });
 
+describe("a DR restore through a slow endpoint, its pod killed while pgBackRest restores", () => {
+  it("never touches the live data directory, and the next start restores from the beginning and promotes", async () => {
+    const again = await cluster.stack(stagingSpec, { own: "staging-cipher-passphrase-3", source: PROD_CIPHER });
+    const bootstrap = again.runner.initContainerName("postgres", "bootstrap");
+    // Every request of the restore and of the WAL replay answered after 100 ms (a distant region's round trip).
+    cluster.s3.fault({ delayMs: 100 });
+    try {
+      const starting = again.runner.startServer("postgres").then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      // pgBackRest writes into a staging directory; the cluster is moved into place only when whole.
+      await waitFor(
+        "pgBackRest writing files into the staging directory",
+        async () => (await docker(["exec", bootstrap, "sh", "-c", "test -f /var/lib/postgresql/data/pgdata.drkit-restore/PG_VERSION && ! test -e /var/lib/postgresql/data/pgdata/PG_VERSION"])).code === 0,
+        300_000,
+        100,
+      );
+      await docker(["kill", bootstrap]);
+      expect(await starting).toBeInstanceOf(PodFailed);
+      // The live data directory is still empty: a start can only restore again, never start a half-restored cluster.
+      expect((await again.runner.onDataVolume("postgres", "ls -A /data/pgdata 2>/dev/null || true")).trim()).toBe("");
+
+      await again.runner.startServer("postgres");
+    } finally {
+      cluster.s3.fault(undefined);
+    }
+    expect(again.runner.initLog("postgres", "bootstrap")).toContain("restoring s3://");
+    expect(await again.psql("SELECT pg_is_in_recovery()")).toBe("f");
+    expect(await again.psql("SELECT count(*) FROM orders", "trading")).toBe(String(ordersReplicated));
+  });
+});
+
 describe("prod's archive check, watching the replica", () => {
   it("measures how long the oldest WAL segment not yet replicated has waited, and sees the replica catch up", async () => {
     await prod.runner.startServer("job-metrics");

@@ -251,6 +251,25 @@ describe("the jobs", () => {
     expect(job.ok, job.output).toBe(true);
   });
 
+  it("upload nothing and leave no session behind when pg_dump is killed while it reads", async () => {
+    const before = keys("dumps");
+    // Enough rows that pg_dump is still reading when it is seen.
+    await primary.psql("CREATE TABLE dumped AS SELECT g, repeat(md5(g::text), 16) AS filler FROM generate_series(1, 400000) g; ALTER TABLE dumped OWNER TO app;", "app");
+    const dumping = async () => Number(await primary.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pg_dump' AND state = 'active'"));
+    const running = primary.runner.runJob("postgres-dump");
+    await waitFor("pg_dump reading the database", async () => (await dumping()) > 0, 120_000, 50);
+    await killJobContainer(primary, "postgres-dump", "dump");
+    const killed = await running;
+    expect(killed.ok).toBe(false);
+    expect(killed.containers.map((c) => c.name)).toEqual(["dump"]);
+    expect(keys("dumps")).toEqual(before);
+    // The server ends the dead client's transaction: nothing holds back vacuum or locks the tables.
+    await waitFor("the killed pg_dump's session gone", async () => Number(await primary.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pg_dump'")) === 0, 60_000, 250);
+    await primary.psql("DROP TABLE dumped", "app");
+    const next = await primary.runner.runJob("postgres-dump");
+    expect(next.ok, next.output).toBe(true);
+  });
+
   it("mark nothing complete when the upload is killed midway, and prune the pieces after the next complete dump", async () => {
     const stampOf = (key: string) => key.split("/")[2]!;
     const complete = () => keys("dumps/app").filter((k) => k.endsWith("/COMPLETE")).map(stampOf);
@@ -300,8 +319,10 @@ describe("the jobs", () => {
     expect(job.output).toMatch(/FAILED: (cannot read the repository|the repository holds no backup to verify)/);
   });
 
-  it("pass a verification of the newest backup, once it holds the rows", async () => {
-    const backup = await primary.runner.runJob("postgres-backup-diff");
+  it("pass a verification of the newest backup, taken through a slow endpoint, once it holds the rows", async () => {
+    // Every request answered after 300 ms: slower, never failed.
+    cluster.s3.fault({ delayMs: 300 });
+    const backup = await primary.runner.runJob("postgres-backup-diff").finally(() => cluster.s3.fault(undefined));
     expect(backup.ok, backup.output).toBe(true);
     const job = await primary.runner.runJob("postgres-verify");
     expect(job.ok, job.output).toBe(true);

@@ -145,6 +145,27 @@ describe("off-site snapshots and restore-on-bootstrap", () => {
   });
 });
 
+describe("a snapshot killed while Redis streams it", () => {
+  it("uploads nothing, leaves Redis serving with no transfer left open, and the next one completes", async () => {
+    const before = objects("redis/prod");
+    const replicas = async () => Number(/connected_slaves:(\d+)/.exec(await primary.redisCli(["INFO", "replication"]))?.[1] ?? "-1");
+    const running = primary.runner.runJob("redis-snapshot");
+    // redis-cli --rdb is a replica to Redis for as long as the transfer lasts.
+    await waitFor("the snapshot's transfer under way", async () => (await replicas()) > 0, 60_000, 50);
+    await killJobContainer(primary, "redis-snapshot", "dump");
+    const killed = await running;
+    expect(killed.ok).toBe(false);
+    expect(killed.containers.map((c) => c.name)).toEqual(["dump"]);
+    expect(objects("redis/prod")).toEqual(before);
+    await waitFor("the dead transfer dropped", async () => (await replicas()) === 0 && /rdb_bgsave_in_progress:0/.test(await primary.redisCli(["INFO", "persistence"])), 60_000, 250);
+    expect(await primary.redisCli(["SET", "after-the-killed-snapshot", "1"])).toBe("OK");
+
+    const next = await primary.runner.runJob("redis-snapshot");
+    expect(next.ok, next.output).toBe(true);
+    expect(objects("redis/prod").filter((o) => !before.includes(o))).toHaveLength(2);
+  });
+});
+
 describe("a snapshot upload killed midway", () => {
   it("never becomes a snapshot a restore would take, and is removed after the next complete one", async () => {
     const snapshots = () => objects("redis/prod").filter((o) => o.endsWith(".rdb"));
