@@ -1,4 +1,5 @@
 export * from "./layout";
-export { renderBackupJobConf, renderVerifyConf, renderBackupScript, renderDumpScript, renderVerifyScript } from "./render";
+export { renderBackupJobConf, renderVerifyConf, renderBackupScript, renderDumpScript, renderVerifyScript, VERIFICATION_METRICS } from "./render";
+export { ARCHIVE_CHECK_METRICS } from "./archiveCheck";
 export { BackupSchedule, type BackupScheduleArgs } from "./BackupSchedule";
 export { backupPlan, backupLabels, type BackupPlanOptions, type BackupKind } from "./plan";

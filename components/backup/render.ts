@@ -243,6 +243,27 @@ push_metrics() {
 }
 
 /**
+ * The gauges a restore verification pushes, labelled with its stack, component, cluster and
+ * `repository` (own or source): the last proven RTO and RPO a dashboard shows per stack.
+ */
+export const VERIFICATION_METRICS = {
+  /** 1 when the latest run restored and checked the backup, 0 when it failed. */
+  success: "drkit_restore_verification_success",
+  lastRun: "drkit_restore_verification_last_run_timestamp_seconds",
+  lastSuccess: "drkit_restore_verification_last_success_timestamp_seconds",
+  /** The proven RTO: restore and WAL replay until the cluster answered. */
+  restoreSeconds: "drkit_restore_verification_restore_seconds",
+  /** The proven RPO: how much older the newest restored commit was than the run's start. */
+  dataAge: "drkit_restore_verification_data_age_seconds",
+  throughput: "drkit_restore_verification_throughput_bytes_per_second",
+  /** The objectives the figures are held against, `objective="rto"|"rpo"`. */
+  objective: "drkit_restore_verification_objective_seconds",
+} as const;
+
+/** One gauge in the text exposition format, its value a shell expression. */
+const gauge = (name: string, value: string) => `# TYPE ${name} gauge\n${name} ${value}`;
+
+/**
  * `verify.sh own|source`: restores the newest backup and every WAL segment archived after it
  * into scratch space with archiving off (it must never write to the repository), starts
  * PostgreSQL on it, and checks it: the expected databases and tables exist, row counts reach
@@ -286,23 +307,17 @@ throughput=""
 started=""
 report() {
   local passed=$1 body
-  body="# TYPE drkit_restore_verification_success gauge
-drkit_restore_verification_success $passed
-# TYPE drkit_restore_verification_last_run_timestamp_seconds gauge
-drkit_restore_verification_last_run_timestamp_seconds $started_at"
+  body="${gauge(VERIFICATION_METRICS.success, "$passed")}
+${gauge(VERIFICATION_METRICS.lastRun, "$started_at")}"
   if [ "$passed" = 1 ]; then
     body+="
-# TYPE drkit_restore_verification_last_success_timestamp_seconds gauge
-drkit_restore_verification_last_success_timestamp_seconds $started_at
-# TYPE drkit_restore_verification_restore_seconds gauge
-drkit_restore_verification_restore_seconds $restore_seconds
-# TYPE drkit_restore_verification_data_age_seconds gauge
-drkit_restore_verification_data_age_seconds $data_age
-# TYPE drkit_restore_verification_throughput_bytes_per_second gauge
-drkit_restore_verification_throughput_bytes_per_second $((throughput * 1048576))
-# TYPE drkit_restore_verification_objective_seconds gauge
-drkit_restore_verification_objective_seconds{objective=\\"rto\\"} $RTO_SECONDS
-drkit_restore_verification_objective_seconds{objective=\\"rpo\\"} $RPO_SECONDS"
+${gauge(VERIFICATION_METRICS.lastSuccess, "$started_at")}
+${gauge(VERIFICATION_METRICS.restoreSeconds, "$restore_seconds")}
+${gauge(VERIFICATION_METRICS.dataAge, "$data_age")}
+${gauge(VERIFICATION_METRICS.throughput, "$((throughput * 1048576))")}
+# TYPE ${VERIFICATION_METRICS.objective} gauge
+${VERIFICATION_METRICS.objective}{objective=\\"rto\\"} $RTO_SECONDS
+${VERIFICATION_METRICS.objective}{objective=\\"rpo\\"} $RPO_SECONDS"
   fi
   push_metrics drkit-verify "/repository/$repository" "$body
 "

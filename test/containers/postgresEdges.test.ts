@@ -5,6 +5,7 @@ import { waitFor } from "../../cli/containers/wait";
 import { BUCKET, drillSpec, primarySpec } from "./pgFixtures";
 import { bucketKeys } from "./bucketKeys";
 import { ARCHIVE_CHECK_METRICS } from "../../components/backup/archiveCheck";
+import { VERIFICATION_METRICS } from "../../components/backup/render";
 import { WAL_ARCHIVE_METRICS } from "../../components/postgres/exporterQueries";
 import { archivePushQueueMaxMiB } from "../../components/postgres/settings";
 import { PORT } from "../../components/workloads/names";
@@ -191,7 +192,7 @@ describe("WAL dropped by archive-push-queue-max during a long repository outage"
     // Before the check: a restore to now stops at the gap, with no error anywhere.
     const before = await run.runner.runJob("postgres-verify");
     expect(before.ok, before.output).toBe(true);
-    const stale = seriesValue(await metrics(), "drkit_restore_verification_data_age_seconds")!;
+    const stale = seriesValue(await metrics(), VERIFICATION_METRICS.dataAge)!;
 
     // As if the check ran later: every segment has been in the repository past the settling time.
     settleArchive(cluster, BUCKET, "pgbackrest/dropped");
@@ -216,7 +217,7 @@ describe("WAL dropped by archive-push-queue-max during a long repository outage"
     // From the new full backup a restore reaches the newest write again.
     const after = await run.runner.runJob("postgres-verify");
     expect(after.ok, after.output).toBe(true);
-    const fresh = seriesValue(await metrics(), "drkit_restore_verification_data_age_seconds")!;
+    const fresh = seriesValue(await metrics(), VERIFICATION_METRICS.dataAge)!;
     // The first restore lost everything from the outage on; the second only the moments since the full backup.
     const outage = Number(await run.psql("SELECT extract(epoch FROM (SELECT at FROM writes WHERE seq = 2000) - (SELECT at FROM writes WHERE seq = 1))::int", "app"));
     expect(stale).toBeGreaterThanOrEqual(outage);

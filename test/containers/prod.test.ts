@@ -6,6 +6,7 @@ import { bucketKeys } from "./bucketKeys";
 import { alertTargets, renderAlertRules } from "../../components/alerts";
 import { PORT } from "../../components/workloads/names";
 import { WAL_ARCHIVE_METRICS } from "../../components/postgres/exporterQueries";
+import { VERIFICATION_METRICS } from "../../components/backup/render";
 import { scrape, seriesValue, startCluster, stackSpec, switchAndWaitArchived, type Cluster, type StackRun } from "./harness";
 
 // Containers: images start, restores replay, jobs run to completion.
@@ -108,22 +109,22 @@ describe("prod's primary, in containers", () => {
     expect(good.output).toMatch(/drkit-verify: restore took \d+ s \(RTO 900 s\), of which [1-9]\d* ms fetching and writing [1-9]\d* MiB: \d+ MiB\/s, the figure for drkit:postgres.restoreEstimate.throughput; the newest restored commit is \d+ s older than the verification's start \(RPO 300 s\); checks passed/);
     const proven = await metrics();
     // The gateway serves what the job pushed, under its grouping labels.
-    const restoreSeries = [...proven.keys()].find((k) => k.startsWith("drkit_restore_verification_restore_seconds{"))!;
+    const restoreSeries = [...proven.keys()].find((k) => k.startsWith(`${VERIFICATION_METRICS.restoreSeconds}{`))!;
     expect(restoreSeries).toContain('cluster="postgres"');
     expect(restoreSeries).toContain('drkit_stack="prod"');
     expect(restoreSeries).toContain('repository="own"');
-    const restoreSeconds = seriesValue(proven, "drkit_restore_verification_restore_seconds")!;
+    const restoreSeconds = seriesValue(proven, VERIFICATION_METRICS.restoreSeconds)!;
     expect(restoreSeconds).toBeGreaterThan(0);
     expect(restoreSeconds).toBeLessThanOrEqual(900);
-    expect(seriesValue(proven, "drkit_restore_verification_success")).toBe(1);
-    expect(seriesValue(proven, "drkit_restore_verification_last_success_timestamp_seconds")).toBeGreaterThanOrEqual(started);
-    const dataAge = seriesValue(proven, "drkit_restore_verification_data_age_seconds")!;
+    expect(seriesValue(proven, VERIFICATION_METRICS.success)).toBe(1);
+    expect(seriesValue(proven, VERIFICATION_METRICS.lastSuccess)).toBeGreaterThanOrEqual(started);
+    const dataAge = seriesValue(proven, VERIFICATION_METRICS.dataAge)!;
     const orderAge = Number(await prod.psql(`SELECT ${started} - extract(epoch FROM created_at)::bigint FROM orders WHERE id = ${newest}`, "trading"));
     expect(dataAge).toBeLessThanOrEqual(Math.max(orderAge, 0) + 1);
     // The gateway keeps what it holds on its volume: a re-created pod still serves the figures.
     await prod.runner.stopServer("job-metrics");
     await prod.runner.startServer("job-metrics");
-    expect(seriesValue(await metrics(), "drkit_restore_verification_restore_seconds")).toBe(restoreSeconds);
+    expect(seriesValue(await metrics(), VERIFICATION_METRICS.restoreSeconds)).toBe(restoreSeconds);
 
     const damaged = keys("pgbackrest/prod/backup/main").filter((k) => /\/pg_data\/base\/\d+\/\d+\.zst$/.test(k));
     expect(damaged.length).toBeGreaterThan(0);
@@ -135,8 +136,8 @@ describe("prod's primary, in containers", () => {
       expect(bad.output).toMatch(/drkit-verify: FAILED: (restoring the newest backup failed|pg_amcheck found corruption|the restored cluster did not start)/);
       // A failure is reported; the last proven figures stay.
       const after = await metrics();
-      expect(seriesValue(after, "drkit_restore_verification_success")).toBe(0);
-      expect(seriesValue(after, "drkit_restore_verification_restore_seconds")).toBe(restoreSeconds);
+      expect(seriesValue(after, VERIFICATION_METRICS.success)).toBe(0);
+      expect(seriesValue(after, VERIFICATION_METRICS.restoreSeconds)).toBe(restoreSeconds);
     } finally {
       for (const [key, content] of saved) writeFileSync(join(cluster.s3Directory, BUCKET, `${key}._S3rver_object`), content);
     }
