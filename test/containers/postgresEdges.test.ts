@@ -341,10 +341,15 @@ describe("the jobs", () => {
     const running = primary.runner.runJob("postgres-backup-full");
     const copying = (key: string) => /^pgbackrest\/prod\/backup\/main\/\d{8}-\d{6}F\/pg_data\//.test(key) && !before.some((label) => key.includes(`/${label}/`));
     await waitFor("the full backup copying files into the repository", async () => keys("pgbackrest/prod/backup/main").some(copying), 120_000, 100);
+    // pgBackRest holds the primary in backup mode through a session of its own while it copies.
+    const backupSessions = () => primary.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'pgBackRest%'");
+    expect(Number(await backupSessions())).toBeGreaterThan(0);
     await killJobContainer(primary, "postgres-backup-full", "backup");
     const killed = await running;
     expect(killed.ok).toBe(false);
     expect(await labels()).toEqual(before);
+    // The pgBackRest server on the pod ends its side: no session is left in backup mode.
+    await waitFor("the killed backup's sessions gone", async () => (await backupSessions()) === "0", 120_000, 500);
 
     const next = await primary.runner.runJob("postgres-backup-full");
     expect(next.ok, next.output).toBe(true);
