@@ -22,6 +22,19 @@ describe("the prod stack under mocks", () => {
     expect(drkit.redis.snapshots).toContain("'*/2 * * * *'");
   });
 
+  it("is one DrRegion, every resource of the stack inside it", () => {
+    const [region, ...others] = stack.ofType("drkit:region:DrRegion");
+    expect(others).toEqual([]);
+    expect(stack.parentOf(region!)?.type).toBe("pulumi:pulumi:Stack");
+    const ancestors = (r: RecordedResource): RecordedResource[] => {
+      const parent = stack.parentOf(r);
+      return parent ? [parent, ...ancestors(parent)] : [];
+    };
+    const outside = stack.resources.filter((r) => r !== region && r.type !== "pulumi:pulumi:Stack" && !ancestors(r).includes(region!));
+    expect(outside.map((r) => `${r.type} ${r.name}`)).toEqual([]);
+    expect(stack.resources.length).toBeGreaterThan(100);
+  });
+
   it("puts every AWS resource on the stack's provider: drkit:region, tagged", () => {
     const provider = stack.named("aws");
     expect(provider.inputs["region"]).toBe("eu-central-1");

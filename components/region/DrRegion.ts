@@ -1,0 +1,106 @@
+import * as pulumi from "@pulumi/pulumi";
+import { AlertRules, JobMetrics } from "../alerts";
+import { BackupSchedule } from "../backup";
+import { PostgresCluster } from "../postgres";
+import { RedisServer } from "../redis";
+import type { DrSpec } from "../spec";
+import { BackupStorage } from "../storage";
+import { DrkitImages } from "../workloads/DrkitImages";
+import { kubernetesTarget } from "./kubernetes";
+import { cloudProviders } from "./providers";
+
+export interface DrRegionArgs {
+  /** The parsed stack spec (`checkConfig`, `parseSpec`): every child reads its own section. */
+  spec: DrSpec;
+  /**
+   * The source repository's passphrase, for a dr or drill stack whose source is encrypted
+   * (`drkit:postgres.restoreFrom.encrypted`): the source stack's `repoCipherPassphrase` output.
+   * @default none (required when the source is encrypted)
+   */
+  sourceCipherPassphrase?: pulumi.Input<string>;
+}
+
+/**
+ * One region's disaster-recovery footprint: the backup storage (bucket, replica, identities),
+ * the cluster the workloads run in, drkit's images, PostgreSQL with its backup jobs, Redis when
+ * the spec enables it, the job-metrics gateway and the alert rules, wired together through each
+ * other's outputs. A `pulumi up` of a stack whose program is one `DrRegion` is the whole stack.
+ */
+export class DrRegion extends pulumi.ComponentResource {
+  public readonly storage: BackupStorage;
+  public readonly postgres: PostgresCluster;
+  public readonly backups: BackupSchedule;
+  /** Undefined when `drkit:redis.enabled` is false. */
+  public readonly redis?: RedisServer;
+  public readonly jobMetrics: JobMetrics;
+  public readonly alerts: AlertRules;
+
+  constructor(name: string, args: DrRegionArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("drkit:region:DrRegion", name, {}, opts);
+    const { spec } = args;
+    // The children were once the program's own resources: the aliases keep a stack deployed
+    // before DrRegion existed from replacing (and, for the protected ones, refusing) them all.
+    const child = (options: pulumi.CustomResourceOptions | pulumi.ComponentResourceOptions = {}) => ({ ...options, parent: this, aliases: [{ parent: pulumi.rootStackResource }] });
+    const sourcePassphrase = spec.role !== "primary" && spec.postgres.restoreFrom?.encrypted ? args.sourceCipherPassphrase : undefined;
+
+    const providers = cloudProviders(spec, child());
+    this.storage = new BackupStorage("backups", { spec }, child({ providers }));
+    const kubernetes = kubernetesTarget(spec, child());
+    const onCluster = child({ provider: kubernetes.provider });
+    const images = new DrkitImages("images", { spec, only: spec.redis.enabled ? ["postgres", "redis", "jobs"] : ["postgres", "jobs"] }, child()).refs;
+    const storage = this.storage;
+
+    this.postgres = new PostgresCluster(
+      "postgres",
+      {
+        spec,
+        namespace: kubernetes.namespace,
+        images,
+        repository: storage.writers.pgbackrest!,
+        ...(storage.restore.postgres ? { restoreSource: storage.restore.postgres } : {}),
+        ...(sourcePassphrase !== undefined ? { sourceCipherPassphrase: sourcePassphrase } : {}),
+      },
+      onCluster,
+    );
+
+    this.backups = new BackupSchedule(
+      "backup-schedule",
+      {
+        spec,
+        namespace: kubernetes.namespace,
+        images,
+        cluster: this.postgres,
+        clusterName: "postgres",
+        repository: storage.writers.pgbackrest!,
+        repositoryReader: storage.repositoryReader,
+        ...(storage.replicaRepositoryReader ? { replicaRepositoryReader: storage.replicaRepositoryReader } : {}),
+        ...(storage.writers.dumps ? { dumps: storage.writers.dumps } : {}),
+        ...(spec.role === "drill" && storage.restore.postgres ? { restoreSource: storage.restore.postgres } : {}),
+        ...(spec.role === "drill" && sourcePassphrase !== undefined ? { sourceCipherPassphrase: sourcePassphrase } : {}),
+      },
+      onCluster,
+    );
+
+    if (spec.redis.enabled) {
+      this.redis = new RedisServer(
+        "redis",
+        {
+          spec,
+          namespace: kubernetes.namespace,
+          images,
+          snapshots: storage.writers.redis!,
+          ...(storage.restore.redis ? { restoreSource: storage.restore.redis } : {}),
+        },
+        onCluster,
+      );
+    }
+
+    this.jobMetrics = new JobMetrics("job-metrics", { spec, namespace: kubernetes.namespace, images }, onCluster);
+    this.alerts = new AlertRules(
+      "alerts",
+      { spec, postgresPodLabels: this.postgres.podLabels, jobMetricsPodLabels: this.jobMetrics.podLabels, ...(this.redis ? { redisPodLabels: this.redis.podLabels } : {}) },
+      onCluster,
+    );
+    this.registerOutputs({});
+  }
+}
