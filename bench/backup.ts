@@ -11,7 +11,7 @@
 import { parseArgs } from "node:util";
 import { startLocalCluster } from "../cli/containers/cluster";
 import { ensureLocalImages } from "../cli/containers/images";
-import { formatSize, parseSize, parseSpec } from "../components/spec";
+import { formatSize, parseSize, parseSpec } from "../components/config";
 import { rate, seconds, timed } from "./measure";
 
 const { values } = parseArgs({ options: { size: { type: "string", default: "1GiB" } } });

@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import { ensureLocalImages } from "../cli/containers/images";
 import { runDrill } from "../cli/drill/drill";
 import { loadStack } from "../cli/stackSpec";
-import { parseSize } from "../components/spec";
+import { parseSize } from "../components/config";
 
 const { values } = parseArgs({
   options: { sizes: { type: "string", default: "256MiB,1GiB" }, file: { type: "string", default: join(__dirname, "..", "test", "fixtures", "Pulumi.drill-fast.yaml") } },

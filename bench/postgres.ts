@@ -3,7 +3,7 @@
  * timing inside the plan's own PostgreSQL container (its image, volume and limits).
  */
 import type { StackRun } from "../cli/containers/cluster";
-import { parseSpec, type DrSpec } from "../components/spec";
+import { parseSpec, type DrSpec } from "../components/config";
 import { PATH } from "../components/workloads/names";
 
 export const MiB = 2 ** 20;

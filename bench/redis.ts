@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { startLocalCluster, type LocalCluster } from "../cli/containers/cluster";
 import { ensureLocalImages } from "../cli/containers/images";
 import { RespClient } from "../cli/containers/resp";
-import { parseSpec, type DrSpec } from "../components/spec";
+import { parseSpec, type DrSpec } from "../components/config";
 import { PORT } from "../components/workloads/names";
 
 const { values } = parseArgs({ options: { seconds: { type: "string", default: "5" } } });

@@ -25,7 +25,7 @@ import { containerLayout, ownRepository } from "../components/postgres/layout";
 import { renderRestoreConf } from "../components/postgres/pgbackrestConf";
 import { RECOVERY_SETTINGS_SHELL } from "../components/postgres/recoverySettings";
 import { memorySettings } from "../components/postgres/settings";
-import { formatSize, parseSize } from "../components/spec";
+import { formatSize, parseSize } from "../components/config";
 import { bucketEndpoint } from "../components/workloads/endpoints";
 import { PATH, pgbackrestRepoEnv } from "../components/workloads/names";
 import { benchSpec, cell, GiB, inPostgres, MiB, runBenchmark, SOCKET, waitArchived, WORK } from "./postgres";

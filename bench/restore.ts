@@ -23,7 +23,7 @@
 import { parseArgs } from "node:util";
 import { startLocalCluster } from "../cli/containers/cluster";
 import { ensureLocalImages } from "../cli/containers/images";
-import { formatSize, parseSize } from "../components/spec";
+import { formatSize, parseSize } from "../components/config";
 import { addRandomBytes, benchSpec, cell, inPostgres, localRepository, MiB, PGBACKREST_CONF, PGDATA, runBenchmark, SOCKET, WORK } from "./postgres";
 
 const { values } = parseArgs({ options: { random: { type: "string", default: "512MiB" }, scale: { type: "string", default: "10" } } });

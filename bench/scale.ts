@@ -19,7 +19,7 @@ import { parseArgs } from "node:util";
 import { startLocalCluster } from "../cli/containers/cluster";
 import { ensureLocalImages } from "../cli/containers/images";
 import { processMax } from "../components/postgres/settings";
-import { formatSize, parseSize } from "../components/spec";
+import { formatSize, parseSize } from "../components/config";
 import { addRandomBytes, benchSpec, cell, GiB, inPostgres, localRepository, MiB, PGBACKREST_CONF, runBenchmark, SOCKET, WORK } from "./postgres";
 
 const { values } = parseArgs({ options: { sizes: { type: "string", default: "256MiB,1GiB,2GiB,4GiB" } } });

@@ -1,5 +1,5 @@
 import Table from "cli-table3";
-import { sortProblems, summarizeSpec, type Problem } from "../components/spec";
+import { sortProblems, summarizeSpec, type Problem } from "../components/config";
 import { loadStack, type StackSource } from "./stackSpec";
 
 export interface ReviewOptions extends StackSource {

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { checkConfig } from "../components/policy";
-import { rawSpecFromConfig, readStackFile, StackFileError, type ParseResult } from "../components/spec";
+import { checkConfig } from "../components/config";
+import { rawSpecFromConfig, readStackFile, StackFileError, type ParseResult } from "../components/config";
 
 export interface StackSource {
   /** The stack name: names the file `Pulumi.<stack>.yaml` and the stack's own bucket paths. */

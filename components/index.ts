@@ -1,6 +1,5 @@
 /** drkit: disaster-recovery components for Pulumi. */
-export * from "./spec";
-export * from "./policy";
+export * from "./config";
 export * from "./storage";
 export * from "./postgres";
 export * from "./redis";

@@ -1,8 +1,8 @@
 import type { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
-import { reviewWholeSpec } from "../components/policy/review";
-import { DAY, type DrSpec, type Problem } from "../components/spec";
+import { reviewWholeSpec } from "../components/config/review";
+import { DAY, type DrSpec, type Problem } from "../components/config";
 import { readS3LifecycleRules, readSpacesLifecycleRules, type ReadRule } from "../components/storage/readLifecycle";
-import { lockedVersionProblems, repositoryRuleProblems, s3RuleProblems, snapshotRuleProblems } from "../components/storage/validate";
+import { lockedVersionProblems, repositoryRuleProblems, s3RuleProblems, snapshotRuleProblems } from "../components/config/storageRules";
 
 /**
  * drkit's checks as Pulumi policies, for `pulumi preview --policy-pack`: the buckets of any

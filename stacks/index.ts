@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { DrRegion } from "../components/region";
-import { summarizeSpec, type DrSpec } from "../components/spec";
+import { summarizeSpec, type DrSpec } from "../components/config";
 import { loadSpec } from "./loadSpec";
 
 const spec = loadSpec();

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { checkConfig } from "../components/policy";
-import { formatProblems, rawSpecFromConfig, type DrSpec } from "../components/spec";
+import { checkConfig } from "../components/config";
+import { formatProblems, rawSpecFromConfig, type DrSpec } from "../components/config";
 
 /**
  * Reads this stack's `drkit:*` configuration and returns the parsed spec. A configuration with

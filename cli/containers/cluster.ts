@@ -6,7 +6,7 @@ import { jobMetricsPlan } from "../../components/alerts/jobMetricsPlan";
 import { backupPlan } from "../../components/backup/plan";
 import { postgresHosts, postgresPlan } from "../../components/postgres/plan";
 import { redisPlan } from "../../components/redis/plan";
-import type { DrSpec } from "../../components/spec";
+import type { DrSpec } from "../../components/config";
 import { mergePlans, type ImageName, type SecretValue, type WorkloadPlan } from "../../components/workloads/plan";
 import { docker, type DockerResult } from "./docker";
 import { localSecretValues } from "./localSecrets";

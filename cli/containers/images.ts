@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { DrSpec } from "../../components/spec";
+import type { DrSpec } from "../../components/config";
 import { IMAGE_NAMES, imageBuildArgs, imageContext } from "../../components/workloads/images";
 import type { ImageName } from "../../components/workloads/plan";
 import { docker, dockerOk } from "./docker";

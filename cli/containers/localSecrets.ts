@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderRedisAcl } from "../../components/redis/redisConf";
-import type { DrSpec } from "../../components/spec";
+import type { DrSpec } from "../../components/config";
 import { BACKUP_CLIENT_NAME } from "../../components/postgres/pgbackrestConf";
 import type { SecretValue } from "../../components/workloads/plan";
 

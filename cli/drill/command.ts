@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { parseDuration, parseSize } from "../../components/spec";
+import { parseDuration, parseSize } from "../../components/config";
 import { ensureLocalImages } from "../containers/images";
 import { loadStack } from "../stackSpec";
 import { runDrill } from "./drill";

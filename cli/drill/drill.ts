@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { archiveTimeout } from "../../components/postgres/settings";
-import { formatDuration, formatSize, type DrSpec } from "../../components/spec";
+import { formatDuration, formatSize, type DrSpec } from "../../components/config";
 import { PORT } from "../../components/workloads/names";
 import type { ImageName } from "../../components/workloads/plan";
 import { startLocalCluster, type LocalCluster } from "../containers/cluster";

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import type { DrSpec } from "../../components/spec";
+import type { DrSpec } from "../../components/config";
 import { engineStatus } from "../containers/docker";
 
 /** The PostgreSQL major versions Debian bookworm packages (drkit's postgres image installs from it). */

@@ -1,4 +1,4 @@
-import { formatDuration, formatSize } from "../../components/spec";
+import { formatDuration, formatSize } from "../../components/config";
 import type { DrillReport, StoreResult } from "./drill";
 
 const seconds = (s: number) => (s < 60 ? `${s.toFixed(1)} s` : formatDuration(Math.round(s)));

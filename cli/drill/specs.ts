@@ -1,4 +1,4 @@
-import type { DrSpec } from "../../components/spec";
+import type { DrSpec } from "../../components/config";
 
 /**
  * A drill plays both sides of a disaster: the primary whose backups are restored, and the

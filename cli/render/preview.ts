@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 // deserializeProperties is the function the mock monitor itself uses to read inputs.
 import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc";
-import { readStackFile } from "../../components/spec";
+import { readStackFile } from "../../components/config";
 
 /**
  * An offline `pulumi preview` of drkit's program: it runs under Pulumi's in-process mocks and

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { DrSpec } from "../spec";
+import type { DrSpec } from "../config";
 import { renderAlertRules } from "./rules";
 import { alertTargets, monitorLabels, type AlertTargets } from "./targets";
 

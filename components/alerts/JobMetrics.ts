@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { DrSpec } from "../spec";
+import type { DrSpec } from "../config";
 import { serverObjects } from "../workloads/kubernetes";
 import { JOB_METRICS_OBJECTS, PORT } from "../workloads/names";
 import type { ImageName } from "../workloads/plan";

@@ -1,4 +1,4 @@
-import type { DrSpec } from "../spec";
+import type { DrSpec } from "../config";
 import { JOB_METRICS_OBJECTS, PATH, PORT, UID, serviceHost } from "../workloads/names";
 import type { WorkloadPlan } from "../workloads/plan";
 

@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
-import type { DrSpec } from "../spec";
-import { formatDuration, formatPercent } from "../spec";
+import type { DrSpec } from "../config";
+import { formatDuration, formatPercent } from "../config";
 import { WAL_ARCHIVE_METRICS } from "../postgres/exporterQueries";
 import { archiveTimeout } from "../postgres/settings";
 import { alertThresholds, type JobLimits } from "./thresholds";

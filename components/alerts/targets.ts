@@ -1,4 +1,4 @@
-import type { DrSpec } from "../spec";
+import type { DrSpec } from "../config";
 import { dataClaimName, postgresObjects, redisObjects } from "../workloads/names";
 
 /**

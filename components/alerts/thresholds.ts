@@ -1,7 +1,7 @@
 import { backupPlan } from "../backup/plan";
 import { archiveTimeout } from "../postgres/settings";
-import type { DrSpec, Seconds } from "../spec";
-import { longestGap, snapshotAlertAge, snapshotRunDeadline, snapshotStartingDeadline } from "../spec";
+import type { DrSpec, Seconds } from "../config";
+import { longestGap, snapshotAlertAge, snapshotRunDeadline, snapshotStartingDeadline } from "../config";
 import { REPLICATION_TIME_MINUTES } from "../storage/paths";
 import { postgresObjects } from "../workloads/names";
 import type { JobPlan } from "../workloads/plan";

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PostgresCluster } from "../postgres/PostgresCluster";
-import type { DrSpec } from "../spec";
+import type { DrSpec } from "../config";
 import type { S3Access } from "../storage/BackupStorage";
 import { configObjects, jobObject } from "../workloads/kubernetes";
 import { postgresObjects } from "../workloads/names";

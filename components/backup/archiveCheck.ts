@@ -1,7 +1,7 @@
 import { shellQuote as q } from "../postgres/bootstrap";
 import type { PgbackrestRepository } from "../postgres/layout";
 import { repoLines } from "../postgres/pgbackrestConf";
-import type { DrSpec } from "../spec";
+import type { DrSpec } from "../config";
 import type { BackupJobLayout } from "./layout";
 import { HEADER, renderPushMetrics, type MetricsTarget } from "./render";
 

@@ -2,7 +2,7 @@ import { JOB_METRICS_CLIENT_LABEL, jobMetricsUrl } from "../alerts/jobMetricsPla
 import { monitorLabels } from "../alerts/targets";
 import { containerLayout, ownRepository, sourceRepository } from "../postgres/layout";
 import { BACKUP_JOB_LABEL, POSTGRES_CLIENT_LABEL, postgresHosts } from "../postgres/plan";
-import { longestGap, type DrSpec } from "../spec";
+import { longestGap, type DrSpec } from "../config";
 import { bucketEndpoint, bucketStore, type S3Substitute } from "../workloads/endpoints";
 import { ENV, PATH, PORT, UID, ownerPasswordVariable, pgbackrestRepoEnv, postgresObjects } from "../workloads/names";
 import type { ContainerPlan, EnvSource, JobPlan, Mount, PodPlan, SecretValue, VolumePlan, WorkloadPlan } from "../workloads/plan";

@@ -5,8 +5,8 @@ import { restoreProcessMax } from "../postgres/settings";
 import { ENV } from "../workloads/names";
 import { shellQuote as q } from "../postgres/bootstrap";
 import type { SnapshotStore } from "../redis/layout";
-import type { DrSpec } from "../spec";
-import { DAY } from "../spec";
+import type { DrSpec } from "../config";
+import { DAY } from "../config";
 import type { BackupJobLayout } from "./layout";
 
 /**

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
-import type { DrSpec } from "../spec";
+import type { DrSpec } from "../config";
 import type { S3Access } from "../storage/BackupStorage";
 import { configObjects, serverObjects } from "../workloads/kubernetes";
 import { PORT, postgresObjects } from "../workloads/names";

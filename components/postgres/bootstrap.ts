@@ -1,4 +1,4 @@
-import type { DrSpec } from "../spec";
+import type { DrSpec } from "../config";
 import type { PgbackrestRepository, PostgresLayout } from "./layout";
 import { RECOVERY_SETTINGS_SHELL } from "./recoverySettings";
 import { recoveryDeadline } from "./settings";

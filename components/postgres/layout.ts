@@ -1,5 +1,5 @@
-import type { DrSpec, StorageProvider } from "../spec";
-import { DAY } from "../spec";
+import type { DrSpec, StorageProvider } from "../config";
+import { DAY } from "../config";
 import { s3Endpoint } from "../storage/paths";
 import { PATH, PORT } from "../workloads/names";
 

@@ -1,4 +1,4 @@
-import type { DrSpec } from "../spec";
+import type { DrSpec } from "../config";
 import type { PgbackrestRepository, PostgresLayout } from "./layout";
 import { retentionDays } from "./layout";
 import { ARCHIVE_PUSH_IO_TIMEOUT, archivePushQueueMaxMiB, processMax, restoreProcessMax } from "./settings";

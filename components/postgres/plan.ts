@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { DrSpec } from "../spec";
+import type { DrSpec } from "../config";
 import { bucketEndpoint, type S3Substitute } from "../workloads/endpoints";
 import { ENV, MONITOR_ROLE, PATH, PORT, UID, ownerPasswordVariable, pgbackrestRepoEnv, podHost, postgresObjects, serviceHost, TLS_KEYS } from "../workloads/names";
 import type { ContainerPlan, EnvSource, Probe, SecretValue, WorkloadPlan } from "../workloads/plan";

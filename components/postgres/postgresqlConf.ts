@@ -1,5 +1,5 @@
-import type { DrSpec } from "../spec";
-import { formatDuration } from "../spec";
+import type { DrSpec } from "../config";
+import { formatDuration } from "../config";
 import type { PostgresLayout } from "./layout";
 import { archiveTimeout, memorySettings } from "./settings";
 

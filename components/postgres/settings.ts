@@ -1,5 +1,5 @@
-import type { DrSpec, Seconds } from "../spec";
-import { HOUR, MINUTE } from "../spec";
+import type { DrSpec } from "../config/types";
+import { HOUR, MINUTE, type Seconds } from "../config/units";
 
 /**
  * The numbers drkit derives for PostgreSQL and pgBackRest from the spec (design.md §5). Each is

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { DrSpec } from "../spec";
+import type { DrSpec } from "../config";
 import type { S3Access } from "../storage/BackupStorage";
 import { configObjects, jobObject, serverObjects } from "../workloads/kubernetes";
 import { PORT, redisObjects, serviceHost } from "../workloads/names";

@@ -1,4 +1,4 @@
-import type { DrSpec } from "../spec";
+import type { DrSpec } from "../config";
 import { s3Endpoint } from "../storage/paths";
 import { PATH, PORT, REDIS_ACL_KEY } from "../workloads/names";
 

@@ -1,4 +1,4 @@
-import { snapshotRunDeadline, snapshotStartingDeadline, type DrSpec } from "../spec";
+import { snapshotRunDeadline, snapshotStartingDeadline, type DrSpec } from "../config";
 import { configHash } from "../postgres/plan";
 import { bucketStore, type S3Substitute } from "../workloads/endpoints";
 import { ENV, PATH, PORT, REDIS_ACL_KEY, REDIS_PASSWORD_KEY, UID, redisObjects, serviceHost } from "../workloads/names";

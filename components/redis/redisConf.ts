@@ -1,5 +1,5 @@
-import type { DrSpec } from "../spec";
-import { formatDuration } from "../spec";
+import type { DrSpec } from "../config";
+import { formatDuration } from "../config";
 import type { RedisLayout } from "./layout";
 
 /** Commands a stray script or a compromised client must not run, unless the spec allows them. */

@@ -1,4 +1,4 @@
-import type { DrSpec } from "../spec";
+import type { DrSpec } from "../config";
 import { shellQuote as q } from "../postgres/bootstrap";
 import type { RedisLayout, SnapshotStore } from "./layout";
 

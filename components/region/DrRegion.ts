@@ -3,7 +3,7 @@ import { AlertRules, JobMetrics } from "../alerts";
 import { BackupSchedule } from "../backup";
 import { PostgresCluster } from "../postgres";
 import { RedisServer } from "../redis";
-import type { DrSpec } from "../spec";
+import type { DrSpec } from "../config";
 import { BackupStorage } from "../storage";
 import { DrkitImages } from "../workloads/DrkitImages";
 import { kubernetesTarget } from "./kubernetes";

@@ -1,7 +1,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { DrSpec } from "../spec";
+import type { DrSpec } from "../config";
 
 export interface KubernetesTarget {
   /** The provider every Kubernetes object of the stack uses. */

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import type { DrSpec } from "../spec";
+import type { DrSpec } from "../config";
 
 /**
  * The cloud providers of a stack, configured from its spec rather than from `aws:region`, so a

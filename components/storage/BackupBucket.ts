@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { REPLICATION_TIME_MINUTES } from "./paths";
-import type { DrSpec } from "../spec";
+import type { DrSpec } from "../config";
 import { hardenedBucket } from "./hardenedBucket";
 import { renderLifecycleRules } from "./lifecycle";
 import { logBucketPolicy, replicationRolePolicy, s3AssumeRolePolicy } from "./policies";

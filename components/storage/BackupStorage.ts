@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { DrSpec, StorageProvider } from "../spec";
+import type { DrSpec, StorageProvider } from "../config";
 import { BackupBucket } from "./BackupBucket";
 import { BucketIdentity, type S3Credentials } from "./BucketIdentity";
 import { bucketArn, dataPathPrefixes, s3Endpoint, type DataPath } from "./paths";

@@ -1,6 +1,6 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
-import type { DrSpec } from "../spec";
+import type { DrSpec } from "../config";
 import type { S3Credentials } from "./BucketIdentity";
 import { renderSpacesLifecycleRules } from "./lifecycle";
 

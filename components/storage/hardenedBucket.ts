@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { ObjectLockSpec } from "../spec";
-import { DAY } from "../spec";
+import type { ObjectLockSpec } from "../config";
+import { DAY } from "../config";
 import { backupBucketPolicy } from "./policies";
 
 export interface HardenedBucketArgs {

@@ -1,4 +1,5 @@
-import { DATA_CLASSES, DAY, type DataClass, type LifecycleRule, type StorageSpec } from "../spec";
+import { DATA_CLASSES, type DataClass, type LifecycleRule, type StorageSpec } from "../config/types";
+import { DAY } from "../config/units";
 
 /**
  * One S3 lifecycle rule, shaped like `aws.s3.BucketLifecycleConfiguration` rule inputs so the

@@ -1,4 +1,4 @@
-import type { DrSpec, StorageProvider } from "../spec";
+import type { DrSpec, StorageProvider } from "../config";
 
 /** The workloads that write to the backup bucket, each with its own identity. */
 export type DataPath = "pgbackrest" | "dumps" | "redis";

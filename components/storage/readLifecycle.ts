@@ -1,4 +1,4 @@
-import { DAY, STORAGE_CLASSES, type LifecycleRule, type StorageClass, type Transition } from "../spec";
+import { DAY, STORAGE_CLASSES, type LifecycleRule, type StorageClass, type Transition } from "../config";
 
 /**
  * Lifecycle rules read back from a bucket's resource properties (the inverse of lifecycle.ts), so

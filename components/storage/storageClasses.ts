@@ -1,5 +1,5 @@
-import type { StorageClass } from "../spec";
-import { DAY, HOUR, type Seconds } from "../spec";
+import type { StorageClass } from "../config/types";
+import { DAY, HOUR, type Seconds } from "../config/units";
 
 /**
  * What S3 storage classes cost in time and money, as far as lifecycle rules and restores care.

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { join } from "node:path";
-import type { DrSpec } from "../spec";
+import type { DrSpec } from "../config";
 import { IMAGE_NAMES, imageBuildArgs, imageContext, imageRepository, imageTag } from "./images";
 import type { ImageName } from "./plan";
 

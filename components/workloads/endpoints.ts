@@ -1,7 +1,7 @@
 import type { S3Endpoint } from "../postgres/layout";
 import { cloudEndpoint } from "../postgres/layout";
 import type { SnapshotStore } from "../redis/layout";
-import type { StorageProvider } from "../spec";
+import type { StorageProvider } from "../config";
 import { s3Endpoint } from "../storage/paths";
 
 /**

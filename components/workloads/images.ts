@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { ImagesSpec } from "../spec";
+import type { ImagesSpec } from "../config";
 import type { ImageName } from "./plan";
 
 /** drkit's image Dockerfiles: images/<name>/Dockerfile (copied next to dist/ by the build). */

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { formatCpu, formatSize } from "../spec";
+import { formatCpu, formatSize } from "../config";
 import { dataClaimName } from "./names";
 import { CONTAINER_SECURITY, type ContainerPlan, type ImageName, type JobPlan, type PodPlan, type Probe, type Resources, type SecretValue, type ServerPlan, type VolumePlan, type WorkloadPlan } from "./plan";
 

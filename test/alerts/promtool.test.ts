@@ -7,8 +7,8 @@ import { stringify } from "yaml";
 import { ARCHIVE_CHECK_METRICS } from "../../components/backup/archiveCheck";
 import { WAL_ARCHIVE_METRICS } from "../../components/postgres/exporterQueries";
 import { ALERT_NAMES, WAL_LOST_PAGE_SECONDS, alertTargets, alertThresholds, backupCronJobName, backupsCronJobName, renderAlertRules, renderRuleFile, snapshotCronJobName, verifyCronJobName, type AlertName } from "../../components/alerts";
-import { checkConfig } from "../../components/policy";
-import { rawSpecFromConfig, readStackFile, type DrSpec } from "../../components/spec";
+import { checkConfig } from "../../components/config";
+import { rawSpecFromConfig, readStackFile, type DrSpec } from "../../components/config";
 import { PROJECT_ROOT } from "../harness/renderStack";
 
 /**

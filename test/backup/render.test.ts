@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { backupJobLayout, deadlineForData, renderBackupJobConf, renderBackupScript, renderDumpScript, renderVerifyConf, renderVerifyScript } from "../../components/backup";
 import { containerLayout, ownRepository } from "../../components/postgres";
-import { merge, minimalPrimary, specOf } from "../spec/fixtures";
+import { merge, minimalPrimary, specOf } from "../config/fixtures";
 
 const spec = specOf(
   merge(minimalPrimary(), {

@@ -5,8 +5,8 @@ import { ARCHIVE_SETTLE_SECONDS } from "../../components/backup/archiveCheck";
 import { ensureLocalImages } from "../../cli/containers/images";
 import { startLocalCluster, type LocalCluster, type StackRun } from "../../cli/containers/cluster";
 import { switchAndWaitArchived as switchWal } from "../../cli/containers/stores";
-import { checkConfig } from "../../components/policy";
-import { rawSpecFromConfig, readStackFile, type DrSpec } from "../../components/spec";
+import { checkConfig } from "../../components/config";
+import { rawSpecFromConfig, readStackFile, type DrSpec } from "../../components/config";
 
 export type { StackRun };
 export type Cluster = LocalCluster & { s3Directory: string };

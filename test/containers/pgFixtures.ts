@@ -1,4 +1,4 @@
-import { specOf } from "../spec/fixtures";
+import { specOf } from "../config/fixtures";
 
 /** The bucket every local repository lives in. */
 export const BUCKET = "drkit-it";

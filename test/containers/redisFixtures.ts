@@ -1,4 +1,4 @@
-import { specOf } from "../spec/fixtures";
+import { specOf } from "../config/fixtures";
 
 export const REDIS_BUCKET = "drkit-redis-it";
 

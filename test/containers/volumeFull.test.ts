@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { waitFor } from "../../cli/containers/wait";
 import { VOLUME_FULL_RATIO } from "../../components/alerts";
 import { PORT } from "../../components/workloads/names";
-import { specOf } from "../spec/fixtures";
+import { specOf } from "../config/fixtures";
 import { BUCKET } from "./pgFixtures";
 import { boundedDataVolume, type BoundedVolume } from "./boundedVolume";
 import { scrape, seriesValue, settleArchive, startCluster, switchAndWaitArchived, type Cluster, type StackRun } from "./harness";

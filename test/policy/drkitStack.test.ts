@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { POLICIES } from "../../policypack/policies";
-import { merge, minimalPrimary, specOf } from "../spec/fixtures";
+import { merge, minimalPrimary, specOf } from "../config/fixtures";
 import { renderStack } from "../harness/renderStack";
 import { policyResources, runPolicies, type Violation } from "./policyArgs";
 

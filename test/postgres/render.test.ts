@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { checkConfig } from "../../components/policy";
+import { checkConfig } from "../../components/config";
 import {
   archivePushQueueMaxMiB,
   archiveTimeout,
@@ -19,9 +19,9 @@ import {
   sourceRepository,
   tlsServerCommand,
 } from "../../components/postgres";
-import { rawSpecFromConfig, readStackFile, type DrSpec } from "../../components/spec";
+import { rawSpecFromConfig, readStackFile, type DrSpec } from "../../components/config";
 import { PROJECT_ROOT } from "../harness/renderStack";
-import { merge, minimalPrimary } from "../spec/fixtures";
+import { merge, minimalPrimary } from "../config/fixtures";
 
 function stackSpec(stack: string): DrSpec {
   const result = checkConfig(rawSpecFromConfig(readStackFile(join(PROJECT_ROOT, `Pulumi.${stack}.yaml`)).config), { stack });

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ownSnapshotStore, redisContainerLayout, renderRedisAcl, renderRedisConf, renderRestoreScript, renderSnapshotScript, sourceSnapshotStore } from "../../components/redis";
-import { merge, minimalDrill, minimalPrimary, specOf } from "../spec/fixtures";
+import { merge, minimalDrill, minimalPrimary, specOf } from "../config/fixtures";
 
 const layout = redisContainerLayout();
 const primary = specOf(merge(minimalPrimary(), { redis: { appendfsync: "always", maxmemory: "256Mi", maxmemoryPolicy: "allkeys-lru" } }), "prod");

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { checkConfig } from "../../components/policy";
-import { rawSpecFromConfig, readStackFile } from "../../components/spec";
+import { checkConfig } from "../../components/config";
+import { rawSpecFromConfig, readStackFile } from "../../components/config";
 import { renderLifecycleRules } from "../../components/storage";
 import { FAKE_DEPLOYER_ROLE, isSecretInput, PROJECT_ROOT, renderStack, type RecordedResource, type RenderedStack } from "../harness/renderStack";
 import { evaluate } from "../harness/iam";

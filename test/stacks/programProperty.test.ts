@@ -5,8 +5,8 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse as parseYaml, parseAllDocuments, stringify as stringifyYaml } from "yaml";
-import { checkConfig } from "../../components/policy";
-import { rawSpecFromConfig, readStackFile } from "../../components/spec";
+import { checkConfig } from "../../components/config";
+import { rawSpecFromConfig, readStackFile } from "../../components/config";
 import { PROJECT_ROOT } from "../harness/renderStack";
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { renderLifecycleRules, renderSpacesLifecycleRules } from "../../components/storage";
-import { merge, minimalPrimary, specOf } from "../spec/fixtures";
+import { merge, minimalPrimary, specOf } from "../config/fixtures";
 
 describe("renderLifecycleRules", () => {
   it("gives each data class its own rule, pgBackRest's touching noncurrent versions only", () => {

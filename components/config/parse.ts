@@ -4,7 +4,7 @@ import { defaultSnapshotInterval } from "./snapshotTiming";
 import { error, errorsIn, sortProblems, type Problem } from "./problems";
 import { crossFieldProblems } from "./rules";
 import { SECTION_SCHEMAS, type SectionName, type Sections } from "./schema";
-import type { DrSpec, LifecycleRule, LifecycleSpec, Objectives, PostgresSpec, RedisSpec, StorageSpec, Transition } from "./types";
+import type { DrSpec, LifecycleRule, LifecycleSpec, Objectives, PartialSpec, PostgresSpec, RedisSpec, StorageSpec, Transition } from "./types";
 import { DAY, formatDuration, HOUR, type Seconds } from "./units";
 import { closest, zodProblems } from "./zodProblems";
 
@@ -21,7 +21,6 @@ export type ParseResult =
   | { ok: false; problems: Problem[] };
 
 /** A DrSpec whose sections may be missing because they failed to parse. */
-export type PartialSpec = Partial<DrSpec> & { stack: string };
 
 /**
  * Parses a stack's `drkit:*` configuration (keys without the namespace, values already decoded

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { afterAll } from "vitest";
 import { review } from "../../cli/review";
-import { checkConfig } from "../../components/policy";
-import { keyPath, parseSpec, rawSpecFromConfig, readStackFile, type ParseResult } from "../../components/spec";
+import { checkConfig } from "../../components/config";
+import { keyPath, parseSpec, rawSpecFromConfig, readStackFile, type ParseResult } from "../../components/config";
 import { PROJECT_ROOT } from "../harness/renderStack";
 
 const prodRaw = rawSpecFromConfig(readStackFile(join(PROJECT_ROOT, "Pulumi.prod.yaml")).config);

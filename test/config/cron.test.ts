@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cronForInterval, isTimeZone, longestGap, parseCron } from "../../components/spec";
+import { cronForInterval, isTimeZone, longestGap, parseCron } from "../../components/config";
 
 const HOUR = 3600;
 const DAY = 86_400;

@@ -1,18 +1,9 @@
-import {
-  DAY,
-  error,
-  longestGap,
-  formatDuration,
-  warning,
-  type DataClass,
-  type DrSpec,
-  type LifecycleRule,
-  type Objective,
-  type Problem,
-  type Transition,
-} from "../spec";
-import { dataClasses } from "./lifecycle";
-import { canTransition, SMALL_OBJECT_LIMIT, STORAGE_CLASS_FACTS } from "./storageClasses";
+import { longestGap } from "./cron";
+import { error, warning, type Problem } from "./problems";
+import type { DataClass, DrSpec, LifecycleRule, Objective, Transition } from "./types";
+import { DAY, formatDuration } from "./units";
+import { dataClasses } from "../storage/lifecycle";
+import { canTransition, SMALL_OBJECT_LIMIT, STORAGE_CLASS_FACTS } from "../storage/storageClasses";
 
 /**
  * Every lifecycle that S3 would reject, or that would break a restore, as an error with the key

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { longestCombinedGap, parseDuration, parseSpec } from "../../components/spec";
+import { longestCombinedGap, parseDuration, parseSpec } from "../../components/config";
 import { merge, minimalPrimary } from "./fixtures";
-import { replayBudget, REPLAY_SPEEDUP } from "../../components/spec/replay";
+import { replayBudget, REPLAY_SPEEDUP } from "../../components/config/replay";
 
 describe("the replay window", () => {
   it("is bounded by the longest gap between backups of any kind", () => {

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkConfig } from "../../components/policy";
-import { rawSpecFromConfig, readStackFile } from "../../components/spec";
+import { checkConfig } from "../../components/config";
+import { rawSpecFromConfig, readStackFile } from "../../components/config";
 import { PROJECT_ROOT } from "../harness/renderStack";
 
 const STACKS = ["prod", "staging"] as const;

@@ -1,6 +1,9 @@
-import { crossFieldProblems, errorsIn, parseSpec, sortProblems, type DrSpec, type ParseOptions, type ParseResult, type Problem } from "../spec";
-import { validatePostgres } from "../postgres/validate";
-import { validateStorage } from "../storage/validate";
+import { parseSpec, type ParseOptions, type ParseResult } from "./parse";
+import { errorsIn, sortProblems, type Problem } from "./problems";
+import { crossFieldProblems } from "./rules";
+import type { DrSpec } from "./types";
+import { validatePostgres } from "./postgresRules";
+import { validateStorage } from "./storageRules";
 
 /**
  * The policy review of a parsed spec: every module's validator, each pure. These are the

@@ -1,6 +1,6 @@
 import { longestCombinedGap, longestGap } from "./cron";
 import { REPLAY_SPEEDUP, replayBudget, RESTORE_FLOOR, RESTORE_OVERHEAD, restoreSeconds } from "./replay";
-import type { PartialSpec } from "./parse";
+import type { PartialSpec } from "./types";
 import { defaultSnapshotInterval, snapshotAlertAge, snapshotRunDeadline, snapshotStartingDeadline, snapshotWorstAge } from "./snapshotTiming";
 import { error, warning, type Problem } from "./problems";
 import { DATA_CLASSES, type DrSpec, type StorageProvider } from "./types";

@@ -412,3 +412,6 @@ export interface DigitalOceanClusterSpec {
     count: number;
   };
 }
+
+/** What parsing produced so far: the sections that parsed, for the rules across sections. */
+export type PartialSpec = Partial<DrSpec> & { stack: string };

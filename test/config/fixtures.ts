@@ -1,4 +1,4 @@
-import { parseSpec, type DrSpec, type Problem } from "../../components/spec";
+import { parseSpec, type DrSpec, type Problem } from "../../components/config";
 
 /** The smallest valid primary: everything else defaulted. */
 export const minimalPrimary = () => ({

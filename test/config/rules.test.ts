@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseSpec } from "../../components/spec";
+import { parseSpec } from "../../components/config";
 import { merge, minimalDrill, minimalPrimary, paths, problemsOf } from "./fixtures";
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkConfig } from "../../components/policy";
-import { merge, minimalPrimary, paths } from "../spec/fixtures";
+import { checkConfig } from "../../components/config";
+import { merge, minimalPrimary, paths } from "./fixtures";
 
 const review = (patch: Record<string, any>) => {
   const result = checkConfig(merge(minimalPrimary(), patch), { stack: "prod" });

@@ -1,5 +1,7 @@
-import { error, formatDuration, type DrSpec, type Problem } from "../spec";
-import { archiveTimeout, MINIMUM_ARCHIVING_RPO } from "./settings";
+import { archiveTimeout, MINIMUM_ARCHIVING_RPO } from "../postgres/settings";
+import { error, type Problem } from "./problems";
+import type { DrSpec } from "./types";
+import { formatDuration } from "./units";
 
 /**
  * Objectives no PostgreSQL mechanism of drkit's can meet (design.md §5): each an error with the

@@ -10,7 +10,7 @@ import {
   parsePercent,
   parseSize,
   type UnitResult,
-} from "../../components/spec";
+} from "../../components/config";
 
 const value = <T>(result: UnitResult<T>) => (result.ok ? result.value : `error: ${result.message}`);
 

@@ -1,1 +1,0 @@
-export { checkConfig, reviewSpec, reviewWholeSpec } from "./review";
