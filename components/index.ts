@@ -1,10 +1,20 @@
-/** drkit: disaster-recovery components for Pulumi. */
-export * from "./config";
-export * from "./storage";
-export * from "./postgres";
-export * from "./redis";
-export * from "./alerts";
-export * from "./backup";
-export * from "./region";
-/** The workload plan, its names, drkit's images and the Kubernetes mapping. */
-export * as workloads from "./workloads";
+/**
+ * drkit: disaster-recovery components for Pulumi. `DrRegion` is a whole stack; the components
+ * it composes can be used on their own. The configuration (`drkit/config`) and the pure plans
+ * and renderers (`drkit/plans`) are entry points of their own that load no Pulumi package.
+ */
+export { DrRegion, type DrRegionArgs } from "./region/DrRegion";
+export { kubernetesTarget, type KubernetesTarget } from "./region/kubernetes";
+export { cloudProviders } from "./region/providers";
+export { BackupStorage, type BackupStorageArgs, type S3Access, type S3Location } from "./storage/BackupStorage";
+export { BackupBucket, type BackupBucketArgs } from "./storage/BackupBucket";
+export { SpacesBackupBucket, SpacesIdentity, type SpacesBackupBucketArgs, type SpacesIdentityArgs } from "./storage/SpacesBackupBucket";
+export { BucketIdentity, type BucketIdentityArgs, type S3Credentials } from "./storage/BucketIdentity";
+export { PostgresCluster, type PostgresClusterArgs } from "./postgres/PostgresCluster";
+export { BackupSchedule, type BackupScheduleArgs } from "./backup/BackupSchedule";
+export { RedisServer, type RedisServerArgs } from "./redis/RedisServer";
+export { JobMetrics, type JobMetricsArgs } from "./alerts/JobMetrics";
+export { AlertRules, type AlertRulesArgs } from "./alerts/AlertRules";
+export { DrkitImages, type DrkitImagesArgs } from "./workloads/DrkitImages";
+// What a program needs to get a spec to give them.
+export { checkConfig, parseSpec, rawSpecFromConfig, formatProblems, type DrSpec, type Problem, type ParseResult } from "./entries/config";

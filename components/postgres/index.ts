@@ -6,4 +6,3 @@ export { renderBootstrapScript, bootstrapEnvironment, ownerPasswordVariable, rec
 export { PostgresCluster, type PostgresClusterArgs } from "./PostgresCluster";
 export { postgresPlan, postgresPodLabels, postgresHosts, configHash, POSTGRES_CLIENT_LABEL, BACKUP_JOB_LABEL, type PostgresPlanOptions } from "./plan";
 export { RECOVERY_SETTINGS, RECOVERY_SETTINGS_SHELL } from "./recoverySettings";
-export { validatePostgres } from "../config/postgresRules";

@@ -6,4 +6,3 @@ export { renderLifecycleRules, renderSpacesLifecycleRules, type S3LifecycleRule,
 export * from "./policies";
 export { bucketArn, dataPathPrefixes, s3Endpoint, type DataPath } from "./paths";
 export { STORAGE_CLASS_FACTS, canTransition } from "./storageClasses";
-export { validateStorage } from "../config/storageRules";

@@ -1,0 +1,19 @@
+/**
+ * `drkit/plans`: what a stack runs, as pure data and text, without Pulumi. The workload plans
+ * (pods, jobs, configuration files and scripts) that both the Kubernetes components and the
+ * local drill run, the Prometheus rule file, the bucket lifecycle rules and IAM documents.
+ */
+export { postgresPlan, type PostgresPlanOptions } from "../postgres/plan";
+export { redisPlan, type RedisPlanOptions } from "../redis/plan";
+export { backupPlan, type BackupPlanOptions } from "../backup/plan";
+export { jobMetricsPlan } from "../alerts/jobMetricsPlan";
+export { mergePlans, type ConfigMapPlan, type ContainerPlan, type ImageName, type JobPlan, type PodPlan, type SecretPlan, type SecretValue, type ServerPlan, type VolumePlan, type WorkloadPlan } from "../workloads/plan";
+export { dataClaimName, PATH, PORT, UID } from "../workloads/names";
+export { alertThresholds, type AlertThresholds } from "../alerts/thresholds";
+export { ALERT_NAMES, renderAlertRules, renderRuleFile, type AlertName, type AlertRule, type RuleGroup } from "../alerts/rules";
+export { alertTargets, type AlertTargets } from "../alerts/targets";
+export { renderLifecycleRules, renderSpacesLifecycleRules, type S3LifecycleRule, type SpacesLifecycleRule } from "../storage/lifecycle";
+export { backupBucketPolicy, dataPathPolicy } from "../storage/policies";
+export { ARCHIVE_CHECK_METRICS } from "../backup/archiveCheck";
+export { VERIFICATION_METRICS } from "../backup/render";
+export { WAL_ARCHIVE_METRICS } from "../postgres/exporterQueries";
