@@ -7,7 +7,7 @@ import { alertThresholds, type JobLimits } from "./thresholds";
 import { ARCHIVE_CHECK_METRICS } from "../backup/archiveCheck";
 import { backupsCronJobName, dataClaimName, monitorLabels, snapshotCronJobName, verifyCronJobName, type AlertTargets } from "./targets";
 
-/** The alert contract of design.md §6: runbooks and tests use these names. */
+/** The alert contract of docs/architecture.md §6: runbooks and tests use these names. */
 export const ALERT_NAMES = [
   "PostgresDown",
   "PostgresWalArchiveFailing",

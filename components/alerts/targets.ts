@@ -3,7 +3,7 @@ import { dataClaimName, postgresObjects, redisObjects } from "../workloads/names
 
 /**
  * The names alerts find drkit's objects by. Components create objects with these names and the
- * rules match on them, so both read them from here (design.md §1: one source of truth).
+ * rules match on them, so both read them from here (docs/architecture.md §1: one source of truth).
  */
 export interface AlertTargets {
   /** Namespace of the workloads (PVCs, CronJobs, Jobs). */

@@ -18,8 +18,8 @@ export interface JobLimits {
 }
 
 /**
- * Alert thresholds, derived from the objectives, the schedules and the jobs' deadlines (design.md
- * §6), never constants.
+ * Alert thresholds, derived from the objectives, the schedules and the jobs' deadlines
+ * (docs/architecture.md §6), never constants.
  */
 export interface AlertThresholds {
   /**

@@ -4,7 +4,7 @@ import type { DrSpec } from "./types";
 import { formatDuration } from "./units";
 
 /**
- * Objectives no PostgreSQL mechanism of drkit's can meet (design.md §5): each an error with the
+ * Objectives no PostgreSQL mechanism of drkit's can meet (docs/architecture.md §5): each an error with the
  * reason in one line.
  */
 export function validatePostgres(spec: DrSpec): Problem[] {

@@ -202,7 +202,7 @@ function expirationProblems(rule: LifecycleRule, at: RulePath): Problem[] {
   return problems;
 }
 
-/** The rules of design.md §4: what each data class's lifecycle may do. */
+/** The rules of docs/architecture.md §4: what each data class's lifecycle may do. */
 function dataClassProblems(spec: DrSpec, name: DataClass, rule: LifecycleRule, at: RulePath): Problem[] {
   const problems: Problem[] = [];
   if (name === "pgbackrest") {

@@ -12,7 +12,7 @@ export interface DrSpec {
   /** The Pulumi stack name; part of every repository path this stack writes (`pgbackrest/<stack>`). */
   stack: string;
   /**
-   * What `pulumi up` does with this stack (design.md §3): `primary` serves and backs up;
+   * What `pulumi up` does with this stack (docs/architecture.md §3): `primary` serves and backs up;
    * `dr` restores from replicated backups in a new region; `drill` is a disposable `dr`.
    */
   role: Role;
@@ -81,7 +81,7 @@ export const STORAGE_CLASSES = [
 ] as const;
 export type StorageClass = (typeof STORAGE_CLASSES)[number];
 
-/** The data classes of design.md §4: one bucket prefix and one lifecycle rule each. */
+/** The data classes of docs/architecture.md §4: one bucket prefix and one lifecycle rule each. */
 export const DATA_CLASSES = ["pgbackrest", "dumps", "redis", "media"] as const;
 export type DataClass = (typeof DATA_CLASSES)[number];
 

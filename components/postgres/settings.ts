@@ -2,7 +2,7 @@ import type { DrSpec } from "../config/types";
 import { HOUR, MINUTE, type Seconds } from "../config/units";
 
 /**
- * The numbers drkit derives for PostgreSQL and pgBackRest from the spec (design.md §5). Each is
+ * The numbers drkit derives for PostgreSQL and pgBackRest from the spec (docs/architecture.md §5). Each is
  * computed here once; the configs, alerts and review read them from here.
  */
 

@@ -20,7 +20,7 @@ export interface BackupBucketArgs {
 }
 
 /**
- * The S3 bucket every backup of a stack lives in (design.md §4), with per-class lifecycle
+ * The S3 bucket every backup of a stack lives in (docs/architecture.md §4), with per-class lifecycle
  * rules, SSE-KMS, a deny-by-default policy for history, optional Object Lock, server access
  * logs, and cross-region replication to a bucket in the DR region.
  *

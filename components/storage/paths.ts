@@ -5,7 +5,7 @@ export type DataPath = "pgbackrest" | "dumps" | "redis";
 
 /**
  * The key prefix each data path writes under, for the data paths this stack runs. Derived from
- * the spec's own paths (design.md §1: one source of truth).
+ * the spec's own paths (docs/architecture.md §1: one source of truth).
  */
 export function dataPathPrefixes(spec: DrSpec): Partial<Record<DataPath, string>> {
   return {
