@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { archiveTimeout } from "../../components/postgres/settings";
 import { formatDuration, formatSize, type DrSpec } from "../../components/config";
-import { PORT } from "../../components/workloads/names";
+import { PORT, postgresObjects, redisObjects } from "../../components/workloads/names";
 import type { ImageName } from "../../components/workloads/plan";
 import { startLocalCluster, type LocalCluster } from "../containers/cluster";
 import { dockerOk } from "../containers/docker";
@@ -151,7 +151,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     await phase(`Taking the scheduled backups: ${primary.postgres.backups.diff ? "full, then differential" : "full"} (pgBackRest over mutual TLS, from job pods)`, async () => {
       const kinds = primary.postgres.backups.diff ? (["full", "diff"] as const) : (["full"] as const);
       for (const kind of kinds) {
-        const job = await pg.runJob(`postgres-backup-${kind}`);
+        const job = await pg.runJob(postgresObjects("postgres").backupJob(kind));
         if (!job.ok) throw new Error(`the ${kind} backup job failed:\n${job.output}`);
         events.push({ name: `${kind} backup`, at: now() });
       }
@@ -200,7 +200,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
             let next = now();
             while (now() < deadline) {
               if (now() >= next) {
-                const job = await pg.runJob("redis-snapshot");
+                const job = await pg.runJob(redisObjects("redis").snapshotJob);
                 if (!job.ok) throw new Error(`the Redis snapshot job failed:\n${job.output}`);
                 events.push({ name: "redis snapshot", at: now() });
                 next += primary.redis.snapshots.interval * 1000;

@@ -1,7 +1,7 @@
 import type { PgbackrestRepository } from "../postgres/layout";
 import { backupSettings, repoLines } from "../postgres/pgbackrestConf";
 import { RECOVERY_SETTINGS_SHELL } from "../postgres/recoverySettings";
-import { restoreProcessMax } from "../postgres/settings";
+import { recoveryDeadline, restoreProcessMax } from "../postgres/settings";
 import { ENV } from "../workloads/names";
 import { shellQuote as q } from "../postgres/bootstrap";
 import type { SnapshotStore } from "../redis/layout";
@@ -292,7 +292,8 @@ RPO_SECONDS=${objectives.postgres.rpo}
 DATABASES=${q(postgres.databases.map((d) => d.name).join(" "))}
 TABLES=${q(tables)}
 FRESHNESS=${q(fresh ? `${fresh.database}:${fresh.table}:${fresh.column}` : "")}
-DEADLINE_SECONDS=$((RTO_SECONDS * 4 > 3600 ? RTO_SECONDS * 4 : 3600))
+# How long recovery may take before the verification gives up: the DR bootstrap's deadline.
+DEADLINE_SECONDS=${recoveryDeadline(spec)}
 ${renderPushMetrics(metrics)}
 ${HEADER}
 
