@@ -2,19 +2,25 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DrSpec } from "../config";
 import { renderAlertRules } from "./rules";
-import { alertTargets, monitorLabels, type AlertTargets } from "./targets";
+import { alertTargets, monitorLabels } from "./targets";
+
+/** What the rules need of a workload: a `PostgresCluster` or a `RedisServer` is one. */
+export interface WatchedWorkload {
+  /** Labels on its pod: the PodMonitor selects on them. */
+  podLabels: Record<string, string>;
+  /** The name its StatefulSet, claim and CronJobs are named after. */
+  workloadName: string;
+}
 
 export interface AlertRulesArgs {
   /** The parsed stack spec. */
   spec: DrSpec;
-  /** Labels of the PostgreSQL pod (`PostgresCluster.podLabels`). */
-  postgresPodLabels: Record<string, string>;
-  /** Labels of the Redis pod (`RedisServer.podLabels`), when the stack runs Redis. */
-  redisPodLabels?: Record<string, string>;
-  /** Labels of the job-metrics gateway's pod (`JobMetrics.podLabels`): scraped with the jobs' own labels. */
-  jobMetricsPodLabels?: Record<string, string>;
-  /** Names of the workloads the rules watch. @default postgres and redis in `drkit:cluster.namespace` */
-  targets?: AlertTargets;
+  /** The PostgreSQL the rules watch (a `PostgresCluster`): its pod's labels and the name its objects carry. */
+  postgres: WatchedWorkload;
+  /** The Redis the rules watch (a `RedisServer`), when the stack runs Redis. @default none: no Redis rules' targets */
+  redis?: WatchedWorkload;
+  /** The job-metrics gateway (a `JobMetrics`), scraped with the jobs' own labels. @default none: the jobs' metrics are not scraped */
+  jobMetrics?: Pick<WatchedWorkload, "podLabels">;
 }
 
 /**
@@ -30,7 +36,7 @@ export class AlertRules extends pulumi.ComponentResource {
   constructor(name: string, args: AlertRulesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drkit:alerts:AlertRules", name, {}, opts);
     const { spec } = args;
-    const targets = args.targets ?? alertTargets(spec);
+    const targets = alertTargets(spec, { postgres: args.postgres.workloadName, ...(args.redis ? { redis: args.redis.workloadName } : {}) });
     const { namespace, ruleLabels } = spec.alerts;
     this.ruleName = `drkit-${spec.stack}`;
     new k8s.apiextensions.CustomResource(
@@ -64,9 +70,9 @@ export class AlertRules extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-    podMonitor("postgres", args.postgresPodLabels);
-    if (args.redisPodLabels) podMonitor("redis", args.redisPodLabels);
-    if (args.jobMetricsPodLabels) {
+    podMonitor("postgres", args.postgres.podLabels);
+    if (args.redis) podMonitor("redis", args.redis.podLabels);
+    if (args.jobMetrics) {
       new k8s.apiextensions.CustomResource(
         `${name}-job-metrics-monitor`,
         {
@@ -75,7 +81,7 @@ export class AlertRules extends pulumi.ComponentResource {
           metadata: { name: `drkit-${spec.stack}-job-metrics`, namespace, labels: { ...ruleLabels, "app.kubernetes.io/part-of": "drkit" } },
           spec: {
             namespaceSelector: { matchNames: [targets.namespace] },
-            selector: { matchLabels: args.jobMetricsPodLabels },
+            selector: { matchLabels: args.jobMetrics.podLabels },
             // The jobs push drkit_stack, drkit_component and their own labels: keep them, not the gateway's.
             podMetricsEndpoints: [{ port: "metrics", interval: "30s", honorLabels: true }],
           },

@@ -14,9 +14,8 @@ export interface BackupScheduleArgs {
   namespace: pulumi.Input<string>;
   /** drkit's images (`DrkitImages.refs`): backups and verification run in `postgres`, dumps in `jobs`. */
   images: Record<ImageName, pulumi.Input<string>>;
-  /** The cluster the jobs back up, and its name (the jobs and their objects are named after it). */
+  /** The cluster the jobs back up: they connect to its pgBackRest server and are named after it. */
   cluster: PostgresCluster;
-  clusterName: string;
   /** Write access to the pgBackRest repository prefix (backups). */
   repository: S3Access;
   /** Read-only access to the same prefix (restore verification). */
@@ -43,7 +42,8 @@ export class BackupSchedule extends pulumi.ComponentResource {
 
   constructor(name: string, args: BackupScheduleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drkit:backup:BackupSchedule", name, {}, opts);
-    const { spec, cluster, clusterName } = args;
+    const { spec, cluster } = args;
+    const clusterName = cluster.workloadName;
     if (spec.postgres.dumps.enabled && !args.dumps) throw new Error("BackupSchedule needs dumps access when drkit:postgres.dumps.enabled is true");
     if (spec.role === "drill" && !args.restoreSource) throw new Error("a drill's BackupSchedule needs restoreSource");
     const plan = backupPlan(spec, { cluster: clusterName });

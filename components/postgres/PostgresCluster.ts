@@ -55,6 +55,8 @@ export class PostgresCluster extends pulumi.ComponentResource {
   public readonly clientTls: Record<"ca.crt" | "tls.crt" | "tls.key", pulumi.Output<string>>;
   /** Labels on the PostgreSQL pod (PodMonitors select on them). */
   public readonly podLabels: Record<string, string>;
+  /** The name its Kubernetes objects, its backup jobs and its alerts are named after: the component's name. */
+  public readonly workloadName: string;
 
   constructor(name: string, args: PostgresClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drkit:postgres:PostgresCluster", name, {}, opts);
@@ -71,6 +73,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
     const keep: pulumi.CustomResourceOptions = spec.role === "drill" ? {} : { protect: true, retainOnDelete: true };
     const server = plan.servers[0]!;
     this.podLabels = server.pod.labels;
+    this.workloadName = name;
     this.port = PORT.postgres;
     this.host = pulumi.output(hosts.client);
     this.pgbackrestHost = pulumi.output(hosts.pod);

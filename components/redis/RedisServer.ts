@@ -37,6 +37,8 @@ export class RedisServer extends pulumi.ComponentResource {
   public readonly passwordSecretName: pulumi.Output<string>;
   /** Labels on the Redis pod (PodMonitors select on them). */
   public readonly podLabels: Record<string, string>;
+  /** The name its Kubernetes objects, its snapshot job and its alerts are named after: the component's name. */
+  public readonly workloadName: string;
 
   constructor(name: string, args: RedisServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drkit:redis:RedisServer", name, {}, opts);
@@ -45,6 +47,7 @@ export class RedisServer extends pulumi.ComponentResource {
     const plan = redisPlan(spec, { name });
     const objects = redisObjects(name);
     const server = plan.servers[0]!;
+    this.workloadName = name;
     const parent = { parent: this };
     const keep: pulumi.CustomResourceOptions = spec.role === "drill" ? {} : { protect: true, retainOnDelete: true };
     this.podLabels = server.pod.labels;

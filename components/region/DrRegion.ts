@@ -70,7 +70,6 @@ export class DrRegion extends pulumi.ComponentResource {
         namespace: kubernetes.namespace,
         images,
         cluster: this.postgres,
-        clusterName: "postgres",
         repository: storage.writers.pgbackrest!,
         repositoryReader: storage.repositoryReader,
         ...(storage.replicaRepositoryReader ? { replicaRepositoryReader: storage.replicaRepositoryReader } : {}),
@@ -98,7 +97,7 @@ export class DrRegion extends pulumi.ComponentResource {
     this.jobMetrics = new JobMetrics("job-metrics", { spec, namespace: kubernetes.namespace, images }, onCluster);
     this.alerts = new AlertRules(
       "alerts",
-      { spec, postgresPodLabels: this.postgres.podLabels, jobMetricsPodLabels: this.jobMetrics.podLabels, ...(this.redis ? { redisPodLabels: this.redis.podLabels } : {}) },
+      { spec, postgres: this.postgres, jobMetrics: this.jobMetrics, ...(this.redis ? { redis: this.redis } : {}) },
       onCluster,
     );
     this.registerOutputs({});
