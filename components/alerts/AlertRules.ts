@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DrSpec } from "../config";
 import { renderAlertRules } from "./rules";
-import { alertTargets, monitorLabels } from "./targets";
+import { monitorLabels, type AlertTargets } from "./targets";
 
 /** What the rules need of a workload: a `PostgresCluster` or a `RedisServer` is one. */
 export interface WatchedWorkload {
@@ -36,7 +36,8 @@ export class AlertRules extends pulumi.ComponentResource {
   constructor(name: string, args: AlertRulesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drkit:alerts:AlertRules", name, {}, opts);
     const { spec } = args;
-    const targets = alertTargets(spec, { postgres: args.postgres.workloadName, ...(args.redis ? { redis: args.redis.workloadName } : {}) });
+    // The workloads it is given, by the names they carry: no Redis given, no Redis rules.
+    const targets: AlertTargets = { namespace: spec.cluster.namespace, postgres: args.postgres.workloadName, ...(args.redis ? { redis: args.redis.workloadName } : {}) };
     const { namespace, ruleLabels } = spec.alerts;
     this.ruleName = `drkit-${spec.stack}`;
     new k8s.apiextensions.CustomResource(

@@ -122,8 +122,9 @@ export function renderAlertRules(spec: DrSpec, targets: AlertTargets): RuleGroup
   });
   const backupJobs = Object.keys(t.backups).map((kind) => backupsCronJobName(targets.postgres, kind));
   const verify = verifyCronJobName(targets.postgres);
-  const snapshot = snapshotCronJobName(targets.redis);
-  const claims = [dataClaimName(targets.postgres), ...(spec.redis.enabled ? [dataClaimName(targets.redis)] : [])];
+  const redis = targets.redis;
+  const snapshots = redis === undefined ? [] : [snapshotCronJobName(redis)];
+  const claims = [dataClaimName(targets.postgres), ...(redis === undefined ? [] : [dataClaimName(redis)])];
   const failingWindow = seconds(2 * t.walArchiveFailingFor);
   const api = spec.alerts.api;
 
@@ -195,7 +196,7 @@ export function renderAlertRules(spec: DrSpec, targets: AlertTargets): RuleGroup
         rule(
           "BackupJobFailed",
           "warning",
-          latestRunFailed(ns, [...backupJobs, ...(spec.redis.enabled ? [snapshot] : [])]),
+          latestRunFailed(ns, [...backupJobs, ...snapshots]),
           undefined,
           `A backup job of stack ${spec.stack} failed`,
           `The latest run of CronJob {{ $labels.namespace }}/{{ $labels.cronjob }} failed after all its retries; the alert clears when a run succeeds.`,
@@ -203,7 +204,7 @@ export function renderAlertRules(spec: DrSpec, targets: AlertTargets): RuleGroup
         rule(
           "BackupJobMissing",
           "critical",
-          cronJobsMissing(ns, [...backupJobs, verify, ...(spec.redis.enabled ? [snapshot] : [])]),
+          cronJobsMissing(ns, [...backupJobs, verify, ...snapshots]),
           600,
           `A backup CronJob of stack ${spec.stack} is not reported`,
           `CronJob {{ $labels.namespace }}/{{ $labels.cronjob }} is not in kube-state-metrics for 10 minutes: it was renamed or deleted, or kube-state-metrics is not scraped. Every freshness alert for it is blind until it is back.`,
@@ -244,7 +245,7 @@ export function renderAlertRules(spec: DrSpec, targets: AlertTargets): RuleGroup
       ],
     },
   ];
-  if (spec.redis.enabled) {
+  if (redis !== undefined) {
     groups.push({
       name: "drkit-redis",
       rules: [
@@ -260,7 +261,7 @@ export function renderAlertRules(spec: DrSpec, targets: AlertTargets): RuleGroup
         rule(
           "RedisSnapshotTooOld",
           "critical",
-          cronJobOverdue(ns, snapshot, t.redisSnapshot),
+          cronJobOverdue(ns, snapshotCronJobName(redis), t.redisSnapshot),
           undefined,
           `The off-site Redis snapshot of stack ${spec.stack} is overdue`,
           `CronJob {{ $labels.namespace }}/{{ $labels.cronjob }} has not succeeded for ${formatDuration(t.redisSnapshot.late)}, or its latest run did not succeed within ${formatDuration(t.redisSnapshot.runDeadline)}: the Redis RPO of ${formatDuration(spec.objectives.redis.rpo)} is breached in ${formatDuration(spec.objectives.redis.rpo - t.redisSnapshot.late)} if no snapshot reaches the bucket.`,

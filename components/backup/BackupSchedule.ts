@@ -46,6 +46,7 @@ export class BackupSchedule extends pulumi.ComponentResource {
     const clusterName = cluster.workloadName;
     if (spec.postgres.dumps.enabled && !args.dumps) throw new Error("BackupSchedule needs dumps access when drkit:postgres.dumps.enabled is true");
     if (spec.role === "drill" && !args.restoreSource) throw new Error("a drill's BackupSchedule needs restoreSource");
+    if (spec.storage.replication && !args.replicaRepositoryReader) throw new Error("BackupSchedule needs replicaRepositoryReader (BackupStorage.replicaRepositoryReader) when drkit:storage.replication is set: the archive check measures the replica's lag");
     const plan = backupPlan(spec, { cluster: clusterName });
     const identities: Record<string, S3Access | undefined> = {
       pgbackrest: args.repository,

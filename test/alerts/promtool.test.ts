@@ -229,7 +229,7 @@ function buildTests(spec: DrSpec) {
   );
 
   const verify = verifyCronJobName(targets.postgres);
-  const everyCronJob = [...backupCronJobs, verify, ...(spec.redis.enabled ? [snapshotCronJobName(targets.redis)] : [])];
+  const everyCronJob = [...backupCronJobs, verify, ...(targets.redis === undefined ? [] : [snapshotCronJobName(targets.redis)])];
   const reported = (names: string[]) => names.map((name) => series("kube_cronjob_created", job(name), flat(0)));
   test("BackupJobMissing stays silent while every CronJob is reported", "1m", reported(everyCronJob), [at(20, "BackupJobMissing", [])]);
   test("BackupJobMissing fires for a CronJob renamed or deleted", "1m", reported(everyCronJob.filter((name) => name !== full)), [at(20, "BackupJobMissing", [alert("BackupJobMissing", job(full))])]);
@@ -260,7 +260,7 @@ function buildTests(spec: DrSpec) {
     test("RedisDown stays silent when up", "1m", [series("up", rd, flat(1)), series("redis_up", rd, flat(1))], [at(5, "RedisDown", [])]);
     test("RedisAofWriteFailing fires when AOF writes fail", "1m", [series("redis_aof_last_write_status", rd, flat(0)), series("redis_aof_last_bgrewrite_status", rd, flat(1))], [at(5, "RedisAofWriteFailing", [alert("RedisAofWriteFailing", rd)])]);
     test("RedisAofWriteFailing stays silent when AOF writes succeed", "1m", [series("redis_aof_last_write_status", rd, flat(1)), series("redis_aof_last_bgrewrite_status", rd, flat(1))], [at(5, "RedisAofWriteFailing", [])]);
-    const snapshot = snapshotCronJobName(targets.redis);
+    const snapshot = snapshotCronJobName(targets.redis!);
     const { late, runDeadline } = t.redisSnapshot;
     const evalAt = Math.ceil(late / 60) + 30;
     const ago = (seconds: number) => flat(evalAt * 60 - seconds);

@@ -1,0 +1,47 @@
+/**
+ * A program of your own that takes only what it needs from drkit: the backup storage, one
+ * PostgreSQL cluster with its backup jobs, and the alert rules that watch it, on a cluster and in
+ * a namespace the program already has. The components compose through each other's outputs; the
+ * names are the program's own ("orders-db"), and the jobs, claims and alerts follow them.
+ *
+ * In your project the import is `from "drkit"`; here it is the repository's source, so that the
+ * tests typecheck and render this very file (test/stacks/postgresOnly.test.ts).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { AlertRules, BackupSchedule, BackupStorage, checkConfig, cloudProviders, DrkitImages, formatProblems, PostgresCluster, rawSpecFromConfig } from "../../components";
+
+// The stack file's drkit:* keys, parsed and reviewed as `drkit review` does.
+const checked = checkConfig(rawSpecFromConfig(pulumi.runtime.allConfig()), { stack: pulumi.getStack() });
+if (!checked.ok) throw new pulumi.RunError(formatProblems(checked.problems));
+const spec = checked.spec;
+
+// The cluster from the ambient kubeconfig, and a namespace this program owns.
+const provider = new k8s.Provider("cluster", {});
+const namespace = new k8s.core.v1.Namespace("orders", { metadata: { name: spec.cluster.namespace } }, { provider }).metadata.name;
+
+const storage = new BackupStorage("backups", { spec }, { providers: cloudProviders(spec) });
+const repository = storage.writers.pgbackrest!;
+const images = new DrkitImages("images", { spec, only: ["postgres", "jobs"] }).refs;
+
+const ordersDb = new PostgresCluster("orders-db", { spec, namespace, images, repository }, { provider });
+const backups = new BackupSchedule(
+  "orders-db-backups",
+  {
+    spec,
+    namespace,
+    images,
+    cluster: ordersDb,
+    repository,
+    repositoryReader: storage.repositoryReader,
+    // Where the bucket replicates, the archive check also measures the replica's lag.
+    ...(storage.replicaRepositoryReader ? { replicaRepositoryReader: storage.replicaRepositoryReader } : {}),
+    ...(storage.writers.dumps ? { dumps: storage.writers.dumps } : {}),
+  },
+  { provider },
+);
+new AlertRules("orders-db-alerts", { spec, postgres: ordersDb }, { provider });
+
+export const host = ordersDb.host;
+export const databaseSecrets = ordersDb.databaseSecretNames;
+export const cronJobs = backups.cronJobNames;
