@@ -3,7 +3,18 @@ import { formatDuration } from "../config";
 import type { RedisLayout } from "./layout";
 
 /** Commands a stray script or a compromised client must not run, unless the spec allows them. */
-export const DANGEROUS_COMMANDS = ["flushall", "flushdb", "debug", "config"] as const;
+/**
+ * What the ACL takes away from the password's holder: every `@admin` command (ACL SETUSER would
+ * undo any other denial; CONFIG, DEBUG, SHUTDOWN, REPLICAOF, MONITOR, BGSAVE) and the two that
+ * empty the data set.
+ */
+export const DANGEROUS_COMMANDS = ["@admin", "flushall", "flushdb"] as const;
+
+/**
+ * What the snapshot job needs back from `@admin`: `redis-cli --rdb` is a replica for the length of
+ * one transfer. It gives a client nothing it could not already read with the same password.
+ */
+export const SNAPSHOT_COMMANDS = ["sync", "psync", "replconf"] as const;
 
 /**
  * redis.conf for a drkit Redis: AOF on the volume (fsync policy from the spec), RDB preamble
@@ -40,10 +51,11 @@ export function renderRedisConf(spec: DrSpec, layout: RedisLayout): string {
 
 /**
  * The ACL file: one `default` user with the password, allowed everything but the dangerous
- * commands (unless `allowDangerousCommands`). Pure; the caller puts the result in a Secret.
+ * commands (unless `allowDangerousCommands`), the replication handshake the snapshot job needs
+ * given back. Pure; the caller puts the result in a Secret.
  */
 export function renderRedisAcl(spec: DrSpec, password: string): string {
   if (!/^[A-Za-z0-9_-]+$/.test(password)) throw new Error("the Redis password must be letters, digits, '-' or '_' (ACL files have no quoting)");
-  const denied = spec.redis.allowDangerousCommands ? "" : ` ${DANGEROUS_COMMANDS.map((c) => `-${c}`).join(" ")}`;
+  const denied = spec.redis.allowDangerousCommands ? "" : ` ${DANGEROUS_COMMANDS.map((c) => `-${c}`).join(" ")} ${SNAPSHOT_COMMANDS.map((c) => `+${c}`).join(" ")}`;
   return `user default on >${password} ~* &* +@all${denied}\n`;
 }

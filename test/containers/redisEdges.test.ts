@@ -55,10 +55,14 @@ describe("the Redis pod", () => {
   });
 
   it("refuses the dangerous commands, and anyone without the password", async () => {
-    for (const command of [["FLUSHALL"], ["FLUSHDB"], ["CONFIG", "GET", "dir"], ["DEBUG", "SLEEP", "0"]]) {
+    const denied = [["FLUSHALL"], ["FLUSHDB"], ["CONFIG", "GET", "dir"], ["DEBUG", "SLEEP", "0"], ["ACL", "SETUSER", "default", "+@all"], ["ACL", "LIST"], ["SHUTDOWN", "NOSAVE"], ["REPLICAOF", "127.0.0.1", "1"], ["BGSAVE"]];
+    for (const command of denied) {
       // NOPERM from the ACL; DEBUG is also off in Redis 7 itself ("not allowed").
-      expect(await primary.redisCli(command)).toMatch(/NOPERM|DEBUG command not allowed/);
+      expect(await primary.redisCli(command), command.join(" ")).toMatch(/NOPERM|DEBUG command not allowed/);
     }
+    // The ACL it cannot change still holds: FLUSHALL stays refused after the attempt above.
+    expect(await primary.redisCli(["FLUSHALL"])).toMatch(/NOPERM/);
+    expect(await primary.redisCli(["PING"])).toBe("PONG");
     const anonymous = await primary.runner.exec("redis", "redis", ["env", "-u", "REDISCLI_AUTH", "redis-cli", "GET", "x"]);
     expect(anonymous.stdout).toMatch(/NOAUTH/);
   });

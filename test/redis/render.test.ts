@@ -39,7 +39,7 @@ describe("redis.conf", () => {
 
 describe("the ACL", () => {
   it("denies the dangerous commands unless the spec allows them", () => {
-    expect(renderRedisAcl(primary, "s3cret")).toBe("user default on >s3cret ~* &* +@all -flushall -flushdb -debug -config\n");
+    expect(renderRedisAcl(primary, "s3cret")).toBe("user default on >s3cret ~* &* +@all -@admin -flushall -flushdb +sync +psync +replconf\n");
     const lenient = specOf(merge(minimalPrimary(), { redis: { allowDangerousCommands: true } }));
     expect(renderRedisAcl(lenient, "s3cret")).toBe("user default on >s3cret ~* &* +@all\n");
   });
