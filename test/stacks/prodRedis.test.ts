@@ -18,7 +18,7 @@ describe("prod's Redis under mocks", () => {
     expect(config["redis.conf"]).toContain(`maxmemory ${2 ** 30}`);
     expect(config["snapshot.sh"]).toContain("REDIS_HOST='redis.trading-data.svc'");
     const auth = stack.named("redis-auth").inputs["stringData"] as Record<string, string>;
-    expect(auth["users.acl"]).toBe(`user default on >${auth["password"]} ~* &* +@all -flushall -flushdb -debug -config\n`);
+    expect(auth["users.acl"]).toBe(`user default on >${auth["password"]} ~* &* +@all -@admin -flushall -flushdb +sync +psync +replconf\n`);
     expect(secretLeaks(stack)).toEqual([]);
   });
 
