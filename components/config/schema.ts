@@ -444,12 +444,14 @@ export const clusterSchema = z.preprocess(
     z.strictObject({
       provider: z.literal("existing"),
       namespace: namespaceName().default("drkit"),
+      clientNamespaces: z.array(namespaceName()).default([]),
       kubeconfig: z.string().min(1).optional(),
       context: z.string().min(1).optional(),
     }),
     z.strictObject({
       provider: z.literal("digitalocean"),
       namespace: namespaceName().default("drkit"),
+      clientNamespaces: z.array(namespaceName()).default([]),
       name: namespaceName().optional(),
       region: z.string().min(1).optional(),
       versionPrefix: z.string().default(""),

@@ -387,6 +387,11 @@ export interface ExistingClusterSpec {
   provider: "existing";
   /** Namespace of every drkit workload. @default "drkit" */
   namespace: string;
+  /**
+   * Namespaces whose pods labelled as clients may reach PostgreSQL and Redis, besides `namespace`
+   * itself; no other namespace is admitted. @default [] (the stack's namespace only)
+   */
+  clientNamespaces: string[];
   /** Kubeconfig contents (set it as a secret). @default the ambient kubeconfig / default provider */
   kubeconfig?: string;
   /** Kubeconfig context. @default the current context */
@@ -397,6 +402,8 @@ export interface DigitalOceanClusterSpec {
   provider: "digitalocean";
   /** @default "drkit" */
   namespace: string;
+  /** As for an existing cluster. @default [] */
+  clientNamespaces: string[];
   /** @default `drkit-<stack>` */
   name: string;
   /** DigitalOcean region, e.g. `fra1`. @default `drkit:region` */

@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import type { DrSpec } from "../config";
 import type { S3Access } from "../storage/BackupStorage";
-import { configObjects, serverObjects } from "../workloads/kubernetes";
+import { clientPeers, configObjects, serverObjects } from "../workloads/kubernetes";
 import { PORT, postgresObjects } from "../workloads/names";
 import type { ImageName, SecretValue } from "../workloads/plan";
 import { BACKUP_CLIENT_NAME } from "./pgbackrestConf";
@@ -188,7 +188,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
           podSelector: { matchLabels: this.podLabels },
           policyTypes: ["Ingress"],
           ingress: [
-            { from: [{ namespaceSelector: {}, podSelector: { matchLabels: POSTGRES_CLIENT_LABEL } }], ports: [{ protocol: "TCP", port: PORT.postgres }] },
+            { from: clientPeers(spec.cluster, POSTGRES_CLIENT_LABEL), ports: [{ protocol: "TCP", port: PORT.postgres }] },
             { from: [{ podSelector: { matchLabels: BACKUP_JOB_LABEL } }], ports: [{ protocol: "TCP", port: PORT.pgbackrestTls }] },
             {
               from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": spec.alerts.namespace } } }],

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { DrSpec } from "../config";
 import type { S3Access } from "../storage/BackupStorage";
-import { configObjects, jobObject, serverObjects } from "../workloads/kubernetes";
+import { clientPeers, configObjects, jobObject, serverObjects } from "../workloads/kubernetes";
 import { PORT, redisObjects, serviceHost } from "../workloads/names";
 import type { ImageName, SecretValue } from "../workloads/plan";
 import { REDIS_CLIENT_LABEL, REDIS_SNAPSHOT_LABEL, redisPlan } from "./plan";
@@ -86,7 +86,7 @@ export class RedisServer extends pulumi.ComponentResource {
           policyTypes: ["Ingress"],
           ingress: [
             {
-              from: [{ namespaceSelector: {}, podSelector: { matchLabels: REDIS_CLIENT_LABEL } }, { podSelector: { matchLabels: REDIS_SNAPSHOT_LABEL } }],
+              from: [...clientPeers(spec.cluster, REDIS_CLIENT_LABEL), { podSelector: { matchLabels: REDIS_SNAPSHOT_LABEL } }],
               ports: [{ protocol: "TCP", port: PORT.redis }],
             },
             { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": spec.alerts.namespace } } }], ports: [{ protocol: "TCP", port: PORT.redisMetrics }] },

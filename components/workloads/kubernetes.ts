@@ -108,6 +108,17 @@ export function podSpecOf(pod: PodPlan, images: KubernetesMapping["images"]): k8
   };
 }
 
+/**
+ * Who may connect as a client: pods carrying the client label in the stack's namespace and in
+ * each of `drkit:cluster.clientNamespaces`, never in any other namespace.
+ */
+export function clientPeers(cluster: { namespace: string; clientNamespaces: string[] }, clientLabel: Record<string, string>): k8s.types.input.networking.v1.NetworkPolicyPeer[] {
+  return [...new Set([cluster.namespace, ...cluster.clientNamespaces])].map((namespace) => ({
+    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
+    podSelector: { matchLabels: clientLabel },
+  }));
+}
+
 /** The plan's Secrets and ConfigMaps, by plan name. */
 export function configObjects(plan: WorkloadPlan, map: KubernetesMapping, parent: pulumi.Resource): { secrets: Record<string, k8s.core.v1.Secret>; configMaps: Record<string, k8s.core.v1.ConfigMap> } {
   const labels = map.labels ?? {};

@@ -98,7 +98,7 @@ describe("defaults of a minimal primary", () => {
   });
 
   it("defaults the cluster to the ambient one", () => {
-    expect(spec.cluster).toEqual({ provider: "existing", namespace: "drkit" });
+    expect(spec.cluster).toEqual({ provider: "existing", namespace: "drkit", clientNamespaces: [] });
   });
 });
 
@@ -187,6 +187,7 @@ describe("derived defaults", () => {
     expect(spec.cluster).toEqual({
       provider: "digitalocean",
       namespace: "drkit",
+      clientNamespaces: [],
       name: "drkit-prod",
       region: "fra1",
       versionPrefix: "",

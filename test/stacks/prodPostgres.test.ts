@@ -112,7 +112,11 @@ describe("prod's PostgreSQL under mocks", () => {
     expect((stack.named("postgres", "kubernetes:policy/v1:PodDisruptionBudget").inputs["spec"] as any).minAvailable).toBe(1);
     const ingress = (stack.named("postgres", "kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs["spec"] as any).ingress;
     expect(ingress).toEqual([
-      { from: [{ namespaceSelector: {}, podSelector: { matchLabels: { "drkit.dev/postgres-client": "true" } } }], ports: [{ protocol: "TCP", port: 5432 }] },
+      // Clients from the stack's namespace and the ones drkit:cluster.clientNamespaces names, no other.
+      {
+        from: ["trading-data", "trading"].map((namespace) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } }, podSelector: { matchLabels: { "drkit.dev/postgres-client": "true" } } })),
+        ports: [{ protocol: "TCP", port: 5432 }],
+      },
       { from: [{ podSelector: { matchLabels: { "drkit.dev/role": "backup-job" } } }], ports: [{ protocol: "TCP", port: 8432 }] },
       { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ protocol: "TCP", port: 9187 }] },
     ]);

@@ -63,7 +63,10 @@ describe("prod's Redis under mocks", () => {
 
   it("admits labelled clients, snapshot jobs and the monitoring namespace only", () => {
     const ingress = (stack.named("redis", "kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs["spec"] as any).ingress;
-    expect(ingress[0].from).toEqual([{ namespaceSelector: {}, podSelector: { matchLabels: { "drkit.dev/redis-client": "true" } } }, { podSelector: { matchLabels: { "drkit.dev/role": "redis-snapshot" } } }]);
+    expect(ingress[0].from).toEqual([
+      ...["trading-data", "trading"].map((namespace) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } }, podSelector: { matchLabels: { "drkit.dev/redis-client": "true" } } })),
+      { podSelector: { matchLabels: { "drkit.dev/role": "redis-snapshot" } } },
+    ]);
     expect(ingress[1].ports).toEqual([{ protocol: "TCP", port: 9121 }]);
     expect(stack.outputs["cache"]).toEqual({ endpoint: "redis.trading-data.svc:6379", passwordSecret: "redis-auth" });
   });
