@@ -80,7 +80,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       const substitute = { host: s3.host, port: s3.port };
       const plan = mergePlans(postgresPlan(spec, { s3: substitute }), backupPlan(spec, { s3: substitute }), jobMetricsPlan(spec), ...(spec.redis.enabled ? [redisPlan(spec, { s3: substitute })] : []));
       const hosts = postgresHosts(spec);
-      const secretValue = localSecretValues({ spec, s3, cipher, serverNames: [hosts.pod, hosts.podShort] });
+      const secretValue = localSecretValues({ spec, s3, cipher, serverNames: hosts.serverNames });
       // Each stack on a network of its own, as each has a cluster (or namespace) of its own: two
       // stacks' pods carry the same DNS names. The S3 endpoint is reached across networks.
       const runner = await PlanRunner.create(plan, { runId: `${id}-${++index}-${spec.stack}`, namespace: spec.cluster.namespace, images: options.images, secretValue, helperImage: options.helperImage });

@@ -118,7 +118,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
       );
       return { cert: cert.certPem, key: privateKey.privateKeyPem };
     };
-    const serverPair = signed("server", hosts.pod, ["server_auth"], [hosts.pod, hosts.podShort]);
+    const serverPair = signed("server", hosts.pod, ["server_auth"], hosts.serverNames);
     const client = signed("client", BACKUP_CLIENT_NAME, ["client_auth"], []);
     this.clientTls = { "ca.crt": ca.certPem, "tls.crt": client.cert, "tls.key": client.key };
 
@@ -171,7 +171,10 @@ export class PostgresCluster extends pulumi.ComponentResource {
             host: hosts.client,
             port: String(PORT.postgres),
             dbname: db.name,
-            uri: pulumi.interpolate`postgresql://${db.owner}:${ownerPassword}@${hosts.client}:${PORT.postgres}/${db.name}`,
+            // TLS is the only way in (the uri asks for it); with ca.crt, sslmode=verify-full also
+            // checks that the server is the one the certificate names.
+            "ca.crt": ca.certPem,
+            uri: pulumi.interpolate`postgresql://${db.owner}:${ownerPassword}@${hosts.client}:${PORT.postgres}/${db.name}?sslmode=require`,
           }),
         },
         parent,

@@ -36,13 +36,18 @@ export function postgresPodLabels(spec: DrSpec, name = "postgres"): Record<strin
 export function postgresHosts(spec: DrSpec, name = "postgres") {
   const objects = postgresObjects(name);
   const namespace = spec.cluster.namespace;
+  const client = serviceHost(objects.client, namespace);
+  const pod = podHost(objects.pod, objects.headless, namespace);
+  const podShort = `${objects.pod}.${objects.headless}`;
   return {
     /** The client Service. */
-    client: serviceHost(objects.client, namespace),
+    client,
     /** The pod's stable name, for the pgBackRest TLS server (its certificate names it). */
-    pod: podHost(objects.pod, objects.headless, namespace),
+    pod,
     /** The same, within the namespace. */
-    podShort: `${objects.pod}.${objects.headless}`,
+    podShort,
+    /** Every name the server certificate is for: the pod's (pgBackRest) and the client Service's (PostgreSQL). */
+    serverNames: [pod, podShort, client, objects.client, `${objects.client}.${namespace}`],
   };
 }
 
@@ -108,6 +113,7 @@ export function postgresPlan(spec: DrSpec, options: PostgresPlanOptions = {}): W
     { volume: "run", path: layout.socketDir },
     { volume: "tmp", path: PATH.tmp },
   ];
+  const serverTlsMount = { volume: "pgbackrest-tls", path: PATH.pgbackrestServerTls, readOnly: true };
   const pgIsReady: Probe["exec"] = ["pg_isready", "-h", layout.socketDir, "-p", String(layout.port), "-U", "postgres"];
   const archiving = [ownEnv.key, ownEnv.secret, ...(postgres.backups.encrypt ? [ownEnv.cipher] : [])];
   const bootstrap: ContainerPlan = {
@@ -130,7 +136,8 @@ export function postgresPlan(spec: DrSpec, options: PostgresPlanOptions = {}): W
     command: ["tini", "--", "postgres", "-D", layout.dataDir, "-c", `config_file=${layout.configDir}/postgresql.conf`],
     // archive-push (and a later recovery's restore_command) read this stack's repository.
     env: secretEnv(objects.credentials, archiving),
-    mounts,
+    // The server pair serves PostgreSQL's TLS as well as pgBackRest's.
+    mounts: [...mounts, serverTlsMount],
     ports: [{ name: "postgres", port: layout.port }],
     requests: resources,
     limits: resources,
@@ -143,7 +150,7 @@ export function postgresPlan(spec: DrSpec, options: PostgresPlanOptions = {}): W
     image: "postgres",
     command: tlsServerCommand(layout, postgres.backups.stanza, PATH.pgbackrestServerTls),
     env: [],
-    mounts: [...mounts, { volume: "pgbackrest-tls", path: PATH.pgbackrestServerTls, readOnly: true }],
+    mounts: [...mounts, serverTlsMount],
     ports: [{ name: "pgbackrest", port: PORT.pgbackrestTls }],
     requests: { cpu: 100, memory: 128 * 2 ** 20 },
     limits: { cpu: 1000, memory: 512 * 2 ** 20 },
@@ -154,7 +161,8 @@ export function postgresPlan(spec: DrSpec, options: PostgresPlanOptions = {}): W
     image: "postgres",
     command: ["prometheus-postgres-exporter", `--web.listen-address=:${PORT.postgresMetrics}`, `--extend.query-path=${layout.configDir}/exporter-queries.yaml`],
     env: [
-      ["DATA_SOURCE_URI", { value: `127.0.0.1:${layout.port}/postgres?sslmode=disable` }],
+      // Over TLS like every network client (pg_hba admits no other); loopback, so not verified.
+      ["DATA_SOURCE_URI", { value: `127.0.0.1:${layout.port}/postgres?sslmode=require` }],
       ["DATA_SOURCE_USER", { value: MONITOR_ROLE }],
       ["DATA_SOURCE_PASS", { secret: objects.credentials, key: ENV.monitorPassword }],
     ],

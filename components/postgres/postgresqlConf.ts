@@ -2,6 +2,7 @@ import type { DrSpec } from "../config";
 import { formatDuration } from "../config";
 import type { PostgresLayout } from "./layout";
 import { archiveTimeout, memorySettings } from "./settings";
+import { PATH } from "../workloads/names";
 
 /** The pgBackRest command line for this stack's own repository. */
 export function pgbackrestCommand(layout: PostgresLayout, stanza: string): string {
@@ -20,6 +21,12 @@ export function postgresqlSettings(spec: DrSpec, layout: PostgresLayout): [strin
     ["hba_file", `${layout.configDir}/pg_hba.conf`],
     ["max_connections", postgres.maxConnections],
     ["password_encryption", "scram-sha-256"],
+    // Every network client is encrypted (pg_hba admits hostssl only), with the server pair the
+    // pgBackRest TLS server uses: issued at deploy time for the pod's and the Service's names.
+    ["ssl", "on"],
+    ["ssl_cert_file", `${PATH.pgbackrestServerTls}/tls.crt`],
+    ["ssl_key_file", `${PATH.pgbackrestServerTls}/tls.key`],
+    ["ssl_min_protocol_version", "TLSv1.2"],
     ["shared_buffers", `${memory.sharedBuffersMiB}MB`],
     ["effective_cache_size", `${memory.effectiveCacheSizeMiB}MB`],
     ["maintenance_work_mem", `${memory.maintenanceWorkMemMiB}MB`],
@@ -57,15 +64,23 @@ export function renderPostgresqlConf(spec: DrSpec, layout: PostgresLayout): stri
   return [...header, ...postgresqlSettings(spec, layout).map(([k, v]) => `${k} = ${literal(v)}`), ""].join("\n");
 }
 
-/** Client authentication: the OS user postgres over the socket (pgBackRest), passwords elsewhere. */
+/**
+ * Client authentication: the superuser only as the OS user postgres over the socket (the
+ * bootstrap, pgBackRest), every other role by password over the socket or over TLS; nothing
+ * unencrypted and no superuser over the network.
+ */
 export function renderPgHba(): string {
   return [
     "# pg_hba.conf rendered by drkit.",
-    "# TYPE  DATABASE  USER      ADDRESS     METHOD",
-    "local   all       postgres              peer",
-    "local   all       all                   scram-sha-256",
-    "host    all       all       0.0.0.0/0   scram-sha-256",
-    "host    all       all       ::/0        scram-sha-256",
+    "# TYPE    DATABASE  USER      ADDRESS     METHOD",
+    "local     all       postgres              peer",
+    "local     all       all                   scram-sha-256",
+    "hostssl   all       postgres  0.0.0.0/0   reject",
+    "hostssl   all       postgres  ::/0        reject",
+    "hostssl   all       all       0.0.0.0/0   scram-sha-256",
+    "hostssl   all       all       ::/0        scram-sha-256",
+    "hostnossl all       all       0.0.0.0/0   reject",
+    "hostnossl all       all       ::/0        reject",
     "",
   ].join("\n");
 }

@@ -182,6 +182,24 @@ describe("prod's primary, in containers", () => {
     await prod.psql("INSERT INTO orders DEFAULT VALUES", "trading");
   });
 
+  it("admits applications over TLS only, verifiable against the CA, and never the superuser over the network", async () => {
+    const connect = async (user: string, password: string, sslmode: string, host = "127.0.0.1") =>
+      prod.runner.exec("postgres", "postgres", ["psql", "-X", "-At", "-d", `host=${host} port=5432 dbname=trading user=${user} sslmode=${sslmode} sslrootcert=/etc/drkit-tls/ca.crt`, "-c", "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"], { env: { PGPASSWORD: password } });
+    const owner = prod.secretValue({ kind: "password", id: "owner-trading" });
+    const plain = await connect("trading", owner, "disable");
+    expect(plain.code).not.toBe(0);
+    expect(plain.stderr).toMatch(/no encryption/);
+    const encrypted = await connect("trading", owner, "require");
+    expect(encrypted.code, encrypted.stderr).toBe(0);
+    expect(encrypted.stdout.trim()).toBe("t");
+    // The client Service's name is on the server certificate: verify-full passes.
+    const verified = await connect("trading", owner, "verify-full", "postgres");
+    expect(verified.code, verified.stderr).toBe(0);
+    const superuser = await connect("postgres", prod.secretValue({ kind: "password", id: "superuser" }), "require");
+    expect(superuser.code).not.toBe(0);
+    expect(superuser.stderr).toMatch(/pg_hba.conf rejects connection/);
+  });
+
   it("exposes, through the exporter sidecars, every PostgreSQL and Redis series the alert rules select on", async () => {
     const rules = JSON.stringify(renderAlertRules(spec, alertTargets(spec)));
     const wanted = (prefix: string) => [...new Set([...rules.matchAll(new RegExp(`\\b(${prefix}_[a-z_]+)\\{`, "g"))].map((m) => m[1]!))];

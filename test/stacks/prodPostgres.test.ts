@@ -87,7 +87,8 @@ describe("prod's PostgreSQL under mocks", () => {
   it("gives applications one Secret per database", () => {
     const trading = stack.named("postgres-db-trading").inputs["stringData"] as any;
     expect(trading).toMatchObject({ username: "trading", dbname: "trading", host: "postgres.trading-data.svc", port: "5432" });
-    expect(trading.uri).toBe(`postgresql://trading:${trading.password}@postgres.trading-data.svc:5432/trading`);
+    expect(trading.uri).toBe(`postgresql://trading:${trading.password}@postgres.trading-data.svc:5432/trading?sslmode=require`);
+    expect(trading["ca.crt"]).toBe("CERT-postgres-ca");
     expect(stack.outputs["database"]).toEqual({ host: "postgres.trading-data.svc", port: 5432, secrets: { trading: "postgres-db-trading", users: "postgres-db-users" } });
   });
 
@@ -102,7 +103,8 @@ describe("prod's PostgreSQL under mocks", () => {
   it("issues mTLS certificates for the pgBackRest server and the backup jobs", () => {
     expect(stack.named("postgres-ca").inputs).toMatchObject({ isCaCertificate: true });
     expect(stack.named("postgres-client-request").inputs["subject"]).toEqual({ commonName: "drkit-backup" });
-    expect(stack.named("postgres-server-request").inputs["dnsNames"]).toEqual(["postgres-0.postgres-headless.trading-data.svc", "postgres-0.postgres-headless"]);
+    // The pod's names for pgBackRest, the client Service's for PostgreSQL's own TLS.
+    expect(stack.named("postgres-server-request").inputs["dnsNames"]).toEqual(["postgres-0.postgres-headless.trading-data.svc", "postgres-0.postgres-headless", "postgres.trading-data.svc", "postgres", "postgres.trading-data"]);
     expect(Object.keys(stack.named("postgres-pgbackrest-client").inputs["stringData"] as object).sort()).toEqual(["ca.crt", "tls.crt", "tls.key"]);
   });
 

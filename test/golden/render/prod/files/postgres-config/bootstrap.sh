@@ -53,7 +53,7 @@ started=""
 start_local() {
   # Sockets only: nothing outside the pod can reach the cluster while it is being prepared.
   "$PG_BIN/pg_ctl" -D "$PGDATA" -w -t "$RECOVERY_DEADLINE_SECONDS" -l "$SERVER_LOG" \
-    -o "-c config_file=$CONFIG_DIR/postgresql.conf -c listen_addresses='' -c port=$PORT -c unix_socket_directories=$SOCKET_DIR${1:-}" \
+    -o "-c config_file=$CONFIG_DIR/postgresql.conf -c listen_addresses='' -c ssl=off -c port=$PORT -c unix_socket_directories=$SOCKET_DIR${1:-}" \
     start >/dev/null || { tail -n 20 "$SERVER_LOG" >&2 || true; die "PostgreSQL did not start (log above)"; }
   started=1
 }
