@@ -34,7 +34,8 @@ program
   .option("--seed <n>", "seeds the moment of the disaster", "1")
   .option("--report <file>", "write the report as .json, .md or .html")
   .option("--max-wait <duration>", "the longest write phase before the disaster (default: one snapshot interval, at most 10m)")
-  .action(async (options: { stack: string; file?: string; size: string; seed: string; report?: string; maxWait?: string }) => {
+  .option("--restore-latency <duration>", "delay every object-store request of the recovery, as a distant region would (e.g. 100ms)")
+  .action(async (options: { stack: string; file?: string; size: string; seed: string; report?: string; maxWait?: string; restoreLatency?: string }) => {
     process.exitCode = await drillCommand(options, (line) => process.stderr.write(`${line}\n`));
   });
 

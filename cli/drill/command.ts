@@ -14,7 +14,17 @@ export interface DrillCommandOptions {
   report?: string;
   /** The longest write phase before the disaster, as a duration ("2m"). */
   maxWait?: string;
+  /** Latency of every object-store request during the recovery, as a duration ("100ms"). */
+  restoreLatency?: string;
   cwd?: string;
+}
+
+/** Milliseconds from "250ms" or any duration drkit reads ("1s", "2m"); null when it is neither. */
+function latencyMs(text: string): number | null {
+  const ms = /^(\d+)ms$/.exec(text.trim());
+  if (ms) return Number(ms[1]);
+  const duration = parseDuration(text);
+  return duration.ok ? duration.value * 1000 : null;
 }
 
 /**
@@ -44,6 +54,11 @@ export async function drillCommand(options: DrillCommandOptions, out: (line: str
       return 2;
     }
     maxWaitSeconds = wait.value;
+  }
+  const restoreLatencyMs = options.restoreLatency === undefined ? undefined : latencyMs(options.restoreLatency);
+  if (restoreLatencyMs === null) {
+    out(`drkit drill: --restore-latency '${options.restoreLatency}' is not a duration\nfix: give milliseconds or a duration, e.g. 100ms or 1s`);
+    return 2;
   }
   const loaded = loadStack({ stack: options.stack, ...(options.file ? { file: options.file } : {}), ...(options.cwd ? { cwd: options.cwd } : {}) });
   if ("missing" in loaded) {
@@ -81,6 +96,7 @@ export async function drillCommand(options: DrillCommandOptions, out: (line: str
       sizeBytes: size.value,
       seed,
       ...(maxWaitSeconds !== undefined ? { maxWaitSeconds } : {}),
+      ...(restoreLatencyMs !== undefined ? { restoreLatencyMs } : {}),
       log: out,
       onCleanup: (remove) => (cleanup = remove),
     });

@@ -21,6 +21,11 @@ export interface DrillOptions {
   seed: number;
   /** The longest the write phase may last before the disaster, seconds. @default one snapshot interval, at most 10 minutes */
   maxWaitSeconds?: number;
+  /**
+   * Milliseconds the object store waits before answering each request of the recovery: the
+   * DR region's distance to the replica bucket, which a local endpoint does not have. @default 0
+   */
+  restoreLatencyMs?: number;
   /** One line per progress step. */
   log: (line: string) => void;
   /** Told, as soon as there is anything to remove, how to remove everything the drill made. */
@@ -228,6 +233,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     });
 
     const recovered = await cluster.stack(recovery, { own: cipher.drill, source: cipher.own });
+    if (options.restoreLatencyMs) cluster.s3.fault({ delayMs: options.restoreLatencyMs });
     const results = await phase(`Recovering as stack '${recovery.stack}' (${recovery.role}) would: its pods restore from the bucket`, () =>
       Promise.all([
         recoverPostgres(recovered.runner, recovery, primary, database, acked, disasterWall),
