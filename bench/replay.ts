@@ -23,8 +23,8 @@ import { startLocalCluster } from "../cli/containers/cluster";
 import { ensureLocalImages } from "../cli/containers/images";
 import { containerLayout, ownRepository } from "../components/postgres/layout";
 import { renderRestoreConf } from "../components/postgres/pgbackrestConf";
-import { RECOVERY_SETTINGS_SHELL } from "../components/postgres/recoverySettings";
 import { memorySettings } from "../components/postgres/settings";
+import { shellLibrary } from "../components/shell/render";
 import { formatSize, parseSize } from "../components/config";
 import { bucketEndpoint } from "../components/workloads/endpoints";
 import { PATH, pgbackrestRepoEnv } from "../components/workloads/names";
@@ -82,7 +82,7 @@ async function main() {
       pg.timed(`${asSource}
 PG_BIN=$(dirname "$(command -v pg_ctl)")
 die() { echo "$*" >&2; exit 1; }
-${RECOVERY_SETTINGS_SHELL}
+${shellLibrary("recovery")}
 pg_ctl -D ${REPLAY} -w -t 3600 -l ${WORK}/replay.log -o "-c config_file=${PATH.postgresConfig}/postgresql.conf -c port=${PORT} -c listen_addresses='' -c unix_socket_directories=${WORK} -c archive_mode=off$(recovery_settings ${REPLAY})${options.map((o) => ` -c ${o}`).join("")}" start >/dev/null || { tail -n 20 ${WORK}/replay.log; exit 1; }
 until [ "$(psql -X -At -h ${WORK} -p ${PORT} -U postgres -d postgres -c 'SELECT pg_is_in_recovery()' 2>/dev/null)" = f ]; do
   pg_ctl -D ${REPLAY} status >/dev/null || { tail -n 20 ${WORK}/replay.log; exit 1; }

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { shellcheck } from "../harness/shellcheck";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { PROJECT_ROOT } from "../harness/renderStack";
@@ -65,8 +66,7 @@ describe.each(["prod", "staging"])("drkit render --stack %s", (stack) => {
   it("renders scripts that pass shellcheck and alert rules that pass promtool", () => {
     const scripts = Object.keys(tree(out)).filter((p) => p.endsWith(".sh")).map((p) => join(out, p));
     expect(scripts.length).toBeGreaterThan(3);
-    const shellcheck = spawnSync("shellcheck", ["--severity=style", ...scripts], { encoding: "utf8" });
-    expect(shellcheck.stdout + shellcheck.stderr).toBe("");
+    expect(shellcheck(scripts)).toBe("");
     const promtool = spawnSync("promtool", ["check", "rules", join(out, "alerts", `drkit-${stack}.rules.yaml`)], { encoding: "utf8" });
     expect(promtool.status, promtool.stdout + promtool.stderr).toBe(0);
   });
@@ -77,8 +77,8 @@ describe("the built drkit render", () => {
     // Built next to the sources so that node_modules resolves; the sources ran through tsx above.
     const build = join(PROJECT_ROOT, `.build-test-${process.pid}`);
     try {
-      const tsc = spawnSync(process.execPath, [join(PROJECT_ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json", "--outDir", build], { cwd: PROJECT_ROOT, encoding: "utf8" });
-      expect(tsc.stdout + tsc.stderr).toBe("");
+      const built = spawnSync("bash", [join(PROJECT_ROOT, "scripts", "build.sh"), build], { cwd: PROJECT_ROOT, encoding: "utf8" });
+      expect(built.stdout + built.stderr).toBe("");
       const out = join(dir, "built-prod");
       const run = spawnSync(process.execPath, [join(build, "cli", "main.js"), "render", "--stack", "prod", "--out", out], { cwd: PROJECT_ROOT, encoding: "utf8" });
       expect(run.status, run.stderr).toBe(0);

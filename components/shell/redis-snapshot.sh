@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# drkit Redis snapshot: a consistent RDB off-site every run. Usage: snapshot.sh dump | upload
+#   dump    takes a consistent RDB over the replication protocol (redis-cli --rdb, Redis's
+#           documented way to copy a running instance) and checks it;
+#   upload  uploads it to <prefix><UTC timestamp>.rdb, then its sha256 marker (written last: a
+#           snapshot without it is incomplete), then keeps the newest KEEP complete snapshots.
+#           The newest good one is never deleted.
+# In a pod the two steps run in two containers (redis image, aws-cli image) sharing WORK.
+# shellcheck source-path=SCRIPTDIR
+set -euo pipefail
+: "${REDIS_HOST:?}" "${REDIS_PORT:?}" "${WORK:?}" "${KEEP:?}"
+
+SCRIPT=drkit-redis-snapshot
+. lib/log.sh
+. lib/s3.sh
+. lib/snapshots.sh
+
+dump() {
+  [[ -n "${REDISCLI_AUTH:-}" ]] || die "REDISCLI_AUTH (the Redis password) is not set"
+  rm -f "${WORK}/snapshot.rdb" "${WORK}/snapshot.partial" "${WORK}/snapshot.time"
+  redis-cli -h "${REDIS_HOST}" -p "${REDIS_PORT}" --no-auth-warning --rdb "${WORK}/snapshot.partial" >/dev/null 2>"${WORK}/dump.err" \
+    || die "could not take an RDB from ${REDIS_HOST}:${REDIS_PORT}: $(tail -n 3 "${WORK}/dump.err")"
+  redis-check-rdb "${WORK}/snapshot.partial" >/dev/null || die "the RDB taken from Redis does not pass redis-check-rdb"
+  date -u +%Y%m%dT%H%M%SZ >"${WORK}/snapshot.time"
+  mv "${WORK}/snapshot.partial" "${WORK}/snapshot.rdb"
+  log "took $(wc -c <"${WORK}/snapshot.rdb") bytes"
+}
+
+upload() {
+  if [[ ! -s "${WORK}/snapshot.rdb" ]] || [[ ! -s "${WORK}/snapshot.time" ]]; then
+    die "no snapshot in ${WORK} to upload (did 'dump' succeed?)"
+  fi
+  local stamp key sum
+  stamp=$(cat "${WORK}/snapshot.time")
+  key="${PREFIX}${stamp}.rdb"
+  sum=$(sha256sum "${WORK}/snapshot.rdb" | cut -d' ' -f1)
+  printf '%s  %s\n' "${sum}" "${stamp}.rdb" >"${WORK}/snapshot.sha256"
+  s3 s3 cp --only-show-errors "${WORK}/snapshot.rdb" "s3://${BUCKET}/${key}" || die "upload of s3://${BUCKET}/${key} failed"
+  s3 s3 cp --only-show-errors "${WORK}/snapshot.sha256" "s3://${BUCKET}/${key}.sha256" || die "upload of the checksum of s3://${BUCKET}/${key} failed"
+  log "uploaded s3://${BUCKET}/${key}"
+  prune
+}
+
+prune() {
+  local complete newest count=0 key keys
+  complete=$(complete_snapshots)
+  newest=$(head -n 1 <<<"${complete}")
+  [[ -n "${newest}" ]] || die "no complete snapshot under s3://${BUCKET}/${PREFIX} after an upload"
+  while IFS= read -r key; do
+    [[ -n "${key}" ]] || continue
+    count=$((count + 1))
+    if [[ "${count}" -gt "${KEEP}" ]]; then
+      # The marker goes first: a half-deleted snapshot is incomplete, never complete and broken.
+      s3 s3 rm --only-show-errors "s3://${BUCKET}/${key}.sha256" || die "could not delete s3://${BUCKET}/${key}.sha256"
+      s3 s3 rm --only-show-errors "s3://${BUCKET}/${key}" || die "could not delete s3://${BUCKET}/${key}"
+      log "pruned ${key}"
+    fi
+  done <<<"${complete}"
+  # Uploads that failed before their marker, older than the newest good snapshot.
+  keys=$(list_keys "${PREFIX}")
+  while IFS= read -r key; do
+    case "${key}" in
+      *.rdb)
+        if ! grep -qxF "${key}.sha256" <<<"${keys}" && [[ "${key}" < "${newest}" ]]; then
+          s3 s3 rm --only-show-errors "s3://${BUCKET}/${key}" || die "could not delete s3://${BUCKET}/${key}"
+          log "removed incomplete ${key}"
+        fi
+        ;;
+      *) ;;
+    esac
+  done <<<"${keys}"
+}
+
+case "${1:-}" in
+  dump) dump ;;
+  upload) upload ;;
+  *) die "usage: snapshot.sh dump | upload" ;;
+esac
