@@ -83,6 +83,18 @@ describe("the packed drkit in a fresh Pulumi program", () => {
     expect(internal.stderr).toContain("ERR_PACKAGE_PATH_NOT_EXPORTED");
   });
 
+  it("runs its commands without loading Pulumi: review and drill need neither the SDK nor a provider", () => {
+    // Counted when the process exits, whatever the command did before.
+    const counter = join(app, "count-pulumi.js");
+    writeFileSync(counter, "process.on('exit', () => process.stderr.write(`\\npulumi modules: ${Object.keys(require.cache).filter((f) => f.includes('/@pulumi/')).length}\\n`));\n");
+    const main = join(app, "node_modules", "drkit", "dist", "cli", "main.js");
+    for (const args of [["review", "--stack", "prod"], ["drill", "--help"]]) {
+      const run = spawnSync("node", ["-r", counter, main, ...args], { cwd: PROJECT_ROOT, encoding: "utf8" });
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stderr, args.join(" ")).toContain("pulumi modules: 0");
+    }
+  });
+
   it("runs its command from the package: a review of the prod stack file", () => {
     const review = spawnSync("node", [join(app, "node_modules", "drkit", "dist", "cli", "main.js"), "review", "--stack", "prod"], { cwd: PROJECT_ROOT, encoding: "utf8" });
     expect(review.status, review.stderr).toBe(0);
