@@ -78,7 +78,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     s3,
     async stack(spec, cipher) {
       const substitute = { host: s3.host, port: s3.port };
-      const plan = mergePlans(postgresPlan(spec, { s3: substitute }), backupPlan(spec, { s3: substitute }), jobMetricsPlan(spec), ...(spec.redis.enabled ? [redisPlan(spec, { s3: substitute })] : []));
+      const plan = mergePlans(postgresPlan(spec, { s3: substitute }), backupPlan(spec, { s3: substitute }), jobMetricsPlan({ stack: spec.stack, retainData: spec.role !== "drill" }), ...(spec.redis.enabled ? [redisPlan(spec, { s3: substitute })] : []));
       const hosts = postgresHosts(spec);
       const secretValue = localSecretValues({ spec, s3, cipher, serverNames: hosts.serverNames });
       // Each stack on a network of its own, as each has a cluster (or namespace) of its own: two

@@ -1,18 +1,20 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { DrSpec } from "../config";
 import { serverObjects } from "../workloads/kubernetes";
 import { JOB_METRICS_OBJECTS, PORT } from "../workloads/names";
-import type { ImageName } from "../workloads/plan";
 import { JOB_METRICS_CLIENT_LABEL, jobMetricsPlan, jobMetricsUrl } from "./jobMetricsPlan";
 
 export interface JobMetricsArgs {
-  /** The parsed stack spec (its stack name, `drkit:alerts.namespace`, its role). */
-  spec: DrSpec;
-  /** Namespace of the gateway (the jobs' namespace). */
+  /** The stack's name: the instance label of the gateway's pod. */
+  stack: string;
+  /** Namespace of the gateway: the namespace of the jobs that push to it. */
   namespace: pulumi.Input<string>;
-  /** drkit's images (`DrkitImages.refs`): the gateway runs in `jobs`. */
-  images: Record<ImageName, pulumi.Input<string>>;
+  /** The `jobs` image of drkit's images (`DrkitImages.refs`), which carries the Pushgateway. */
+  images: { jobs: pulumi.Input<string> };
+  /** The namespace Prometheus scrapes from, admitted by the gateway's NetworkPolicy. @default "monitoring" */
+  monitoringNamespace?: string;
+  /** Keep the gateway's volume (the last pushed figures) when the component is deleted; false for a disposable drill. @default true */
+  retainData?: boolean;
 }
 
 /**
@@ -29,11 +31,11 @@ export class JobMetrics extends pulumi.ComponentResource {
 
   constructor(name: string, args: JobMetricsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drkit:alerts:JobMetrics", name, {}, opts);
-    const { spec, namespace } = args;
-    const server = jobMetricsPlan(spec).servers[0]!;
+    const { namespace } = args;
+    const server = jobMetricsPlan({ stack: args.stack, retainData: args.retainData ?? true }).servers[0]!;
     const parent = { parent: this };
     this.podLabels = server.pod.labels;
-    this.url = pulumi.output(jobMetricsUrl(spec));
+    this.url = pulumi.output(namespace).apply(jobMetricsUrl);
     const mapping = { namespace, images: args.images, secretValue: () => { throw new Error("the job-metrics gateway has no secrets"); }, labels: this.podLabels };
     const serviceAccount = new k8s.core.v1.ServiceAccount(name, { metadata: { name: JOB_METRICS_OBJECTS.statefulSet, namespace, labels: this.podLabels }, automountServiceAccountToken: false }, parent);
     serverObjects(server, mapping, { parent: this, serviceAccountName: serviceAccount.metadata.name, dependsOn: [], keep: {} });
@@ -46,7 +48,7 @@ export class JobMetrics extends pulumi.ComponentResource {
           policyTypes: ["Ingress"],
           ingress: [
             {
-              from: [{ podSelector: { matchLabels: JOB_METRICS_CLIENT_LABEL } }, { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": spec.alerts.namespace } } }],
+              from: [{ podSelector: { matchLabels: JOB_METRICS_CLIENT_LABEL } }, { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.monitoringNamespace ?? "monitoring" } } }],
               ports: [{ protocol: "TCP", port: PORT.jobMetrics }],
             },
           ],

@@ -1,4 +1,3 @@
-import type { DrSpec } from "../config";
 import { JOB_METRICS_OBJECTS, PATH, PORT, UID, serviceHost } from "../workloads/names";
 import type { WorkloadPlan } from "../workloads/plan";
 
@@ -6,18 +5,26 @@ import type { WorkloadPlan } from "../workloads/plan";
 export const JOB_METRICS_CLIENT_LABEL = { "drkit.dev/job-metrics-client": "true" };
 
 /** Labels of the job-metrics gateway's pod (its Services and the PodMonitor select on them). */
-export function jobMetricsPodLabels(spec: DrSpec): Record<string, string> {
+export function jobMetricsPodLabels(stack: string): Record<string, string> {
   return {
     "app.kubernetes.io/name": "pushgateway",
-    "app.kubernetes.io/instance": `${spec.stack}-job-metrics`,
+    "app.kubernetes.io/instance": `${stack}-job-metrics`,
     "app.kubernetes.io/component": "monitoring",
     "app.kubernetes.io/part-of": "drkit",
     "app.kubernetes.io/managed-by": "pulumi",
   };
 }
 
-/** Where the jobs push their results: `<url>/metrics/job/...` (the Pushgateway API). */
-export const jobMetricsUrl = (spec: DrSpec) => `http://${serviceHost(JOB_METRICS_OBJECTS.client, spec.cluster.namespace)}:${PORT.jobMetrics}`;
+/** Where the jobs of `namespace` push their results: `<url>/metrics/job/...` (the Pushgateway API). */
+export const jobMetricsUrl = (namespace: string) => `http://${serviceHost(JOB_METRICS_OBJECTS.client, namespace)}:${PORT.jobMetrics}`;
+
+/** What the gateway's plan depends on. */
+export interface JobMetricsSettings {
+  /** The stack's name: the pod's instance label. */
+  stack: string;
+  /** Keep the gateway's volume when it is deleted (false in a disposable drill stack). @default true */
+  retainData?: boolean;
+}
 
 /**
  * The results of runs that end (a restore verification's measured restore time and data age, a
@@ -26,7 +33,7 @@ export const jobMetricsUrl = (spec: DrSpec) => `http://${serviceHost(JOB_METRICS
  * its volume, so the last proven RTO and RPO survive its restarts; it is one replica that may be
  * evicted (the jobs retry a push, and a lost push only delays a figure).
  */
-export function jobMetricsPlan(spec: DrSpec): WorkloadPlan {
+export function jobMetricsPlan(settings: JobMetricsSettings): WorkloadPlan {
   const resources = { cpu: 100, memory: 64 * 2 ** 20 };
   return {
     configMaps: [],
@@ -35,7 +42,7 @@ export function jobMetricsPlan(spec: DrSpec): WorkloadPlan {
       {
         pod: {
           name: JOB_METRICS_OBJECTS.statefulSet,
-          labels: jobMetricsPodLabels(spec),
+          labels: jobMetricsPodLabels(settings.stack),
           annotations: {},
           security: { uid: UID.jobs, gid: UID.jobs, fsGroup: UID.jobs, fsGroupChangePolicy: "OnRootMismatch" },
           initContainers: [],
@@ -62,7 +69,7 @@ export function jobMetricsPlan(spec: DrSpec): WorkloadPlan {
           { name: JOB_METRICS_OBJECTS.headless, headless: true, ports: [{ name: "metrics", port: PORT.jobMetrics }] },
           { name: JOB_METRICS_OBJECTS.client, headless: false, ports: [{ name: "metrics", port: PORT.jobMetrics }] },
         ],
-        retainData: spec.role !== "drill",
+        retainData: settings.retainData ?? true,
         evictable: true,
       },
     ],

@@ -50,7 +50,7 @@ export function backupPlan(spec: DrSpec, options: BackupPlanOptions = {}): Workl
   const replication = spec.storage.provider === "aws" ? spec.storage.replication : undefined;
   const replica = replication ? { ...own, endpoint: bucketEndpoint("aws", replication.bucket, replication.region, options.s3) } : undefined;
 
-  const metrics = { url: jobMetricsUrl(spec), labels: { ...monitorLabels(spec, "postgres"), cluster } };
+  const metrics = { url: jobMetricsUrl(spec.cluster.namespace), labels: { ...monitorLabels(spec, "postgres"), cluster } };
   const files: Record<string, string> = {
     "pgbackrest.conf": renderBackupJobConf(spec, layout, own, hosts.pod, PORT.pgbackrestTls),
     "verify.conf": renderVerifyConf(spec, layout, own),

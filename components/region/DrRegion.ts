@@ -94,7 +94,7 @@ export class DrRegion extends pulumi.ComponentResource {
       );
     }
 
-    this.jobMetrics = new JobMetrics("job-metrics", { spec, namespace: kubernetes.namespace, images }, onCluster);
+    this.jobMetrics = new JobMetrics("job-metrics", { stack: spec.stack, namespace: kubernetes.namespace, images, monitoringNamespace: spec.alerts.namespace, retainData: spec.role !== "drill" }, onCluster);
     this.alerts = new AlertRules(
       "alerts",
       { spec, postgres: this.postgres, jobMetrics: this.jobMetrics, ...(this.redis ? { redis: this.redis } : {}) },

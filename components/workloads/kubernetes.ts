@@ -13,7 +13,8 @@ import { CONTAINER_SECURITY, type ContainerPlan, type ImageName, type JobPlan, t
 /** What a plan leaves to the target: the images' references and the secret values. */
 export interface KubernetesMapping {
   namespace: pulumi.Input<string>;
-  images: Record<ImageName, pulumi.Input<string>>;
+  /** The images the plan's containers name (a component passes only the ones it runs). */
+  images: Partial<Record<ImageName, pulumi.Input<string>>>;
   /** The value of a secret key, as the component makes it (random, tls, the storage identities). */
   secretValue: (value: SecretValue) => pulumi.Input<string>;
   /** Labels on every object (the pods' own labels come from the plan). */
@@ -34,13 +35,19 @@ function probe(p: Probe | undefined): k8s.types.input.core.v1.Probe | undefined 
   };
 }
 
+function imageOf(images: KubernetesMapping["images"], name: ImageName): pulumi.Input<string> {
+  const image = images[name];
+  if (image === undefined) throw new Error(`the container needs drkit's '${name}' image, which the component was not given (images.${name})`);
+  return image;
+}
+
 export function containerOf(c: ContainerPlan, images: KubernetesMapping["images"]): k8s.types.input.core.v1.Container {
   const startupProbe = probe(c.startupProbe);
   const readinessProbe = probe(c.readinessProbe);
   const livenessProbe = probe(c.livenessProbe);
   return {
     name: c.name,
-    image: images[c.image],
+    image: imageOf(images, c.image),
     command: c.command,
     ...(c.env.length > 0
       ? {
