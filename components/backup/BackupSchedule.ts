@@ -4,7 +4,7 @@ import type { DrSpec } from "../config";
 import type { S3Access } from "../storage/BackupStorage";
 import { configObjects, jobObject } from "../workloads/kubernetes";
 import { postgresObjects } from "../workloads/names";
-import type { ImageName, SecretValue } from "../workloads/plan";
+import type { SecretValue } from "../workloads/plan";
 import { backupLabels, backupPlan } from "./plan";
 
 export interface BackupScheduleArgs {
@@ -12,8 +12,8 @@ export interface BackupScheduleArgs {
   spec: DrSpec;
   /** Namespace of every object (the cluster's). */
   namespace: pulumi.Input<string>;
-  /** drkit's images (`DrkitImages.refs`): backups and verification run in `postgres`, dumps in `jobs`. */
-  images: Record<ImageName, pulumi.Input<string>>;
+  /** drkit's images (`DrkitImages.refs`): backups and verification run in `postgres`, uploads and the gateway client in `jobs`. */
+  images: { postgres: pulumi.Input<string>; jobs: pulumi.Input<string> };
   /** The cluster the jobs back up: they connect to its pgBackRest server and are named after it. */
   cluster: PostgresCluster;
   /** Write access to the pgBackRest repository prefix (backups). */

@@ -6,7 +6,7 @@ import type { DrSpec } from "../config";
 import type { S3Access } from "../storage/BackupStorage";
 import { clientPeers, configObjects, serverObjects } from "../workloads/kubernetes";
 import { PORT, postgresObjects } from "../workloads/names";
-import type { ImageName, SecretValue } from "../workloads/plan";
+import type { SecretValue } from "../workloads/plan";
 import { BACKUP_CLIENT_NAME } from "./pgbackrestConf";
 import { BACKUP_JOB_LABEL, POSTGRES_CLIENT_LABEL, postgresHosts, postgresPlan } from "./plan";
 
@@ -20,8 +20,8 @@ export interface PostgresClusterArgs {
   spec: DrSpec;
   /** Namespace of every object: the Namespace resource named `spec.cluster.namespace`. */
   namespace: pulumi.Input<string>;
-  /** drkit's images (`DrkitImages.refs`): the pod runs the `postgres` image. */
-  images: Record<ImageName, pulumi.Input<string>>;
+  /** drkit's `postgres` image (`DrkitImages.refs`), which the pod runs. */
+  images: { postgres: pulumi.Input<string> };
   /** Write access to this stack's pgBackRest repository prefix. */
   repository: S3Access;
   /** Read access to the repository to restore from. Required for dr and drill stacks. */

@@ -5,7 +5,7 @@ import type { DrSpec } from "../config";
 import type { S3Access } from "../storage/BackupStorage";
 import { clientPeers, configObjects, jobObject, serverObjects } from "../workloads/kubernetes";
 import { PORT, redisObjects, serviceHost } from "../workloads/names";
-import type { ImageName, SecretValue } from "../workloads/plan";
+import type { SecretValue } from "../workloads/plan";
 import { REDIS_CLIENT_LABEL, REDIS_SNAPSHOT_LABEL, redisPlan } from "./plan";
 import { renderRedisAcl } from "./redisConf";
 
@@ -16,8 +16,8 @@ export interface RedisServerArgs {
   spec: DrSpec;
   /** Namespace of every object: the Namespace resource named `spec.cluster.namespace`. */
   namespace: pulumi.Input<string>;
-  /** drkit's images (`DrkitImages.refs`): the `redis` and `jobs` images. */
-  images: Record<ImageName, pulumi.Input<string>>;
+  /** drkit's images (`DrkitImages.refs`): Redis runs in `redis`, snapshot uploads in `jobs`. */
+  images: { redis: pulumi.Input<string>; jobs: pulumi.Input<string> };
   /** Write access to this stack's snapshot prefix. */
   snapshots: S3Access;
   /** Read access to the snapshots to restore from. Required for dr and drill stacks. */

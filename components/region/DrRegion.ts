@@ -47,7 +47,7 @@ export class DrRegion extends pulumi.ComponentResource {
     this.storage = new BackupStorage("backups", { spec }, child({ providers }));
     const kubernetes = kubernetesTarget(spec, child());
     const onCluster = child({ provider: kubernetes.provider });
-    const images = new DrkitImages("images", { spec, only: spec.redis.enabled ? ["postgres", "redis", "jobs"] : ["postgres", "jobs"] }, child()).refs;
+    const images = new DrkitImages("images", { settings: spec.images, postgresVersion: spec.postgres.version, only: spec.redis.enabled ? (["postgres", "redis", "jobs"] as const) : (["postgres", "jobs"] as const) }, child()).refs;
     const storage = this.storage;
 
     this.postgres = new PostgresCluster(

@@ -22,7 +22,7 @@ const namespace = new k8s.core.v1.Namespace("orders", { metadata: { name: spec.c
 
 const storage = new BackupStorage("backups", { spec }, { providers: cloudProviders(spec) });
 const repository = storage.writers.pgbackrest!;
-const images = new DrkitImages("images", { spec, only: ["postgres", "jobs"] }).refs;
+const images = new DrkitImages("images", { settings: spec.images, postgresVersion: spec.postgres.version, only: ["postgres", "jobs"] }).refs;
 
 const ordersDb = new PostgresCluster("orders-db", { spec, namespace, images, repository }, { provider });
 const backups = new BackupSchedule(
