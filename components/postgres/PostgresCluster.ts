@@ -2,11 +2,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
-import type { DrSpec } from "../config";
+import type { Objective, PostgresSpec, Role } from "../config";
 import type { S3Access } from "../storage/BackupStorage";
 import { clientPeers, configObjects, serverObjects } from "../workloads/kubernetes";
 import { PORT, postgresObjects } from "../workloads/names";
 import type { SecretValue } from "../workloads/plan";
+import type { PostgresInput } from "./input";
+import { repositoryAt } from "./layout";
 import { BACKUP_CLIENT_NAME } from "./pgbackrestConf";
 import { BACKUP_JOB_LABEL, POSTGRES_CLIENT_LABEL, postgresHosts, postgresPlan } from "./plan";
 
@@ -16,17 +18,32 @@ const CERT_VALIDITY_HOURS = 5 * 365 * 24;
 const CERT_RENEWAL_HOURS = 180 * 24;
 
 export interface PostgresClusterArgs {
-  /** The parsed stack spec. */
-  spec: DrSpec;
-  /** Namespace of every object: the Namespace resource named `spec.cluster.namespace`. */
+  /** The stack's name: pod labels and the certificate authority's name. */
+  stack: string;
+  /**
+   * What an empty data volume gets: `primary` initialises it; `dr` and `drill` restore it from
+   * `restoreSource` and then archive to `repository`. Outside `drill`, the data (volume claim,
+   * StatefulSet, repository passphrase) is protected and retained.
+   * @default "primary"
+   */
+  role?: Role;
+  /** Namespace of every object (a Namespace resource's name, or the name of one that exists). */
   namespace: pulumi.Input<string>;
+  /** Namespaces besides `namespace` whose pods labelled `drkit.dev/postgres-client` may connect. @default [] */
+  clientNamespaces?: string[];
+  /** The namespace Prometheus scrapes from: the exporter's port is open to it. @default "monitoring" */
+  monitoringNamespace?: string;
+  /** The store's settings: `drkit:postgres` parsed (`checkConfig(...).spec.postgres`), or built in code. */
+  postgres: PostgresSpec;
+  /** The store's objectives (`drkit:objectives.postgres`): the RPO sets archive_timeout, the RTO the recovery deadline. */
+  objectives: Objective;
   /** drkit's `postgres` image (`DrkitImages.refs`), which the pod runs. */
   images: { postgres: pulumi.Input<string> };
-  /** Write access to this stack's pgBackRest repository prefix. */
+  /** Write access to this stack's pgBackRest repository: its location is the repository (`BackupStorage.writers.pgbackrest`). */
   repository: S3Access;
-  /** Read access to the repository to restore from. Required for dr and drill stacks. */
+  /** Read access to the repository to restore from (`BackupStorage.restore.postgres`). Required unless `role` is `primary`. */
   restoreSource?: S3Access;
-  /** The source repository's passphrase, when it is encrypted (dr and drill stacks). */
+  /** The source repository's passphrase, when `postgres.restoreFrom.encrypted`. */
   sourceCipherPassphrase?: pulumi.Input<string>;
 }
 
@@ -55,28 +72,42 @@ export class PostgresCluster extends pulumi.ComponentResource {
   public readonly clientTls: Record<"ca.crt" | "tls.crt" | "tls.key", pulumi.Output<string>>;
   /** Labels on the PostgreSQL pod (PodMonitors select on them). */
   public readonly podLabels: Record<string, string>;
+  /** What the cluster was made from: its settings and repositories (BackupSchedule builds its jobs from it). */
+  public readonly input: PostgresInput;
   /** The name its Kubernetes objects, its backup jobs and its alerts are named after: the component's name. */
   public readonly workloadName: string;
 
   constructor(name: string, args: PostgresClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drkit:postgres:PostgresCluster", name, {}, opts);
-    const { spec, namespace } = args;
-    const { postgres } = spec;
-    const restoring = spec.role !== "primary";
-    if (restoring && !args.restoreSource) throw new Error(`a ${spec.role} stack's PostgresCluster needs restoreSource`);
+    const { namespace, postgres } = args;
+    const role = args.role ?? "primary";
+    const restoring = role !== "primary";
+    if (restoring && !args.restoreSource) throw new Error(`PostgresCluster '${name}' (role ${role}) needs restoreSource: the repository to restore from`);
+    if (restoring && !postgres.restoreFrom) throw new Error(`PostgresCluster '${name}' (role ${role}) needs postgres.restoreFrom: the source's stanza and encryption`);
     if (restoring && postgres.restoreFrom?.encrypted && !args.sourceCipherPassphrase) throw new Error(`PostgresCluster '${name}' needs sourceCipherPassphrase: the source repository is encrypted`);
-    const plan = postgresPlan(spec, { name });
+    const from = restoring ? postgres.restoreFrom : undefined;
+    // The storage access is the one source of where the repositories are.
+    const input: PostgresInput = {
+      stack: args.stack,
+      role,
+      postgres,
+      objectives: { postgres: args.objectives },
+      repository: repositoryAt(args.repository.location, postgres.backups.stanza, postgres.backups.encrypt),
+      ...(from && args.restoreSource ? { source: repositoryAt(args.restoreSource.location, from.stanza, from.encrypted) } : {}),
+    };
+    this.input = input;
+    const plan = postgresPlan(input, { name });
     const objects = postgresObjects(name);
-    const hosts = postgresHosts(spec, name);
+    const hosts = pulumi.output(namespace).apply((ns) => postgresHosts(ns, name));
     const parent = { parent: this };
     // Data outlives a mistaken `pulumi destroy` everywhere but in a disposable drill.
-    const keep: pulumi.CustomResourceOptions = spec.role === "drill" ? {} : { protect: true, retainOnDelete: true };
+    const keep: pulumi.CustomResourceOptions = role === "drill" ? {} : { protect: true, retainOnDelete: true };
     const server = plan.servers[0]!;
     this.podLabels = server.pod.labels;
     this.workloadName = name;
     this.port = PORT.postgres;
-    this.host = pulumi.output(hosts.client);
-    this.pgbackrestHost = pulumi.output(hosts.pod);
+    this.host = hosts.client;
+    this.pgbackrestHost = hosts.pod;
 
     // --- secrets -------------------------------------------------------------------------
     const passwords = new Map<string, pulumi.Output<string>>();
@@ -94,14 +125,14 @@ export class PostgresCluster extends pulumi.ComponentResource {
       {
         privateKeyPem: caKey.privateKeyPem,
         isCaCertificate: true,
-        subject: { commonName: `drkit ${spec.stack} ${name} pgBackRest CA` },
+        subject: { commonName: `drkit ${args.stack} ${name} pgBackRest CA` },
         allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
         validityPeriodHours: CERT_VALIDITY_HOURS,
         earlyRenewalHours: CERT_RENEWAL_HOURS,
       },
       parent,
     );
-    const signed = (part: string, commonName: pulumi.Input<string>, uses: string[], dnsNames: pulumi.Input<string>[]) => {
+    const signed = (part: string, commonName: pulumi.Input<string>, uses: string[], dnsNames: pulumi.Input<pulumi.Input<string>[]>) => {
       const privateKey = key(part);
       const request = new tls.CertRequest(`${name}-${part}-request`, { privateKeyPem: privateKey.privateKeyPem, subject: { commonName }, dnsNames }, parent);
       const cert = new tls.LocallySignedCert(
@@ -191,10 +222,10 @@ export class PostgresCluster extends pulumi.ComponentResource {
           podSelector: { matchLabels: this.podLabels },
           policyTypes: ["Ingress"],
           ingress: [
-            { from: clientPeers(spec.cluster, POSTGRES_CLIENT_LABEL), ports: [{ protocol: "TCP", port: PORT.postgres }] },
+            { from: clientPeers(namespace, args.clientNamespaces ?? [], POSTGRES_CLIENT_LABEL), ports: [{ protocol: "TCP", port: PORT.postgres }] },
             { from: [{ podSelector: { matchLabels: BACKUP_JOB_LABEL } }], ports: [{ protocol: "TCP", port: PORT.pgbackrestTls }] },
             {
-              from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": spec.alerts.namespace } } }],
+              from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.monitoringNamespace ?? "monitoring" } } }],
               ports: [{ protocol: "TCP", port: PORT.postgresMetrics }],
             },
           ],
@@ -209,8 +240,6 @@ export class PostgresCluster extends pulumi.ComponentResource {
       backupClientSecretName: this.backupClientSecretName,
       pgbackrestHost: this.pgbackrestHost,
       repoCipherPassphrase: this.repoCipherPassphrase,
-      // The spec this cluster was built from: drkit's policy pack reviews it (policypack/).
-      drSpec: args.spec,
     });
   }
 }

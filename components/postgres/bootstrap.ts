@@ -1,4 +1,4 @@
-import type { DrSpec } from "../config";
+import type { PostgresContext } from "./input";
 import type { PgbackrestRepository, PostgresLayout } from "./layout";
 import { renderScript } from "../shell/render";
 import { recoveryDeadline } from "./settings";
@@ -20,7 +20,7 @@ export function recoveryTargetTime(iso: string): string {
 export { ownerPasswordVariable };
 
 /** Environment variables the bootstrap needs, by role: what the pod (or the drill) must set. */
-export function bootstrapEnvironment(spec: DrSpec): string[] {
+export function bootstrapEnvironment(spec: PostgresContext): string[] {
   const owners = [...new Set(spec.postgres.databases.map((db) => db.owner))];
   const own = pgbackrestRepoEnv(1);
   const source = pgbackrestRepoEnv(2);
@@ -36,7 +36,7 @@ export function bootstrapEnvironment(spec: DrSpec): string[] {
 }
 
 export interface BootstrapInput {
-  spec: DrSpec;
+  spec: PostgresContext;
   layout: PostgresLayout;
   /** The repository to restore from (dr/drill). */
   source?: PgbackrestRepository;

@@ -2,6 +2,7 @@ import type { DrSpec, StorageProvider } from "../config";
 import { DAY } from "../config";
 import { s3Endpoint } from "../storage/paths";
 import { PATH, PORT } from "../workloads/names";
+import type { PostgresContext } from "./input";
 
 /**
  * Where PostgreSQL and pgBackRest find their files and each other. A cluster uses the container
@@ -89,4 +90,24 @@ export function sourceRepository(spec: DrSpec, endpoint?: S3Endpoint): Pgbackres
 }
 
 /** pgBackRest counts time-based retention in whole days. */
-export const retentionDays = (spec: DrSpec) => Math.max(1, Math.round(spec.postgres.backups.pitrWindow / DAY));
+export const retentionDays = (context: Pick<PostgresContext, "postgres">) => Math.max(1, Math.round(context.postgres.backups.pitrWindow / DAY));
+
+/** Where a data path lives: the fields of a storage access's location that pgBackRest reads. */
+export interface RepositoryLocation {
+  bucket: string;
+  region: string;
+  /** Host name of the S3 API. */
+  endpoint: string;
+  /** The repository's key prefix, e.g. `pgbackrest/prod/`. */
+  prefix: string;
+}
+
+/** A pgBackRest repository at a storage location: its prefix is the repository path. */
+export function repositoryAt(location: RepositoryLocation, stanza: string, encrypted: boolean): PgbackrestRepository {
+  return {
+    endpoint: { bucket: location.bucket, region: location.region, host: location.endpoint, uriStyle: "host", verifyTls: true },
+    path: `/${location.prefix.replace(/\/+$/, "")}`,
+    stanza,
+    encrypted,
+  };
+}

@@ -1,4 +1,4 @@
-import type { DrSpec } from "../config";
+import type { PostgresContext } from "./input";
 import type { PgbackrestRepository, PostgresLayout } from "./layout";
 import { retentionDays } from "./layout";
 import { ARCHIVE_PUSH_IO_TIMEOUT, archivePushQueueMaxMiB, processMax, restoreProcessMax } from "./settings";
@@ -31,7 +31,7 @@ export function repoLines(index: 1 | 2, repo: PgbackrestRepository): string[] {
  * (the repository host's): time-based retention for the PITR window, zstd, parallelism from the
  * CPU, fast checkpoints, delta restores.
  */
-export function backupSettings(spec: DrSpec): string[] {
+export function backupSettings(spec: Pick<PostgresContext, "postgres">): string[] {
   return [
     // Time-based retention keeps a full backup older than the window and all WAL after it:
     // point-in-time recovery to any moment of the last pitrWindow days.
@@ -50,7 +50,7 @@ function stanzaSection(stanza: string, layout: PostgresLayout): string[] {
 }
 
 /** This stack's own repository: archive-push, backups, retention. */
-export function renderPgbackrestConf(spec: DrSpec, layout: PostgresLayout, repo: PgbackrestRepository): string {
+export function renderPgbackrestConf(spec: Pick<PostgresContext, "stack" | "postgres">, layout: PostgresLayout, repo: PgbackrestRepository): string {
   return [
     `# pgbackrest.conf rendered by drkit for stack '${spec.stack}': this stack's own repository.`,
     "[global]",
@@ -79,7 +79,7 @@ export function renderPgbackrestConf(spec: DrSpec, layout: PostgresLayout, repo:
  * (PGBACKREST_REPO2_*) can never be mistaken for the stack's own (repo1). Used only by the
  * bootstrap's restore and the recovery's restore_command; nothing ever writes with it.
  */
-export function renderRestoreConf(spec: DrSpec, layout: PostgresLayout, source: PgbackrestRepository): string {
+export function renderRestoreConf(spec: Pick<PostgresContext, "stack" | "postgres">, layout: PostgresLayout, source: PgbackrestRepository): string {
   return [
     `# pgbackrest-restore.conf rendered by drkit for stack '${spec.stack}': the repository to restore from (read-only).`,
     "[global]",

@@ -1,11 +1,10 @@
 import { createHash } from "node:crypto";
-import type { DrSpec } from "../config";
-import { bucketEndpoint, type S3Substitute } from "../workloads/endpoints";
 import { ENV, MONITOR_ROLE, PATH, PORT, UID, ownerPasswordVariable, pgbackrestRepoEnv, podHost, postgresObjects, serviceHost, TLS_KEYS } from "../workloads/names";
 import type { ContainerPlan, EnvSource, Probe, SecretValue, WorkloadPlan } from "../workloads/plan";
 import { bootstrapEnvironment, renderBootstrapScript } from "./bootstrap";
 import { renderExporterQueries } from "./exporterQueries";
-import { containerLayout, ownRepository, sourceRepository } from "./layout";
+import type { PostgresInput } from "./input";
+import { containerLayout } from "./layout";
 import { renderPgbackrestConf, renderRestoreConf, tlsServerCommand } from "./pgbackrestConf";
 import { renderPgHba, renderPostgresqlConf } from "./postgresqlConf";
 
@@ -17,25 +16,22 @@ export const BACKUP_JOB_LABEL = { "drkit.dev/role": "backup-job" };
 export interface PostgresPlanOptions {
   /** The cluster's name: every object name derives from it. @default "postgres" */
   name?: string;
-  /** An S3 endpoint standing in for every bucket (the local drill). @default the cloud's */
-  s3?: S3Substitute;
 }
 
 /** Labels of a PostgreSQL pod (the Services, the PodDisruptionBudget and the PodMonitor select on them). */
-export function postgresPodLabels(spec: DrSpec, name = "postgres"): Record<string, string> {
+export function postgresPodLabels(stack: string, name = "postgres"): Record<string, string> {
   return {
     "app.kubernetes.io/name": "postgres",
-    "app.kubernetes.io/instance": `${spec.stack}-${name}`,
+    "app.kubernetes.io/instance": `${stack}-${name}`,
     "app.kubernetes.io/component": "database",
     "app.kubernetes.io/part-of": "drkit",
     "app.kubernetes.io/managed-by": "pulumi",
   };
 }
 
-/** Where a stack's clients and its backup jobs reach the cluster. */
-export function postgresHosts(spec: DrSpec, name = "postgres") {
+/** Where clients and backup jobs reach the cluster `name` in `namespace`. */
+export function postgresHosts(namespace: string, name = "postgres") {
   const objects = postgresObjects(name);
-  const namespace = spec.cluster.namespace;
   const client = serviceHost(objects.client, namespace);
   const pod = podHost(objects.pod, objects.headless, namespace);
   const podShort = `${objects.pod}.${objects.headless}`;
@@ -61,16 +57,15 @@ const secretEnv = (secret: string, keys: string[]): [string, EnvSource][] => key
  * the bootstrap init container (initdb, or restore-and-promote in dr/drill stacks), postgres,
  * the pgBackRest TLS server the backup jobs use, and postgres_exporter.
  */
-export function postgresPlan(spec: DrSpec, options: PostgresPlanOptions = {}): WorkloadPlan {
+export function postgresPlan(spec: PostgresInput, options: PostgresPlanOptions = {}): WorkloadPlan {
   const name = options.name ?? "postgres";
   const objects = postgresObjects(name);
   const { postgres } = spec;
   const restoring = spec.role !== "primary";
   const layout = containerLayout(postgres.version);
-  const own = ownRepository(spec, bucketEndpoint(spec.storage.provider, spec.storage.bucket, spec.region, options.s3));
-  const sourceSpec = restoring ? postgres.restoreFrom : undefined;
-  const source = sourceSpec ? sourceRepository(spec, bucketEndpoint(sourceSpec.provider, sourceSpec.bucket, sourceSpec.region, options.s3)) : undefined;
-  if (restoring && !source) throw new Error(`a ${spec.role} stack needs drkit:postgres.restoreFrom`);
+  const own = spec.repository;
+  const source = restoring ? spec.source : undefined;
+  if (restoring && !source) throw new Error(`a ${spec.role} stack's PostgreSQL needs the repository to restore from (drkit:postgres.restoreFrom)`);
 
   // --- secrets -----------------------------------------------------------------------------
   const ownEnv = pgbackrestRepoEnv(1);
@@ -185,7 +180,7 @@ export function postgresPlan(spec: DrSpec, options: PostgresPlanOptions = {}): W
       {
         pod: {
           name: objects.statefulSet,
-          labels: postgresPodLabels(spec, name),
+          labels: postgresPodLabels(spec.stack, name),
           annotations: { "drkit.dev/config-hash": configHash(files) },
           // OnRootMismatch: a large volume is not walked on every start once its root is right.
           // The bootstrap still restores PGDATA's 0700, which a full walk breaks.

@@ -1,5 +1,5 @@
-import type { DrSpec } from "../config";
 import { formatDuration } from "../config";
+import type { PostgresContext } from "./input";
 import type { PostgresLayout } from "./layout";
 import { archiveTimeout, memorySettings } from "./settings";
 import { PATH } from "../workloads/names";
@@ -10,7 +10,7 @@ export function pgbackrestCommand(layout: PostgresLayout, stanza: string): strin
 }
 
 /** postgresql.conf settings, in order. Values are rendered as PostgreSQL literals. */
-export function postgresqlSettings(spec: DrSpec, layout: PostgresLayout): [string, string | number][] {
+export function postgresqlSettings(spec: PostgresContext, layout: PostgresLayout): [string, string | number][] {
   const { postgres } = spec;
   const memory = memorySettings(postgres.resources.memory, postgres.maxConnections);
   const pgbackrest = pgbackrestCommand(layout, postgres.backups.stanza);
@@ -54,7 +54,7 @@ function literal(value: string | number): string {
 }
 
 /** The postgresql.conf a drkit cluster runs with (mounted read-only, passed as config_file). */
-export function renderPostgresqlConf(spec: DrSpec, layout: PostgresLayout): string {
+export function renderPostgresqlConf(spec: PostgresContext, layout: PostgresLayout): string {
   const rpo = formatDuration(spec.objectives.postgres.rpo);
   const header = [
     `# postgresql.conf rendered by drkit for stack '${spec.stack}' (role ${spec.role}), PostgreSQL ${spec.postgres.version}.`,

@@ -1,5 +1,5 @@
-import type { DrSpec } from "../config/types";
 import { HOUR, MINUTE, type Seconds } from "../config/units";
+import type { PostgresContext } from "./input";
 
 /**
  * The numbers drkit derives for PostgreSQL and pgBackRest from the spec (docs/architecture.md §5). Each is
@@ -87,8 +87,8 @@ export function restoreProcessMax(cpuMillicores: number): number {
  * four times the RTO, at least an hour. Missing the RTO is a finding for the drill; killing a
  * restore that would have finished is a second disaster.
  */
-export function recoveryDeadline(spec: DrSpec): Seconds {
-  return Math.max(HOUR, 4 * spec.objectives.postgres.rto);
+export function recoveryDeadline(context: Pick<PostgresContext, "objectives">): Seconds {
+  return Math.max(HOUR, 4 * context.objectives.postgres.rto);
 }
 
 export const bytesToMiB = (bytes: number) => Math.floor(bytes / MiB);

@@ -86,7 +86,7 @@ export class RedisServer extends pulumi.ComponentResource {
           policyTypes: ["Ingress"],
           ingress: [
             {
-              from: [...clientPeers(spec.cluster, REDIS_CLIENT_LABEL), { podSelector: { matchLabels: REDIS_SNAPSHOT_LABEL } }],
+              from: clientPeers(namespace, spec.cluster.clientNamespaces, REDIS_CLIENT_LABEL).apply((peers) => [...peers, { podSelector: { matchLabels: REDIS_SNAPSHOT_LABEL } }]),
               ports: [{ protocol: "TCP", port: PORT.redis }],
             },
             { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": spec.alerts.namespace } } }], ports: [{ protocol: "TCP", port: PORT.redisMetrics }] },

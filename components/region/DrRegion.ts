@@ -53,8 +53,13 @@ export class DrRegion extends pulumi.ComponentResource {
     this.postgres = new PostgresCluster(
       "postgres",
       {
-        spec,
+        stack: spec.stack,
+        role: spec.role,
         namespace: kubernetes.namespace,
+        clientNamespaces: spec.cluster.clientNamespaces,
+        monitoringNamespace: spec.alerts.namespace,
+        postgres: spec.postgres,
+        objectives: spec.objectives.postgres,
         images,
         repository: storage.writers.pgbackrest!,
         ...(storage.restore.postgres ? { restoreSource: storage.restore.postgres } : {}),
@@ -100,6 +105,7 @@ export class DrRegion extends pulumi.ComponentResource {
       { spec, postgres: this.postgres, jobMetrics: this.jobMetrics, ...(this.redis ? { redis: this.redis } : {}) },
       onCluster,
     );
-    this.registerOutputs({});
+    // The spec the region was built from: drkit's policy pack reviews it (policypack/).
+    this.registerOutputs({ drSpec: spec });
   }
 }

@@ -8,7 +8,8 @@ import { SpacesBackupBucket, SpacesIdentity } from "./SpacesBackupBucket";
 /** Where a workload reads or writes: an S3-compatible bucket and how to reach it. */
 export interface S3Location {
   provider: StorageProvider;
-  bucket: pulumi.Input<string>;
+  /** The bucket's name (drkit names buckets from the stack file, so it is known before they exist). */
+  bucket: string;
   region: string;
   /** Host name of the S3 API, e.g. `s3.eu-central-1.amazonaws.com`. */
   endpoint: string;
@@ -77,11 +78,11 @@ export class BackupStorage extends pulumi.ComponentResource {
     const identity = (identityName: string, location: S3Location, access: "write" | "read", arn?: pulumi.Input<string>, key?: pulumi.Input<string>): S3Credentials =>
       location.provider === "aws"
         ? new BucketIdentity(identityName, { bucketArn: arn!, prefixes: [location.prefix], access, region: location.region, ...(key ? { kmsKeyArn: key } : {}) }, { parent: this })
-        : new SpacesIdentity(identityName, { bucket: location.bucket, access }, { parent: this });
+        : new SpacesIdentity(identityName, { bucket: location.bucket === storage.bucket ? this.bucketName : location.bucket, access }, { parent: this });
 
     this.writers = {};
     for (const [path, prefix] of Object.entries(dataPathPrefixes(spec)) as [DataPath, string][]) {
-      const location: S3Location = { provider: storage.provider, bucket: this.bucketName, region, endpoint, prefix };
+      const location: S3Location = { provider: storage.provider, bucket: storage.bucket, region, endpoint, prefix };
       this.writers[path] = { location, credentials: identity(`${name}-${path}-writer`, location, "write", ownBucketArn, kmsKeyArn) };
     }
 

@@ -119,11 +119,13 @@ export function podSpecOf(pod: PodPlan, images: KubernetesMapping["images"]): k8
  * Who may connect as a client: pods carrying the client label in the stack's namespace and in
  * each of `drkit:cluster.clientNamespaces`, never in any other namespace.
  */
-export function clientPeers(cluster: { namespace: string; clientNamespaces: string[] }, clientLabel: Record<string, string>): k8s.types.input.networking.v1.NetworkPolicyPeer[] {
-  return [...new Set([cluster.namespace, ...cluster.clientNamespaces])].map((namespace) => ({
-    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
-    podSelector: { matchLabels: clientLabel },
-  }));
+export function clientPeers(namespace: pulumi.Input<string>, clientNamespaces: string[], clientLabel: Record<string, string>): pulumi.Output<k8s.types.input.networking.v1.NetworkPolicyPeer[]> {
+  return pulumi.output(namespace).apply((own) =>
+    [...new Set([own, ...clientNamespaces])].map((peer) => ({
+      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": peer } },
+      podSelector: { matchLabels: clientLabel },
+    })),
+  );
 }
 
 /** The plan's Secrets and ConfigMaps, by plan name. */

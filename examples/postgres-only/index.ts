@@ -24,7 +24,21 @@ const storage = new BackupStorage("backups", { spec }, { providers: cloudProvide
 const repository = storage.writers.pgbackrest!;
 const images = new DrkitImages("images", { settings: spec.images, postgresVersion: spec.postgres.version, only: ["postgres", "jobs"] }).refs;
 
-const ordersDb = new PostgresCluster("orders-db", { spec, namespace, images, repository }, { provider });
+const ordersDb = new PostgresCluster(
+  "orders-db",
+  {
+    stack: spec.stack,
+    namespace,
+    // Reachable from the stack file's client namespaces too; scraped from its monitoring namespace.
+    clientNamespaces: spec.cluster.clientNamespaces,
+    monitoringNamespace: spec.alerts.namespace,
+    postgres: spec.postgres,
+    objectives: spec.objectives.postgres,
+    images,
+    repository,
+  },
+  { provider },
+);
 const backups = new BackupSchedule(
   "orders-db-backups",
   {

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { renderStack, type RenderedStack } from "../harness/renderStack";
 import { secretLeaks, secretUses } from "./leaks";
 import { postgresPlan } from "../../components/postgres/plan";
+import { postgresInput } from "../../components/postgres/input";
 import { stackSpec } from "../containers/harness";
 
 const STS = "kubernetes:apps/v1:StatefulSet";
@@ -36,7 +37,7 @@ describe("prod's PostgreSQL under mocks", () => {
   });
 
   it("is the plan the tests and the drill run, mapped 1:1", () => {
-    const plan = postgresPlan(stackSpec("prod"));
+    const plan = postgresPlan(postgresInput(stackSpec("prod")));
     const planned = plan.servers[0]!.pod;
     const shape = (containers: any[]) => containers.map((c) => [c.name, c.command, (c.env ?? []).map((e: any) => e.name), (c.volumeMounts ?? []).map((m: any) => m.mountPath)]);
     expect(shape(pod.initContainers)).toEqual(planned.initContainers.map((c) => [c.name, c.command, c.env.map(([name]) => name), c.mounts.map((m) => m.path)]));

@@ -1,0 +1,37 @@
+import type { DrSpec, Objective, PostgresSpec, Role } from "../config";
+import { bucketEndpoint, type S3Substitute } from "../workloads/endpoints";
+import { ownRepository, sourceRepository, type PgbackrestRepository } from "./layout";
+
+/**
+ * What PostgreSQL's configuration files depend on: the store's settings and three facts of the
+ * stack. A parsed stack spec (`DrSpec`) has them, so the renderers take either.
+ */
+export interface PostgresContext {
+  /** The stack's name: configuration comments, pod labels, certificate names. */
+  stack: string;
+  /** `primary` initialises an empty volume; `dr` and `drill` restore it from the source repository. */
+  role: Role;
+  /** The store's settings: `drkit:postgres`, parsed. */
+  postgres: PostgresSpec;
+  /** The store's objectives: the RPO sets archive_timeout, the RTO the recovery deadline. */
+  objectives: { postgres: Objective };
+}
+
+/** Everything a PostgreSQL cluster's workload plan is made from. */
+export interface PostgresInput extends PostgresContext {
+  /** This stack's pgBackRest repository: where the cluster archives and the jobs back up. */
+  repository: PgbackrestRepository;
+  /** The repository a `dr` or `drill` stack restores from. */
+  source?: PgbackrestRepository;
+}
+
+/**
+ * A stack spec's PostgreSQL input: its repositories at their cloud endpoints, or all at one
+ * local endpoint (`s3`, the drill's).
+ */
+export function postgresInput(spec: DrSpec, s3?: S3Substitute): PostgresInput {
+  const own = ownRepository(spec, bucketEndpoint(spec.storage.provider, spec.storage.bucket, spec.region, s3));
+  const from = spec.role !== "primary" ? spec.postgres.restoreFrom : undefined;
+  const source = from ? sourceRepository(spec, bucketEndpoint(from.provider, from.bucket, from.region, s3)) : undefined;
+  return { stack: spec.stack, role: spec.role, postgres: spec.postgres, objectives: { postgres: spec.objectives.postgres }, repository: own, ...(source ? { source } : {}) };
+}
