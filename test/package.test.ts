@@ -19,13 +19,13 @@ let compiled: { status: number | null; output: string };
 
 const USER_PROGRAM = `import * as pulumi from "@pulumi/pulumi";
 import { DrRegion, checkConfig, formatProblems, rawSpecFromConfig } from "drkit";
-import { postgresPlan } from "drkit/plans";
+import { postgresInput, postgresPlan } from "drkit/plans";
 
 const result = checkConfig(rawSpecFromConfig(pulumi.runtime.allConfig()), { stack: pulumi.getStack() });
 if (!result.ok) throw new pulumi.RunError(formatProblems(result.problems));
 const region = new DrRegion("region", { spec: result.spec });
 
-export const pods: string[] = postgresPlan(result.spec).servers.map((server) => server.pod.name);
+export const pods: string[] = postgresPlan(postgresInput(result.spec)).servers.map((server) => server.pod.name);
 export const host: pulumi.Output<string> = region.postgres.host;
 `;
 

@@ -15,8 +15,12 @@ export function jobMetricsPodLabels(stack: string): Record<string, string> {
   };
 }
 
-/** Where the jobs of `namespace` push their results: `<url>/metrics/job/...` (the Pushgateway API). */
-export const jobMetricsUrl = (namespace: string) => `http://${serviceHost(JOB_METRICS_OBJECTS.client, namespace)}:${PORT.jobMetrics}`;
+/**
+ * Where jobs push their results: `<url>/metrics/job/...` (the Pushgateway API). From another
+ * namespace, the gateway's full name in `namespace`; without one, the name the jobs in its own
+ * namespace reach it by.
+ */
+export const jobMetricsUrl = (namespace?: string) => `http://${namespace ? serviceHost(JOB_METRICS_OBJECTS.client, namespace) : JOB_METRICS_OBJECTS.client}:${PORT.jobMetrics}`;
 
 /** What the gateway's plan depends on. */
 export interface JobMetricsSettings {

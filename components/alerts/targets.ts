@@ -34,4 +34,4 @@ export { dataClaimName };
  * Labels the PodMonitors put on every series they scrape, and the rules select on: a stack's
  * PostgreSQL is `{drkit_stack="prod", drkit_component="postgres"}` wherever it runs.
  */
-export const monitorLabels = (spec: DrSpec, component: "postgres" | "redis") => ({ drkit_stack: spec.stack, drkit_component: component });
+export const monitorLabels = (spec: { stack: string }, component: "postgres" | "redis") => ({ drkit_stack: spec.stack, drkit_component: component });

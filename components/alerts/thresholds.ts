@@ -1,4 +1,4 @@
-import { backupPlan } from "../backup/plan";
+import { backupInput, backupPlan } from "../backup/plan";
 import { archiveTimeout } from "../postgres/settings";
 import type { DrSpec, Seconds } from "../config";
 import { longestGap, snapshotAlertAge, snapshotRunDeadline, snapshotStartingDeadline } from "../config";
@@ -50,7 +50,7 @@ export function alertThresholds(spec: DrSpec): AlertThresholds {
   const timeout = archiveTimeout(objectives.postgres.rpo);
   // The CronJobs as the plan schedules them: their deadlines are the jobs' own.
   const objects = postgresObjects("postgres");
-  const jobs = new Map(backupPlan(spec).jobs.map((job) => [job.name, job]));
+  const jobs = new Map(backupPlan(backupInput(spec)).jobs.map((job) => [job.name, job]));
   const scheduled = (name: string) => limitsOf(jobs.get(name)!);
   const backups: Record<string, JobLimits> = { full: scheduled(objects.backupJob("full")) };
   if (postgres.backups.diff) backups["diff"] = scheduled(objects.backupJob("diff"));

@@ -1,32 +1,36 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PostgresCluster } from "../postgres/PostgresCluster";
-import type { DrSpec } from "../config";
 import type { S3Access } from "../storage/BackupStorage";
 import { configObjects, jobObject } from "../workloads/kubernetes";
 import { postgresObjects } from "../workloads/names";
 import type { SecretValue } from "../workloads/plan";
-import { backupLabels, backupPlan } from "./plan";
+import { repositoryAt } from "../postgres/layout";
+import { storeAt } from "../redis/layout";
+import { backupLabels, backupPlan, type BackupInput } from "./plan";
 
 export interface BackupScheduleArgs {
-  /** The parsed stack spec. */
-  spec: DrSpec;
-  /** Namespace of every object (the cluster's). */
+  /**
+   * The cluster the jobs back up: they are built from its settings and repositories, named after
+   * it, and reach it through its pgBackRest server in its namespace.
+   */
+  cluster: PostgresCluster;
+  /** Namespace of every object: the cluster's. */
   namespace: pulumi.Input<string>;
+  /** Time zone of the schedules (an IANA name, `drkit:timeZone`). @default "UTC" */
+  timeZone?: string;
   /** drkit's images (`DrkitImages.refs`): backups and verification run in `postgres`, uploads and the gateway client in `jobs`. */
   images: { postgres: pulumi.Input<string>; jobs: pulumi.Input<string> };
-  /** The cluster the jobs back up: they connect to its pgBackRest server and are named after it. */
-  cluster: PostgresCluster;
-  /** Write access to the pgBackRest repository prefix (backups). */
+  /** Write access to the cluster's pgBackRest repository (backups): `BackupStorage.writers.pgbackrest`. */
   repository: S3Access;
-  /** Read-only access to the same prefix (restore verification). */
+  /** Read-only access to the same repository (restore verification): `BackupStorage.repositoryReader`. */
   repositoryReader: S3Access;
   /** Read-only access to the repository's replica, when the bucket replicates (the archive check measures the lag). */
   replicaRepositoryReader?: S3Access;
-  /** Write access to the dumps prefix, when dumps are enabled. */
+  /** Write access to where the dumps go: required when the cluster's `postgres.dumps.enabled`. */
   dumps?: S3Access;
-  /** Read access to the source repository: a drill verifies the backups it restored from, at once. */
+  /** Read access to the repository the cluster restored from: a drill verifies it at once. Required for a drill. */
   restoreSource?: S3Access;
-  /** The source repository's passphrase (drill). */
+  /** The source repository's passphrase (a drill whose source is encrypted). */
   sourceCipherPassphrase?: pulumi.Input<string>;
 }
 
@@ -42,12 +46,19 @@ export class BackupSchedule extends pulumi.ComponentResource {
 
   constructor(name: string, args: BackupScheduleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drkit:backup:BackupSchedule", name, {}, opts);
-    const { spec, cluster } = args;
+    const { cluster } = args;
     const clusterName = cluster.workloadName;
-    if (spec.postgres.dumps.enabled && !args.dumps) throw new Error("BackupSchedule needs dumps access when drkit:postgres.dumps.enabled is true");
-    if (spec.role === "drill" && !args.restoreSource) throw new Error("a drill's BackupSchedule needs restoreSource");
-    if (spec.storage.replication && !args.replicaRepositoryReader) throw new Error("BackupSchedule needs replicaRepositoryReader (BackupStorage.replicaRepositoryReader) when drkit:storage.replication is set: the archive check measures the replica's lag");
-    const plan = backupPlan(spec, { cluster: clusterName });
+    const { postgres, role } = cluster.input;
+    if (postgres.dumps.enabled && !args.dumps) throw new Error(`BackupSchedule '${name}' needs dumps (BackupStorage.writers.dumps): the cluster's postgres.dumps.enabled is true`);
+    if (role === "drill" && !args.restoreSource) throw new Error(`BackupSchedule '${name}' needs restoreSource: a drill verifies the backups it restored from`);
+    const replica = args.replicaRepositoryReader?.location;
+    const input: BackupInput = {
+      ...cluster.input,
+      timeZone: args.timeZone ?? "UTC",
+      ...(args.dumps && postgres.dumps.enabled ? { dumps: storeAt(args.dumps.location) } : {}),
+      ...(replica ? { replica: repositoryAt(replica, postgres.backups.stanza, postgres.backups.encrypt) } : {}),
+    };
+    const plan = backupPlan(input, { cluster: clusterName });
     const identities: Record<string, S3Access | undefined> = {
       pgbackrest: args.repository,
       pgbackrestReader: args.repositoryReader,
@@ -70,7 +81,7 @@ export class BackupSchedule extends pulumi.ComponentResource {
           throw new Error(`a backup plan has no ${value.kind} secret of its own`);
       }
     };
-    const mapping = { namespace: args.namespace, images: args.images, secretValue, labels: backupLabels(spec, clusterName) };
+    const mapping = { namespace: args.namespace, images: args.images, secretValue, labels: backupLabels(cluster.input.stack, clusterName) };
     const { secrets, configMaps } = configObjects(plan, mapping, this);
     // The jobs also read the cluster's Secrets (owner passwords, the client certificate).
     const dependsOn: pulumi.Resource[] = [...Object.values(secrets), ...Object.values(configMaps), cluster];

@@ -1,7 +1,7 @@
 import { metricVariables, renderScript } from "../shell/render";
 import type { PgbackrestRepository } from "../postgres/layout";
 import { repoLines } from "../postgres/pgbackrestConf";
-import type { DrSpec } from "../config";
+import type { PostgresContext } from "../postgres/input";
 import type { BackupJobLayout } from "./layout";
 import { metricsTargetVariables, type MetricsTarget } from "./render";
 
@@ -26,7 +26,7 @@ export const ARCHIVE_CHECK_METRICS = {
  * as repo2 (read-only credentials in PGBACKREST_REPO2_*, never mistaken for the writer's repo1),
  * used only to list what has arrived.
  */
-export function renderReplicaConf(spec: DrSpec, layout: BackupJobLayout, replica: PgbackrestRepository): string {
+export function renderReplicaConf(spec: PostgresContext, layout: BackupJobLayout, replica: PgbackrestRepository): string {
   return [
     `# pgbackrest.conf of drkit's archive check for stack '${spec.stack}': the replica of its repository (read-only).`,
     "[global]",
@@ -50,7 +50,7 @@ export const ARCHIVE_SETTLE_SECONDS = 300;
  * `archive-push-queue-max`), takes a full backup after a gap, and reports the replica's lag when
  * the stack's repository is `replicated`. What it checks and why is in pg-archive-check.sh.
  */
-export function renderArchiveCheckScript(spec: DrSpec, layout: BackupJobLayout, metrics: MetricsTarget, replicated: boolean): string {
+export function renderArchiveCheckScript(spec: PostgresContext, layout: BackupJobLayout, metrics: MetricsTarget, replicated: boolean): string {
   return renderScript("pg-archive-check.sh", `stack '${spec.stack}'`, {
     CONFIG: `${layout.configDir}/pgbackrest.conf`,
     STANZA: spec.postgres.backups.stanza,

@@ -1,7 +1,9 @@
 import { JOB_METRICS_CLIENT_LABEL, jobMetricsUrl } from "../alerts/jobMetricsPlan";
 import { monitorLabels } from "../alerts/targets";
-import { containerLayout, ownRepository, sourceRepository } from "../postgres/layout";
-import { BACKUP_JOB_LABEL, POSTGRES_CLIENT_LABEL, postgresHosts } from "../postgres/plan";
+import { postgresInput, type PostgresInput } from "../postgres/input";
+import { containerLayout, type PgbackrestRepository } from "../postgres/layout";
+import { BACKUP_JOB_LABEL, POSTGRES_CLIENT_LABEL } from "../postgres/plan";
+import type { SnapshotStore } from "../redis/layout";
 import { longestGap, type DrSpec } from "../config";
 import { bucketEndpoint, bucketStore, type S3Substitute } from "../workloads/endpoints";
 import { ENV, PATH, PORT, UID, ownerPasswordVariable, pgbackrestRepoEnv, postgresObjects } from "../workloads/names";
@@ -13,17 +15,37 @@ import { renderBackupJobConf, renderBackupScript, renderDumpScript, renderVerify
 export interface BackupPlanOptions {
   /** The PostgreSQL cluster's name: the jobs and their objects are named after it. @default "postgres" */
   cluster?: string;
-  /** An S3 endpoint standing in for every bucket (the local drill). @default the cloud's */
-  s3?: S3Substitute;
+}
+
+/** Everything the backup jobs of one PostgreSQL cluster are made from. */
+export interface BackupInput extends PostgresInput {
+  /** Time zone of the schedules (IANA name, `drkit:timeZone`). */
+  timeZone: string;
+  /** Where the logical dumps go: required when `postgres.dumps.enabled`. */
+  dumps?: SnapshotStore;
+  /** The replica of `repository`, when the bucket replicates: the archive check measures its lag. */
+  replica?: PgbackrestRepository;
+}
+
+/** A stack spec's backup input: its stores at their cloud endpoints, or all at one local endpoint (`s3`). */
+export function backupInput(spec: DrSpec, s3?: S3Substitute): BackupInput {
+  const input = postgresInput(spec, s3);
+  const replication = spec.storage.provider === "aws" ? spec.storage.replication : undefined;
+  return {
+    ...input,
+    timeZone: spec.timeZone,
+    ...(spec.postgres.dumps.enabled ? { dumps: bucketStore(spec.storage.provider, spec.storage.bucket, spec.region, spec.storage.lifecycle.dumps.prefix, s3) } : {}),
+    ...(replication ? { replica: { ...input.repository, endpoint: bucketEndpoint("aws", replication.bucket, replication.region, s3) } } : {}),
+  };
 }
 
 export type BackupKind = "full" | "diff" | "incr";
 
 /** Labels of every backup job pod. */
-export const backupLabels = (spec: DrSpec, cluster = "postgres") => ({
+export const backupLabels = (stack: string, cluster = "postgres") => ({
   "app.kubernetes.io/part-of": "drkit",
   "app.kubernetes.io/component": "backup",
-  "app.kubernetes.io/instance": `${spec.stack}-${cluster}`,
+  "app.kubernetes.io/instance": `${stack}-${cluster}`,
 });
 
 const JOB_RESOURCES = { requests: { cpu: 250, memory: 256 * 2 ** 20 }, limits: { cpu: 2000, memory: 2 ** 30 } };
@@ -34,31 +56,32 @@ const JOB_RESOURCES = { requests: { cpu: 250, memory: 256 * 2 ** 20 }, limits: {
  * and a restore verification that measures the restore time against the RTO. A drill stack also
  * verifies, once at deployment, the source backups it restored from.
  */
-export function backupPlan(spec: DrSpec, options: BackupPlanOptions = {}): WorkloadPlan {
+export function backupPlan(spec: BackupInput, options: BackupPlanOptions = {}): WorkloadPlan {
   const cluster = options.cluster ?? "postgres";
   const objects = postgresObjects(cluster);
   const { postgres } = spec;
   const pgLayout = containerLayout(postgres.version);
   const layout = backupJobLayout(pgLayout);
-  const hosts = postgresHosts(spec.cluster.namespace, cluster);
-  const own = ownRepository(spec, bucketEndpoint(spec.storage.provider, spec.storage.bucket, spec.region, options.s3));
-  const dumps = bucketStore(spec.storage.provider, spec.storage.bucket, spec.region, spec.storage.lifecycle.dumps.prefix, options.s3);
-  const labels = backupLabels(spec, cluster);
+  // The jobs run in the cluster's namespace and reach it by its names there.
+  const pgHost = `${objects.pod}.${objects.headless}`;
+  const own = spec.repository;
+  const dumps = spec.dumps;
+  if (postgres.dumps.enabled && !dumps) throw new Error("the backup plan needs the dumps' store when postgres.dumps.enabled is true");
+  const labels = backupLabels(spec.stack, cluster);
   const repoEnv = pgbackrestRepoEnv(1);
   const replicaEnv = pgbackrestRepoEnv(2);
   // The replica of this stack's repository, when the bucket replicates: the archive check lists it.
-  const replication = spec.storage.provider === "aws" ? spec.storage.replication : undefined;
-  const replica = replication ? { ...own, endpoint: bucketEndpoint("aws", replication.bucket, replication.region, options.s3) } : undefined;
+  const replica = spec.replica;
 
-  const metrics = { url: jobMetricsUrl(spec.cluster.namespace), labels: { ...monitorLabels(spec, "postgres"), cluster } };
+  const metrics = { url: jobMetricsUrl(), labels: { ...monitorLabels(spec, "postgres"), cluster } };
   const files: Record<string, string> = {
-    "pgbackrest.conf": renderBackupJobConf(spec, layout, own, hosts.pod, PORT.pgbackrestTls),
+    "pgbackrest.conf": renderBackupJobConf(spec, layout, own, pgHost, PORT.pgbackrestTls),
     "verify.conf": renderVerifyConf(spec, layout, own),
     "backup.sh": renderBackupScript(spec, layout),
     "verify.sh": renderVerifyScript(spec, layout, pgLayout.pgBin, metrics),
     "archive-check.sh": renderArchiveCheckScript(spec, layout, metrics, replica !== undefined),
     ...(replica ? { "replica.conf": renderReplicaConf(spec, layout, replica) } : {}),
-    ...(postgres.dumps.enabled ? { "dump.sh": renderDumpScript(spec, layout, dumps, hosts.client) } : {}),
+    ...(dumps && postgres.dumps.enabled ? { "dump.sh": renderDumpScript(spec, layout, dumps, objects.client) } : {}),
   };
   const repositorySecret = (identity: "pgbackrest" | "pgbackrestReader" | "pgbackrestSource", cipher: "own" | "source" | undefined): Record<string, SecretValue> => ({
     [repoEnv.key]: { kind: "s3Key", identity, part: "id" },
@@ -224,9 +247,8 @@ export function backupPlan(spec: DrSpec, options: BackupPlanOptions = {}): Workl
 
   if (spec.role === "drill") {
     // The drill's point: prove the source's backups restore within the RTO, at once.
-    const from = postgres.restoreFrom;
-    if (!from) throw new Error("a drill stack needs drkit:postgres.restoreFrom");
-    const source = sourceRepository(spec, bucketEndpoint(from.provider, from.bucket, from.region, options.s3))!;
+    const source = spec.source;
+    if (!source) throw new Error("a drill stack's backup plan needs the repository it restored from (drkit:postgres.restoreFrom)");
     configMaps.push({ name: objects.verifySourceConfig, files: { "verify.conf": renderVerifyConf(spec, layout, source), "verify.sh": files["verify.sh"]! } });
     secrets.push({ name: objects.verifySource, data: repositorySecret("pgbackrestSource", source.encrypted ? "source" : undefined) });
     jobs.push({

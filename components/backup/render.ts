@@ -4,7 +4,7 @@ import { recoveryDeadline, restoreProcessMax } from "../postgres/settings";
 import { ENV } from "../workloads/names";
 import { metricVariables, objectStoreVariables, renderScript, type ShellValue } from "../shell/render";
 import type { SnapshotStore } from "../redis/layout";
-import type { DrSpec } from "../config";
+import type { PostgresContext } from "../postgres/input";
 import { DAY } from "../config";
 import type { BackupJobLayout } from "./layout";
 
@@ -13,7 +13,7 @@ import type { BackupJobLayout } from "./layout";
  * stack's own; the database is reached through the pgBackRest TLS server on the PostgreSQL pod,
  * with the client certificate (mutual TLS), never with a database password.
  */
-export function renderBackupJobConf(spec: DrSpec, layout: BackupJobLayout, repo: PgbackrestRepository, pgHost: string, pgHostPort: number): string {
+export function renderBackupJobConf(spec: PostgresContext, layout: BackupJobLayout, repo: PgbackrestRepository, pgHost: string, pgHostPort: number): string {
   return [
     `# pgbackrest.conf of drkit's backup jobs for stack '${spec.stack}' (repository host).`,
     "[global]",
@@ -38,7 +38,7 @@ export function renderBackupJobConf(spec: DrSpec, layout: BackupJobLayout, repo:
 }
 
 /** The restore verification's pgbackrest.conf: the own repository, restored into scratch space. */
-export function renderVerifyConf(spec: DrSpec, layout: BackupJobLayout, repo: PgbackrestRepository): string {
+export function renderVerifyConf(spec: PostgresContext, layout: BackupJobLayout, repo: PgbackrestRepository): string {
   return [
     `# pgbackrest.conf of drkit's restore verification for stack '${spec.stack}'.`,
     "[global]",
@@ -58,7 +58,7 @@ export function renderVerifyConf(spec: DrSpec, layout: BackupJobLayout, repo: Pg
 }
 
 /** `backup.sh full|diff|incr`: one pgBackRest backup, checked in the repository afterwards. */
-export function renderBackupScript(spec: DrSpec, layout: BackupJobLayout): string {
+export function renderBackupScript(spec: PostgresContext, layout: BackupJobLayout): string {
   return renderScript("pg-backup.sh", `stack '${spec.stack}'`, { CONFIG: `${layout.configDir}/pgbackrest.conf`, STANZA: spec.postgres.backups.stanza });
 }
 
@@ -71,7 +71,7 @@ export function renderBackupScript(spec: DrSpec, layout: BackupJobLayout): strin
  *           complete dumps go after the retention, incomplete ones older than the newest complete
  *           one go. The newest complete dump is never deleted.
  */
-export function renderDumpScript(spec: DrSpec, layout: BackupJobLayout, store: SnapshotStore, pgHost: string): string {
+export function renderDumpScript(spec: PostgresContext, layout: BackupJobLayout, store: SnapshotStore, pgHost: string): string {
   const { dumps } = spec.postgres;
   return renderScript("pg-dump.sh", `stack '${spec.stack}'`, {
     DATABASES: spec.postgres.databases.map((db) => `${db.name}:${db.owner}`).join(" "),
@@ -127,7 +127,7 @@ export const VERIFICATION_METRICS = {
  * than the RTO; any failure exits non-zero with one line. The measured restore time and the
  * age of the newest restored commit (the proven RTO and RPO) go to the job-metrics gateway.
  */
-export function renderVerifyScript(spec: DrSpec, layout: BackupJobLayout, pgBin: string, metrics: MetricsTarget): string {
+export function renderVerifyScript(spec: PostgresContext, layout: BackupJobLayout, pgBin: string, metrics: MetricsTarget): string {
   const { postgres, objectives } = spec;
   const fresh = postgres.verification.freshness;
   return renderScript("pg-verify.sh", `stack '${spec.stack}'`, {

@@ -4,9 +4,11 @@
  * local drill run, the Prometheus rule file, the bucket lifecycle rules and IAM documents.
  */
 export { postgresPlan, type PostgresPlanOptions } from "../postgres/plan";
+export { postgresInput, type PostgresContext, type PostgresInput } from "../postgres/input";
+export { repositoryAt, type PgbackrestRepository, type S3Endpoint } from "../postgres/layout";
 export { redisPlan, type RedisPlanOptions } from "../redis/plan";
-export { backupPlan, type BackupPlanOptions } from "../backup/plan";
-export { jobMetricsPlan } from "../alerts/jobMetricsPlan";
+export { backupInput, backupPlan, type BackupInput, type BackupPlanOptions } from "../backup/plan";
+export { jobMetricsPlan, type JobMetricsSettings } from "../alerts/jobMetricsPlan";
 export { mergePlans, type ConfigMapPlan, type ContainerPlan, type ImageName, type JobPlan, type PodPlan, type SecretPlan, type SecretValue, type ServerPlan, type VolumePlan, type WorkloadPlan } from "../workloads/plan";
 export { dataClaimName, PATH, PORT, UID } from "../workloads/names";
 export { alertThresholds, type AlertThresholds } from "../alerts/thresholds";

@@ -47,3 +47,8 @@ export function sourceSnapshotStore(spec: DrSpec): SnapshotStore | undefined {
   if (!source) return undefined;
   return { bucket: source.bucket, region: source.region, endpointUrl: `https://${s3Endpoint(source.provider, source.region)}`, verifyTls: true, prefix: source.prefix };
 }
+
+/** A storage access's location as the aws CLI reaches it: the cloud endpoint over verified TLS. */
+export function storeAt(location: { bucket: string; region: string; endpoint: string; prefix: string }): SnapshotStore {
+  return { bucket: location.bucket, region: location.region, endpointUrl: `https://${location.endpoint}`, verifyTls: true, prefix: location.prefix };
+}

@@ -71,7 +71,7 @@ export class DrRegion extends pulumi.ComponentResource {
     this.backups = new BackupSchedule(
       "backup-schedule",
       {
-        spec,
+        timeZone: spec.timeZone,
         namespace: kubernetes.namespace,
         images,
         cluster: this.postgres,

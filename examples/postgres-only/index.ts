@@ -42,10 +42,10 @@ const ordersDb = new PostgresCluster(
 const backups = new BackupSchedule(
   "orders-db-backups",
   {
-    spec,
-    namespace,
-    images,
     cluster: ordersDb,
+    namespace,
+    timeZone: spec.timeZone,
+    images,
     repository,
     repositoryReader: storage.repositoryReader,
     // Where the bucket replicates, the archive check also measures the replica's lag.

@@ -47,7 +47,8 @@ describe("prod's backup CronJobs under mocks", () => {
     expect(pod.containers[0].command).toEqual(["bash", "/etc/drkit-backup/backup.sh", "full"]);
     expect(pod.volumes.find((v: any) => v.name === "tls").secret.secretName).toBe("postgres-pgbackrest-client");
     const config = stack.named("postgres-backup-config").inputs["data"] as Record<string, string>;
-    expect(config["pgbackrest.conf"]).toContain("pg1-host=postgres-0.postgres-headless.trading-data.svc\npg1-host-type=tls\npg1-host-port=8432");
+    // The jobs run in the cluster's namespace and reach it by its name there (a name its certificate carries).
+    expect(config["pgbackrest.conf"]).toContain("pg1-host=postgres-0.postgres-headless\npg1-host-type=tls\npg1-host-port=8432");
     expect(config["pgbackrest.conf"]).toContain("repo1-path=/pgbackrest/prod");
     expect(Object.keys(config).sort()).toEqual(["archive-check.sh", "backup.sh", "dump.sh", "pgbackrest.conf", "replica.conf", "verify.conf", "verify.sh"]);
   });
@@ -74,7 +75,7 @@ describe("prod's backup CronJobs under mocks", () => {
     ]);
     expect(stack.named("postgres-replica-repository").inputs["stringData"]).toMatchObject({ PGBACKREST_REPO2_S3_KEY_SECRET: "FAKE-SECRET-backups-replica-pgbackrest-reader-key" });
     const config = stack.named("postgres-backup-config").inputs["data"] as Record<string, string>;
-    expect(config["archive-check.sh"]).toContain("METRICS_URL='http://job-metrics.trading-data.svc:9091'");
+    expect(config["archive-check.sh"]).toContain("METRICS_URL='http://job-metrics:9091'");
     expect(config["replica.conf"]).toContain("repo2-s3-bucket=trading-dr-prod-replica-eu-west-1\nrepo2-s3-endpoint=s3.eu-west-1.amazonaws.com");
     expect(config["verify.sh"]).toContain("METRICS_GROUP='/drkit_stack/prod/drkit_component/postgres/cluster/postgres'");
   });

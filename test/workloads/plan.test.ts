@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backupPlan } from "../../components/backup/plan";
+import { backupInput, backupPlan } from "../../components/backup/plan";
 import { postgresPlan } from "../../components/postgres/plan";
 import { postgresInput } from "../../components/postgres/input";
 import { redisPlan } from "../../components/redis/plan";
@@ -14,7 +14,7 @@ import { stackSpec } from "../containers/harness";
 
 const plans: [string, WorkloadPlan][] = ["prod", "staging"].map((stack) => {
   const spec = stackSpec(stack);
-  return [stack, mergePlans(postgresPlan(postgresInput(spec)), backupPlan(spec), redisPlan(spec))];
+  return [stack, mergePlans(postgresPlan(postgresInput(spec)), backupPlan(backupInput(spec)), redisPlan(spec))];
 });
 const pods = (plan: WorkloadPlan): PodPlan[] => [...plan.servers.map((s) => s.pod), ...plan.jobs.map((j) => j.pod)];
 const containers = (pod: PodPlan): ContainerPlan[] => [...pod.initContainers, ...pod.containers];

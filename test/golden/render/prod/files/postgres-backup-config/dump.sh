@@ -12,7 +12,7 @@ set -euo pipefail
 DATABASES='trading:trading users:users'
 FORMAT='directory'
 JOBS=2
-PG_HOST='postgres.trading-data.svc'
+PG_HOST='postgres'
 PG_PORT=5432
 WORK='/work'
 KEEP_LAST=30
