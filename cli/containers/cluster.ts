@@ -6,6 +6,7 @@ import { jobMetricsPlan } from "../../components/alerts/jobMetricsPlan";
 import { backupInput, backupPlan } from "../../components/backup/plan";
 import { postgresHosts, postgresPlan } from "../../components/postgres/plan";
 import { postgresInput } from "../../components/postgres/input";
+import { redisInput } from "../../components/redis/input";
 import { redisPlan } from "../../components/redis/plan";
 import type { DrSpec } from "../../components/config";
 import { mergePlans, type ImageName, type SecretValue, type WorkloadPlan } from "../../components/workloads/plan";
@@ -79,7 +80,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     s3,
     async stack(spec, cipher) {
       const substitute = { host: s3.host, port: s3.port };
-      const plan = mergePlans(postgresPlan(postgresInput(spec, substitute)), backupPlan(backupInput(spec, substitute)), jobMetricsPlan({ stack: spec.stack, retainData: spec.role !== "drill" }), ...(spec.redis.enabled ? [redisPlan(spec, { s3: substitute })] : []));
+      const plan = mergePlans(postgresPlan(postgresInput(spec, substitute)), backupPlan(backupInput(spec, substitute)), jobMetricsPlan({ stack: spec.stack, retainData: spec.role !== "drill" }), ...(spec.redis.enabled ? [redisPlan(redisInput(spec, substitute))] : []));
       const hosts = postgresHosts(spec.cluster.namespace);
       const secretValue = localSecretValues({ spec, s3, cipher, serverNames: hosts.serverNames });
       // Each stack on a network of its own, as each has a cluster (or namespace) of its own: two

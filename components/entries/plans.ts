@@ -7,6 +7,8 @@ export { postgresPlan, type PostgresPlanOptions } from "../postgres/plan";
 export { postgresInput, type PostgresContext, type PostgresInput } from "../postgres/input";
 export { repositoryAt, type PgbackrestRepository, type S3Endpoint } from "../postgres/layout";
 export { redisPlan, type RedisPlanOptions } from "../redis/plan";
+export { redisInput, type RedisContext, type RedisInput } from "../redis/input";
+export { storeAt, type SnapshotStore } from "../redis/layout";
 export { backupInput, backupPlan, type BackupInput, type BackupPlanOptions } from "../backup/plan";
 export { jobMetricsPlan, type JobMetricsSettings } from "../alerts/jobMetricsPlan";
 export { mergePlans, type ConfigMapPlan, type ContainerPlan, type ImageName, type JobPlan, type PodPlan, type SecretPlan, type SecretValue, type ServerPlan, type VolumePlan, type WorkloadPlan } from "../workloads/plan";

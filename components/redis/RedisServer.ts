@@ -1,26 +1,42 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { DrSpec } from "../config";
+import type { RedisSpec, Role } from "../config";
 import type { S3Access } from "../storage/BackupStorage";
 import { clientPeers, configObjects, jobObject, serverObjects } from "../workloads/kubernetes";
 import { PORT, redisObjects, serviceHost } from "../workloads/names";
 import type { SecretValue } from "../workloads/plan";
+import type { RedisInput } from "./input";
+import { storeAt } from "./layout";
 import { REDIS_CLIENT_LABEL, REDIS_SNAPSHOT_LABEL, redisPlan } from "./plan";
 import { renderRedisAcl } from "./redisConf";
 
 export { REDIS_CLIENT_LABEL, REDIS_SNAPSHOT_LABEL };
 
 export interface RedisServerArgs {
-  /** The parsed stack spec. */
-  spec: DrSpec;
-  /** Namespace of every object: the Namespace resource named `spec.cluster.namespace`. */
+  /** The stack's name: pod labels and configuration comments. */
+  stack: string;
+  /**
+   * What an empty data volume gets: `primary` starts empty; `dr` and `drill` seed it from the
+   * newest complete snapshot at `restoreSource`. Outside `drill`, the data is protected and retained.
+   * @default "primary"
+   */
+  role?: Role;
+  /** Namespace of every object (a Namespace resource's name, or the name of one that exists). */
   namespace: pulumi.Input<string>;
+  /** Namespaces besides `namespace` whose pods labelled `drkit.dev/redis-client` may connect. @default [] */
+  clientNamespaces?: string[];
+  /** The namespace Prometheus scrapes from: the exporter's port is open to it. @default "monitoring" */
+  monitoringNamespace?: string;
+  /** The store's settings: `drkit:redis` parsed (`checkConfig(...).spec.redis`), or built in code. */
+  redis: RedisSpec;
+  /** Time zone of the snapshot schedule (an IANA name, `drkit:timeZone`). @default "UTC" */
+  timeZone?: string;
   /** drkit's images (`DrkitImages.refs`): Redis runs in `redis`, snapshot uploads in `jobs`. */
   images: { redis: pulumi.Input<string>; jobs: pulumi.Input<string> };
-  /** Write access to this stack's snapshot prefix. */
+  /** Write access to where the snapshots go: its location is the snapshot prefix (`BackupStorage.writers.redis`). */
   snapshots: S3Access;
-  /** Read access to the snapshots to restore from. Required for dr and drill stacks. */
+  /** Read access to the snapshots to seed from (`BackupStorage.restore.redis`). Required unless `role` is `primary`. */
   restoreSource?: S3Access;
 }
 
@@ -42,16 +58,26 @@ export class RedisServer extends pulumi.ComponentResource {
 
   constructor(name: string, args: RedisServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drkit:redis:RedisServer", name, {}, opts);
-    const { spec, namespace } = args;
-    if (spec.role !== "primary" && !args.restoreSource) throw new Error(`a ${spec.role} stack's RedisServer needs restoreSource`);
-    const plan = redisPlan(spec, { name });
+    const { namespace, redis } = args;
+    const role = args.role ?? "primary";
+    if (role !== "primary" && !args.restoreSource) throw new Error(`RedisServer '${name}' (role ${role}) needs restoreSource: the snapshots to seed from`);
+    // The storage accesses are the one source of where the snapshots are.
+    const input: RedisInput = {
+      stack: args.stack,
+      role,
+      redis,
+      timeZone: args.timeZone ?? "UTC",
+      snapshots: storeAt(args.snapshots.location),
+      ...(role !== "primary" && args.restoreSource ? { source: storeAt(args.restoreSource.location) } : {}),
+    };
+    const plan = redisPlan(input, { name });
     const objects = redisObjects(name);
     const server = plan.servers[0]!;
     this.workloadName = name;
     const parent = { parent: this };
-    const keep: pulumi.CustomResourceOptions = spec.role === "drill" ? {} : { protect: true, retainOnDelete: true };
+    const keep: pulumi.CustomResourceOptions = role === "drill" ? {} : { protect: true, retainOnDelete: true };
     this.podLabels = server.pod.labels;
-    this.endpoint = pulumi.output(`${serviceHost(objects.client, spec.cluster.namespace)}:${PORT.redis}`);
+    this.endpoint = pulumi.output(namespace).apply((ns) => `${serviceHost(objects.client, ns)}:${PORT.redis}`);
 
     const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, parent).result;
     const secretValue = (value: SecretValue): pulumi.Input<string> => {
@@ -59,7 +85,7 @@ export class RedisServer extends pulumi.ComponentResource {
         case "password":
           return password;
         case "redisAcl":
-          return password.apply((p) => renderRedisAcl(spec, p));
+          return password.apply((p) => renderRedisAcl(input, p));
         case "s3Key": {
           const access = value.identity === "redis" ? args.snapshots : value.identity === "redisSource" ? args.restoreSource : undefined;
           if (!access) throw new Error(`RedisServer '${name}' has no S3 identity '${value.identity}'`);
@@ -86,10 +112,10 @@ export class RedisServer extends pulumi.ComponentResource {
           policyTypes: ["Ingress"],
           ingress: [
             {
-              from: clientPeers(namespace, spec.cluster.clientNamespaces, REDIS_CLIENT_LABEL).apply((peers) => [...peers, { podSelector: { matchLabels: REDIS_SNAPSHOT_LABEL } }]),
+              from: clientPeers(namespace, args.clientNamespaces ?? [], REDIS_CLIENT_LABEL).apply((peers) => [...peers, { podSelector: { matchLabels: REDIS_SNAPSHOT_LABEL } }]),
               ports: [{ protocol: "TCP", port: PORT.redis }],
             },
-            { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": spec.alerts.namespace } } }], ports: [{ protocol: "TCP", port: PORT.redisMetrics }] },
+            { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.monitoringNamespace ?? "monitoring" } } }], ports: [{ protocol: "TCP", port: PORT.redisMetrics }] },
           ],
         },
       },

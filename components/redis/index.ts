@@ -1,4 +1,5 @@
 export * from "./layout";
+export { redisInput, type RedisContext, type RedisInput } from "./input";
 export { renderRedisConf, renderRedisAcl, DANGEROUS_COMMANDS } from "./redisConf";
 export { renderSnapshotScript, renderRestoreScript } from "./scripts";
 export { RedisServer, type RedisServerArgs } from "./RedisServer";

@@ -1,5 +1,3 @@
-import type { DrSpec } from "../config";
-import { s3Endpoint } from "../storage/paths";
 import { PATH, PORT, REDIS_ACL_KEY } from "../workloads/names";
 
 /** Where Redis and its scripts find their files. A pod uses `containerLayout`; the drill local paths. */
@@ -30,22 +28,6 @@ export interface SnapshotStore {
   verifyTls: boolean;
   /** Key prefix ending in `/`, e.g. `redis/prod/`. */
   prefix: string;
-}
-
-export function ownSnapshotStore(spec: DrSpec): SnapshotStore {
-  return {
-    bucket: spec.storage.bucket,
-    region: spec.region,
-    endpointUrl: `https://${s3Endpoint(spec.storage.provider, spec.region)}`,
-    verifyTls: true,
-    prefix: spec.redis.snapshots.prefix,
-  };
-}
-
-export function sourceSnapshotStore(spec: DrSpec): SnapshotStore | undefined {
-  const source = spec.role === "primary" || !spec.redis.enabled ? undefined : spec.redis.restoreFrom;
-  if (!source) return undefined;
-  return { bucket: source.bucket, region: source.region, endpointUrl: `https://${s3Endpoint(source.provider, source.region)}`, verifyTls: true, prefix: source.prefix };
 }
 
 /** A storage access's location as the aws CLI reaches it: the cloud endpoint over verified TLS. */

@@ -1,7 +1,7 @@
-import { snapshotRunDeadline, snapshotStartingDeadline, type DrSpec } from "../config";
+import { snapshotRunDeadline, snapshotStartingDeadline } from "../config";
 import { configHash } from "../postgres/plan";
-import { bucketStore, type S3Substitute } from "../workloads/endpoints";
-import { ENV, PATH, PORT, REDIS_ACL_KEY, REDIS_PASSWORD_KEY, UID, redisObjects, serviceHost } from "../workloads/names";
+import { ENV, PATH, PORT, REDIS_ACL_KEY, REDIS_PASSWORD_KEY, UID, redisObjects } from "../workloads/names";
+import type { RedisInput } from "./input";
 import type { ContainerPlan, EnvSource, JobPlan, Mount, Probe, SecretValue, VolumePlan, WorkloadPlan } from "../workloads/plan";
 import { redisContainerLayout } from "./layout";
 import { renderRedisConf } from "./redisConf";
@@ -15,15 +15,13 @@ export const REDIS_SNAPSHOT_LABEL = { "drkit.dev/role": "redis-snapshot" };
 export interface RedisPlanOptions {
   /** The server's name: every object name derives from it. @default "redis" */
   name?: string;
-  /** An S3 endpoint standing in for every bucket (the local drill). @default the cloud's */
-  s3?: S3Substitute;
 }
 
 /** Labels of the Redis pod (the Services, the PodDisruptionBudget and the PodMonitor select on them). */
-export function redisPodLabels(spec: DrSpec, name = "redis"): Record<string, string> {
+export function redisPodLabels(stack: string, name = "redis"): Record<string, string> {
   return {
     "app.kubernetes.io/name": "redis",
-    "app.kubernetes.io/instance": `${spec.stack}-${name}`,
+    "app.kubernetes.io/instance": `${stack}-${name}`,
     "app.kubernetes.io/component": "cache",
     "app.kubernetes.io/part-of": "drkit",
     "app.kubernetes.io/managed-by": "pulumi",
@@ -34,10 +32,10 @@ export function redisPodLabels(spec: DrSpec, name = "redis"): Record<string, str
  * Labels of the snapshot job pods: never the Redis pod's own, which the PodDisruptionBudget and
  * the Services select on.
  */
-export function redisSnapshotLabels(spec: DrSpec, name = "redis"): Record<string, string> {
+export function redisSnapshotLabels(stack: string, name = "redis"): Record<string, string> {
   return {
     "app.kubernetes.io/name": "redis-snapshot",
-    "app.kubernetes.io/instance": `${spec.stack}-${name}`,
+    "app.kubernetes.io/instance": `${stack}-${name}`,
     "app.kubernetes.io/component": "backup",
     "app.kubernetes.io/part-of": "drkit",
     ...REDIS_SNAPSHOT_LABEL,
@@ -50,16 +48,16 @@ const SMALL = { requests: { cpu: 50, memory: 64 * 2 ** 20 }, limits: { cpu: 500,
  * Redis with AOF on a volume and off-site RDB snapshots: the pod (restore init
  * containers in dr/drill stacks, redis, the exporter) and the snapshot job.
  */
-export function redisPlan(spec: DrSpec, options: RedisPlanOptions = {}): WorkloadPlan {
+export function redisPlan(spec: RedisInput, options: RedisPlanOptions = {}): WorkloadPlan {
   const name = options.name ?? "redis";
   const objects = redisObjects(name);
   const { redis } = spec;
   const layout = redisContainerLayout();
-  const host = serviceHost(objects.client, spec.cluster.namespace);
-  const own = bucketStore(spec.storage.provider, spec.storage.bucket, spec.region, redis.snapshots.prefix, options.s3);
-  const sourceSpec = spec.role === "primary" ? undefined : redis.restoreFrom;
-  const source = sourceSpec ? bucketStore(sourceSpec.provider, sourceSpec.bucket, sourceSpec.region, sourceSpec.prefix, options.s3) : undefined;
-  if (spec.role !== "primary" && !source) throw new Error(`a ${spec.role} stack needs drkit:redis.restoreFrom`);
+  // The snapshot job runs in the server's namespace and reaches it by its Service's name there.
+  const host = objects.client;
+  const own = spec.snapshots;
+  const source = spec.role === "primary" ? undefined : spec.source;
+  if (spec.role !== "primary" && !source) throw new Error(`a ${spec.role} stack's Redis needs the snapshots to seed from (drkit:redis.restoreFrom)`);
 
   const files: Record<string, string> = {
     "redis.conf": renderRedisConf(spec, layout),
@@ -124,7 +122,7 @@ export function redisPlan(spec: DrSpec, options: RedisPlanOptions = {}): Workloa
     backoffLimit: 2,
     pod: {
       name: objects.snapshotJob,
-      labels: redisSnapshotLabels(spec, name),
+      labels: redisSnapshotLabels(spec.stack, name),
       annotations: {},
       security: { uid: UID.jobs, gid: UID.jobs, fsGroup: UID.jobs, fsGroupChangePolicy: "OnRootMismatch" },
       initContainers: [
@@ -166,7 +164,7 @@ export function redisPlan(spec: DrSpec, options: RedisPlanOptions = {}): Workloa
       {
         pod: {
           name: objects.statefulSet,
-          labels: redisPodLabels(spec, name),
+          labels: redisPodLabels(spec.stack, name),
           annotations: { "drkit.dev/config-hash": configHash(files) },
           security,
           initContainers: restoreSteps,

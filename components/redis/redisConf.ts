@@ -1,4 +1,4 @@
-import type { DrSpec } from "../config";
+import type { RedisContext } from "./input";
 import { formatDuration } from "../config";
 import type { RedisLayout } from "./layout";
 
@@ -22,7 +22,7 @@ export const SNAPSHOT_COMMANDS = ["sync", "psync", "replconf"] as const;
  * snapshot job takes consistent copies over the replication protocol), memory limits from the
  * spec. The password is not here: it is in the ACL file, which comes from a Secret.
  */
-export function renderRedisConf(spec: DrSpec, layout: RedisLayout): string {
+export function renderRedisConf(spec: RedisContext, layout: RedisLayout): string {
   const { redis } = spec;
   return [
     `# redis.conf rendered by drkit for stack '${spec.stack}' (role ${spec.role}).`,
@@ -54,7 +54,7 @@ export function renderRedisConf(spec: DrSpec, layout: RedisLayout): string {
  * commands (unless `allowDangerousCommands`), the replication handshake the snapshot job needs
  * given back. Pure; the caller puts the result in a Secret.
  */
-export function renderRedisAcl(spec: DrSpec, password: string): string {
+export function renderRedisAcl(spec: RedisContext, password: string): string {
   if (!/^[A-Za-z0-9_-]+$/.test(password)) throw new Error("the Redis password must be letters, digits, '-' or '_' (ACL files have no quoting)");
   const denied = spec.redis.allowDangerousCommands ? "" : ` ${DANGEROUS_COMMANDS.map((c) => `-${c}`).join(" ")} ${SNAPSHOT_COMMANDS.map((c) => `+${c}`).join(" ")}`;
   return `user default on >${password} ~* &* +@all${denied}\n`;

@@ -1,4 +1,4 @@
-import type { DrSpec } from "../config";
+import type { RedisContext } from "./input";
 import { objectStoreVariables, renderScript } from "../shell/render";
 import type { RedisLayout, SnapshotStore } from "./layout";
 
@@ -14,7 +14,7 @@ const REDIS_WAIT_SECONDS = 600;
  *                        newest `keep` complete snapshots. The newest good one is never deleted.
  * In a pod the two steps run in two containers (redis image, aws-cli image) sharing `workDir`.
  */
-export function renderSnapshotScript(spec: DrSpec, layout: RedisLayout, store: SnapshotStore, redisHost: string): string {
+export function renderSnapshotScript(spec: RedisContext, layout: RedisLayout, store: SnapshotStore, redisHost: string): string {
   return renderScript("redis-snapshot.sh", `stack '${spec.stack}'`, {
     REDIS_HOST: redisHost,
     REDIS_PORT: layout.port,
@@ -33,7 +33,7 @@ export function renderSnapshotScript(spec: DrSpec, layout: RedisLayout, store: S
  * A volume that already holds data is left alone. No snapshot: fail, unless the spec says
  * `ifMissing: start-empty`. A snapshot that fails its checksum or redis-check-rdb: always fail.
  */
-export function renderRestoreScript(spec: DrSpec, layout: RedisLayout, source: SnapshotStore): string {
+export function renderRestoreScript(spec: RedisContext, layout: RedisLayout, source: SnapshotStore): string {
   return renderScript("redis-restore.sh", `stack '${spec.stack}' (role ${spec.role})`, {
     DATA: layout.dataDir,
     WORK: layout.workDir,

@@ -89,8 +89,13 @@ export class DrRegion extends pulumi.ComponentResource {
       this.redis = new RedisServer(
         "redis",
         {
-          spec,
+          stack: spec.stack,
+          role: spec.role,
           namespace: kubernetes.namespace,
+          clientNamespaces: spec.cluster.clientNamespaces,
+          monitoringNamespace: spec.alerts.namespace,
+          redis: spec.redis,
+          timeZone: spec.timeZone,
           images,
           snapshots: storage.writers.redis!,
           ...(storage.restore.redis ? { restoreSource: storage.restore.redis } : {}),

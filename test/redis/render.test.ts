@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { shellcheckTexts } from "../harness/shellcheck";
 import { afterAll, describe, expect, it } from "vitest";
-import { ownSnapshotStore, redisContainerLayout, renderRedisAcl, renderRedisConf, renderRestoreScript, renderSnapshotScript, sourceSnapshotStore } from "../../components/redis";
+import { redisContainerLayout, redisInput, renderRedisAcl, renderRedisConf, renderRestoreScript, renderSnapshotScript } from "../../components/redis";
 import { merge, minimalDrill, minimalPrimary, specOf } from "../config/fixtures";
 
 const layout = redisContainerLayout();
@@ -52,8 +52,8 @@ describe("the ACL", () => {
 
 describe("the snapshot and restore scripts", () => {
   const scripts = {
-    snapshot: renderSnapshotScript(primary, layout, ownSnapshotStore(primary), "redis.app.svc"),
-    restore: renderRestoreScript(drill, layout, sourceSnapshotStore(drill)!),
+    snapshot: renderSnapshotScript(primary, layout, redisInput(primary).snapshots, "redis.app.svc"),
+    restore: renderRestoreScript(drill, layout, redisInput(drill).source!),
   };
 
   it.each(Object.entries(scripts))("%s passes shellcheck with every check on", (name, script) => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { backupInput, backupPlan } from "../../components/backup/plan";
 import { postgresPlan } from "../../components/postgres/plan";
 import { postgresInput } from "../../components/postgres/input";
+import { redisInput } from "../../components/redis/input";
 import { redisPlan } from "../../components/redis/plan";
 import { mergePlans, type ContainerPlan, type PodPlan, type WorkloadPlan } from "../../components/workloads/plan";
 import { stackSpec } from "../containers/harness";
@@ -14,7 +15,7 @@ import { stackSpec } from "../containers/harness";
 
 const plans: [string, WorkloadPlan][] = ["prod", "staging"].map((stack) => {
   const spec = stackSpec(stack);
-  return [stack, mergePlans(postgresPlan(postgresInput(spec)), backupPlan(backupInput(spec)), redisPlan(spec))];
+  return [stack, mergePlans(postgresPlan(postgresInput(spec)), backupPlan(backupInput(spec)), redisPlan(redisInput(spec)))];
 });
 const pods = (plan: WorkloadPlan): PodPlan[] => [...plan.servers.map((s) => s.pod), ...plan.jobs.map((j) => j.pod)];
 const containers = (pod: PodPlan): ContainerPlan[] => [...pod.initContainers, ...pod.containers];

@@ -9,7 +9,7 @@
 # Rendered by drkit from redis-snapshot.sh for stack 'prod'.
 set -euo pipefail
 
-REDIS_HOST='redis.trading-data.svc'
+REDIS_HOST='redis'
 REDIS_PORT=6379
 WORK='/work'
 KEEP=720

@@ -9,7 +9,7 @@
 # Rendered by drkit from redis-snapshot.sh for stack 'staging'.
 set -euo pipefail
 
-REDIS_HOST='redis.trading-drill.svc'
+REDIS_HOST='redis'
 REDIS_PORT=6379
 WORK='/work'
 KEEP=30
