@@ -15,6 +15,9 @@ export { BackupSchedule, type BackupScheduleArgs } from "./backup/BackupSchedule
 export { RedisServer, type RedisServerArgs } from "./redis/RedisServer";
 export { JobMetrics, type JobMetricsArgs } from "./alerts/JobMetrics";
 export { AlertRules, type AlertRulesArgs } from "./alerts/AlertRules";
+export type { AlertContext } from "./alerts/thresholds";
 export { DrkitImages, type DrkitImagesArgs } from "./workloads/DrkitImages";
 // What a program needs to get a spec to give them.
 export { checkConfig, parseSpec, rawSpecFromConfig, formatProblems, type DrSpec, type Problem, type ParseResult } from "./entries/config";
+// The settings the components take, as the configuration parses them.
+export type { AlertsSpec, ImagesSpec, Objective, PostgresSpec, RedisSpec, Role } from "./entries/config";

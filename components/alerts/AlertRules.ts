@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { DrSpec } from "../config";
+
 import { renderAlertRules } from "./rules";
+import type { AlertContext } from "./thresholds";
 import { monitorLabels, type AlertTargets } from "./targets";
 
 /** What the rules need of a workload: a `PostgresCluster` or a `RedisServer` is one. */
@@ -13,8 +14,14 @@ export interface WatchedWorkload {
 }
 
 export interface AlertRulesArgs {
-  /** The parsed stack spec. */
-  spec: DrSpec;
+  /**
+   * What the rules are made from: the watched stores' settings and objectives, the schedules'
+   * time zone, the replication target and `drkit:alerts` (where the rules go, their labels, the
+   * runbook). A parsed stack spec has all of it.
+   */
+  settings: AlertContext;
+  /** Namespace of the workloads watched: their volume claims, CronJobs and Jobs. */
+  namespace: pulumi.Input<string>;
   /** The PostgreSQL the rules watch (a `PostgresCluster`): its pod's labels and the name its objects carry. */
   postgres: WatchedWorkload;
   /** The Redis the rules watch (a `RedisServer`), when the stack runs Redis. @default none: no Redis rules' targets */
@@ -35,9 +42,10 @@ export class AlertRules extends pulumi.ComponentResource {
 
   constructor(name: string, args: AlertRulesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drkit:alerts:AlertRules", name, {}, opts);
-    const { spec } = args;
+    const spec = args.settings;
     // The workloads it is given, by the names they carry: no Redis given, no Redis rules.
-    const targets: AlertTargets = { namespace: spec.cluster.namespace, postgres: args.postgres.workloadName, ...(args.redis ? { redis: args.redis.workloadName } : {}) };
+    const watched = pulumi.output(args.namespace);
+    const targets = watched.apply((ns): AlertTargets => ({ namespace: ns, postgres: args.postgres.workloadName, ...(args.redis ? { redis: args.redis.workloadName } : {}) }));
     const { namespace, ruleLabels } = spec.alerts;
     this.ruleName = `drkit-${spec.stack}`;
     new k8s.apiextensions.CustomResource(
@@ -46,7 +54,7 @@ export class AlertRules extends pulumi.ComponentResource {
         apiVersion: "monitoring.coreos.com/v1",
         kind: "PrometheusRule",
         metadata: { name: this.ruleName, namespace, labels: { ...ruleLabels, "app.kubernetes.io/part-of": "drkit" } },
-        spec: { groups: renderAlertRules(spec, targets) },
+        spec: { groups: targets.apply((t) => renderAlertRules(spec, t)) },
       },
       { parent: this },
     );
@@ -58,7 +66,7 @@ export class AlertRules extends pulumi.ComponentResource {
           kind: "PodMonitor",
           metadata: { name: `drkit-${spec.stack}-${component}`, namespace, labels: { ...ruleLabels, "app.kubernetes.io/part-of": "drkit" } },
           spec: {
-            namespaceSelector: { matchNames: [targets.namespace] },
+            namespaceSelector: { matchNames: [watched] },
             selector: { matchLabels: podLabels },
             podMetricsEndpoints: [
               {
@@ -81,7 +89,7 @@ export class AlertRules extends pulumi.ComponentResource {
           kind: "PodMonitor",
           metadata: { name: `drkit-${spec.stack}-job-metrics`, namespace, labels: { ...ruleLabels, "app.kubernetes.io/part-of": "drkit" } },
           spec: {
-            namespaceSelector: { matchNames: [targets.namespace] },
+            namespaceSelector: { matchNames: [watched] },
             selector: { matchLabels: args.jobMetrics.podLabels },
             // The jobs push drkit_stack, drkit_component and their own labels: keep them, not the gateway's.
             podMetricsEndpoints: [{ port: "metrics", interval: "30s", honorLabels: true }],

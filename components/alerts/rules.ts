@@ -1,9 +1,8 @@
 import { stringify } from "yaml";
-import type { DrSpec } from "../config";
 import { formatDuration, formatPercent } from "../config";
 import { WAL_ARCHIVE_METRICS } from "../postgres/exporterQueries";
 import { archiveTimeout } from "../postgres/settings";
-import { alertThresholds, type JobLimits } from "./thresholds";
+import { alertThresholds, type AlertContext, type JobLimits } from "./thresholds";
 import { ARCHIVE_CHECK_METRICS } from "../backup/archiveCheck";
 import { backupsCronJobName, dataClaimName, monitorLabels, snapshotCronJobName, verifyCronJobName, type AlertTargets } from "./targets";
 
@@ -108,7 +107,7 @@ function cronJobsMissing(namespace: string, cronjobs: string[]): string {
  * The Prometheus rule groups of a stack: the whole contract, thresholds derived from the
  * objectives and schedules. Alerts for what a stack does not run (Redis, dumps) are left out.
  */
-export function renderAlertRules(spec: DrSpec, targets: AlertTargets): RuleGroup[] {
+export function renderAlertRules(spec: AlertContext, targets: AlertTargets): RuleGroup[] {
   const t = alertThresholds(spec);
   const ns = targets.namespace;
   const pg = matchers(monitorLabels(spec, "postgres"));
@@ -294,6 +293,6 @@ export function renderAlertRules(spec: DrSpec, targets: AlertTargets): RuleGroup
 }
 
 /** The rules as a plain Prometheus rule file (for promtool, GitOps, or Prometheus without the operator). */
-export function renderRuleFile(spec: DrSpec, targets: AlertTargets): string {
+export function renderRuleFile(spec: AlertContext, targets: AlertTargets): string {
   return `# Prometheus rules rendered by drkit for stack '${spec.stack}'.\n${stringify({ groups: renderAlertRules(spec, targets) }, { lineWidth: 0 })}`;
 }

@@ -1,10 +1,28 @@
-import { backupInput, backupPlan } from "../backup/plan";
+import { backupJobTimings, type JobTiming } from "../backup/plan";
 import { archiveTimeout } from "../postgres/settings";
-import type { DrSpec, Seconds } from "../config";
+import type { AlertsSpec, Objective, PostgresSpec, RedisSpec, ReplicationSpec, Seconds } from "../config";
 import { longestGap, snapshotAlertAge, snapshotRunDeadline, snapshotStartingDeadline } from "../config";
 import { REPLICATION_TIME_MINUTES } from "../storage/paths";
 import { postgresObjects } from "../workloads/names";
-import type { JobPlan } from "../workloads/plan";
+
+/**
+ * What the alert rules are made from: the settings and objectives of the stores they watch, the
+ * schedules' time zone, where the bucket replicates and the stack's alert settings. A parsed
+ * stack spec (`DrSpec`) has all of it.
+ */
+export interface AlertContext {
+  /** The stack's name: every series the monitors stamp and every alert carry it. */
+  stack: string;
+  /** Time zone of the backup schedules (`drkit:timeZone`). */
+  timeZone: string;
+  objectives: { postgres: Objective; redis: Objective };
+  postgres: PostgresSpec;
+  redis: RedisSpec;
+  /** `drkit:alerts`: the rules' namespace and labels, the runbook's address, the API thresholds. */
+  alerts: AlertsSpec;
+  /** Where the bucket replicates (ReplicationLagging watches it), when it does. */
+  storage: { replication?: ReplicationSpec | undefined };
+}
 
 /** When a scheduled job counts as late, from its schedule and its own deadlines. */
 export interface JobLimits {
@@ -40,17 +58,17 @@ export interface AlertThresholds {
   replicationLag: Seconds;
 }
 
-const limitsOf = (job: JobPlan): JobLimits => {
+const limitsOf = (job: JobTiming): JobLimits => {
   const runDeadline = job.startingDeadlineSeconds + job.activeDeadlineSeconds;
   return { late: longestGap(job.schedule!, job.timeZone) + runDeadline, runDeadline };
 };
 
-export function alertThresholds(spec: DrSpec): AlertThresholds {
+export function alertThresholds(spec: Omit<AlertContext, "alerts" | "storage">): AlertThresholds {
   const { postgres, redis, objectives } = spec;
   const timeout = archiveTimeout(objectives.postgres.rpo);
   // The CronJobs as the plan schedules them: their deadlines are the jobs' own.
   const objects = postgresObjects("postgres");
-  const jobs = new Map(backupPlan(backupInput(spec)).jobs.map((job) => [job.name, job]));
+  const jobs = backupJobTimings(spec);
   const scheduled = (name: string) => limitsOf(jobs.get(name)!);
   const backups: Record<string, JobLimits> = { full: scheduled(objects.backupJob("full")) };
   if (postgres.backups.diff) backups["diff"] = scheduled(objects.backupJob("diff"));

@@ -48,6 +48,36 @@ export const backupLabels = (stack: string, cluster = "postgres") => ({
   "app.kubernetes.io/instance": `${stack}-${cluster}`,
 });
 
+/** When a scheduled backup job runs and how long it may wait and run: what its CronJob says and its alerts read. */
+export type JobTiming = Pick<JobPlan, "schedule" | "timeZone" | "startingDeadlineSeconds" | "activeDeadlineSeconds">;
+
+/**
+ * The timing of each scheduled job of the backup plan of cluster `cluster`, by job name: the
+ * plan's CronJobs carry it, and the alert thresholds are derived from it.
+ */
+export function backupJobTimings(spec: Pick<BackupInput, "postgres" | "objectives" | "timeZone">, cluster = "postgres"): Map<string, JobTiming> {
+  const { postgres, timeZone } = spec;
+  const objects = postgresObjects(cluster);
+  const dataDeadline = deadlineForData(postgres.storage.size);
+  const timing = (schedule: string, deadline: number): JobTiming => ({
+    schedule,
+    timeZone,
+    // A run that could not start within a quarter of its interval (at most an hour) is skipped.
+    startingDeadlineSeconds: Math.min(3600, Math.max(60, Math.floor(longestGap(schedule, timeZone) / 4))),
+    activeDeadlineSeconds: deadline,
+  });
+  const timings = new Map<string, JobTiming>();
+  for (const kind of ["full", "diff", "incr"] as const) {
+    const schedule = postgres.backups[kind];
+    if (schedule) timings.set(objects.backupJob(kind), timing(schedule, dataDeadline));
+  }
+  timings.set(objects.archiveCheckJob, timing(postgres.backups.archiveCheck, dataDeadline));
+  if (postgres.dumps.enabled) timings.set(objects.dumpJob, timing(postgres.dumps.schedule, dataDeadline));
+  // A verification restores the whole cluster: the data's deadline and the RTO.
+  timings.set(objects.verifyJob, timing(postgres.verification.schedule, dataDeadline + spec.objectives.postgres.rto));
+  return timings;
+}
+
 const JOB_RESOURCES = { requests: { cpu: 250, memory: 256 * 2 ** 20 }, limits: { cpu: 2000, memory: 2 ** 30 } };
 
 /**
@@ -98,7 +128,6 @@ export function backupPlan(spec: BackupInput, options: BackupPlanOptions = {}): 
   const tmp: VolumePlan = { name: "tmp", kind: "scratch", size: 256 * 2 ** 20 };
   // Scratch space for a whole dump or a whole restored cluster: as large as the data volume.
   const scratch: VolumePlan = { name: "work", kind: "claim", size: postgres.storage.size, ...(postgres.storage.storageClass ? { storageClass: postgres.storage.storageClass } : {}) };
-  const dataDeadline = deadlineForData(postgres.storage.size);
   const pod = (name: string, podLabels: Record<string, string>, containers: ContainerPlan[], volumes: VolumePlan[], initContainers: ContainerPlan[] = []): PodPlan => ({
     name,
     labels: { ...labels, ...podLabels },
@@ -110,24 +139,11 @@ export function backupPlan(spec: BackupInput, options: BackupPlanOptions = {}): 
     restartPolicy: "Never",
     terminationGracePeriodSeconds: 30,
   });
-  const scheduled = (name: string, schedule: string, deadline: number, spec_: PodPlan): JobPlan => ({
-    name,
-    schedule,
-    timeZone: spec.timeZone,
-    // A run that could not start within a quarter of its interval (at most an hour) is skipped.
-    startingDeadlineSeconds: Math.min(3600, Math.max(60, Math.floor(longestGap(schedule, spec.timeZone) / 4))),
-    activeDeadlineSeconds: deadline,
-    backoffLimit: 2,
-    pod: spec_,
-  });
+  const timings = backupJobTimings(spec, cluster);
+  const scheduled = (name: string, jobPod: PodPlan): JobPlan => ({ name, ...timings.get(name)!, backoffLimit: 2, pod: jobPod });
 
   const jobs: JobPlan[] = [];
   // --- pgBackRest backups over mutual TLS -----------------------------------------------------
-  const schedules: [BackupKind, string | null][] = [
-    ["full", postgres.backups.full],
-    ["diff", postgres.backups.diff],
-    ["incr", postgres.backups.incr],
-  ];
   const backupPod = (name: string, command: string[], podLabels: Record<string, string> = BACKUP_JOB_LABEL, env: [string, EnvSource][] = []) =>
     pod(
       name,
@@ -145,17 +161,14 @@ export function backupPlan(spec: BackupInput, options: BackupPlanOptions = {}): 
       ],
       [configVolume(objects.backupConfig), { name: "tls", kind: "secret", object: objects.clientTls, mode: 0o440 }, tmp],
     );
-  for (const [kind, schedule] of schedules) {
-    if (!schedule) continue;
+  for (const kind of ["full", "diff", "incr"] as const) {
     const name = objects.backupJob(kind);
-    jobs.push(scheduled(name, schedule, dataDeadline, backupPod(name, ["bash", `${layout.configDir}/backup.sh`, kind])));
+    if (timings.has(name)) jobs.push(scheduled(name, backupPod(name, ["bash", `${layout.configDir}/backup.sh`, kind])));
   }
   // --- WAL archive check: gaps found, a full backup taken after one -------------------------
   jobs.push(
     scheduled(
       objects.archiveCheckJob,
-      postgres.backups.archiveCheck,
-      dataDeadline,
       backupPod(
         objects.archiveCheckJob,
         ["bash", `${layout.configDir}/archive-check.sh`],
@@ -171,8 +184,6 @@ export function backupPlan(spec: BackupInput, options: BackupPlanOptions = {}): 
     jobs.push(
       scheduled(
         objects.dumpJob,
-        postgres.dumps.schedule,
-        dataDeadline,
         pod(
           objects.dumpJob,
           POSTGRES_CLIENT_LABEL,
@@ -205,7 +216,7 @@ export function backupPlan(spec: BackupInput, options: BackupPlanOptions = {}): 
   }
 
   // --- restore verification -----------------------------------------------------------------
-  const verifyDeadline = dataDeadline + spec.objectives.postgres.rto;
+  const verifyDeadline = timings.get(objects.verifyJob)!.activeDeadlineSeconds;
   const verifyPod = (name: string, secret: string, config: string, encrypted: boolean, repository: "own" | "source") =>
     pod(
       name,
@@ -224,7 +235,7 @@ export function backupPlan(spec: BackupInput, options: BackupPlanOptions = {}): 
       ],
       [configVolume(config), scratch, tmp],
     );
-  jobs.push(scheduled(objects.verifyJob, postgres.verification.schedule, verifyDeadline, verifyPod(objects.verifyJob, objects.verifyRepository, objects.backupConfig, postgres.backups.encrypt, "own")));
+  jobs.push(scheduled(objects.verifyJob, verifyPod(objects.verifyJob, objects.verifyRepository, objects.backupConfig, postgres.backups.encrypt, "own")));
 
   const configMaps = [{ name: objects.backupConfig, files }];
   const secrets = [

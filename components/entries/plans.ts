@@ -13,7 +13,7 @@ export { backupInput, backupPlan, type BackupInput, type BackupPlanOptions } fro
 export { jobMetricsPlan, type JobMetricsSettings } from "../alerts/jobMetricsPlan";
 export { mergePlans, type ConfigMapPlan, type ContainerPlan, type ImageName, type JobPlan, type PodPlan, type SecretPlan, type SecretValue, type ServerPlan, type VolumePlan, type WorkloadPlan } from "../workloads/plan";
 export { dataClaimName, PATH, PORT, UID } from "../workloads/names";
-export { alertThresholds, type AlertThresholds } from "../alerts/thresholds";
+export { alertThresholds, type AlertContext, type AlertThresholds } from "../alerts/thresholds";
 export { ALERT_NAMES, renderAlertRules, renderRuleFile, type AlertName, type AlertRule, type RuleGroup } from "../alerts/rules";
 export { alertTargets, type AlertTargets } from "../alerts/targets";
 export { renderLifecycleRules, renderSpacesLifecycleRules, type S3LifecycleRule, type SpacesLifecycleRule } from "../storage/lifecycle";

@@ -107,7 +107,7 @@ export class DrRegion extends pulumi.ComponentResource {
     this.jobMetrics = new JobMetrics("job-metrics", { stack: spec.stack, namespace: kubernetes.namespace, images, monitoringNamespace: spec.alerts.namespace, retainData: spec.role !== "drill" }, onCluster);
     this.alerts = new AlertRules(
       "alerts",
-      { spec, postgres: this.postgres, jobMetrics: this.jobMetrics, ...(this.redis ? { redis: this.redis } : {}) },
+      { settings: spec, namespace: kubernetes.namespace, postgres: this.postgres, jobMetrics: this.jobMetrics, ...(this.redis ? { redis: this.redis } : {}) },
       onCluster,
     );
     // The spec the region was built from: drkit's policy pack reviews it (policypack/).

@@ -54,7 +54,7 @@ const backups = new BackupSchedule(
   },
   { provider },
 );
-new AlertRules("orders-db-alerts", { spec, postgres: ordersDb }, { provider });
+new AlertRules("orders-db-alerts", { settings: spec, namespace, postgres: ordersDb }, { provider });
 
 export const host = ordersDb.host;
 export const databaseSecrets = ordersDb.databaseSecretNames;
