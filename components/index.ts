@@ -6,7 +6,8 @@
 export { DrRegion, type DrRegionArgs } from "./region/DrRegion";
 export { kubernetesTarget, type KubernetesTarget } from "./region/kubernetes";
 export { cloudProviders } from "./region/providers";
-export { BackupStorage, type BackupStorageArgs, type S3Access, type S3Location } from "./storage/BackupStorage";
+export { BackupStorage, type BackupStorageArgs, type RestoreSourceLocation, type S3Access, type S3Location } from "./storage/BackupStorage";
+export { backupStorageArgs, dataPathPrefixes, type DataPath } from "./storage/paths";
 export { BackupBucket, type BackupBucketArgs } from "./storage/BackupBucket";
 export { SpacesBackupBucket, SpacesIdentity, type SpacesBackupBucketArgs, type SpacesIdentityArgs } from "./storage/SpacesBackupBucket";
 export { BucketIdentity, type BucketIdentityArgs, type S3Credentials } from "./storage/BucketIdentity";

@@ -4,7 +4,7 @@ import { BackupSchedule } from "../backup";
 import { PostgresCluster } from "../postgres";
 import { RedisServer } from "../redis";
 import type { DrSpec } from "../config";
-import { BackupStorage } from "../storage";
+import { BackupStorage, backupStorageArgs } from "../storage";
 import { DrkitImages } from "../workloads/DrkitImages";
 import { kubernetesTarget } from "./kubernetes";
 import { cloudProviders } from "./providers";
@@ -44,7 +44,7 @@ export class DrRegion extends pulumi.ComponentResource {
     const sourcePassphrase = spec.role !== "primary" && spec.postgres.restoreFrom?.encrypted ? args.sourceCipherPassphrase : undefined;
 
     const providers = cloudProviders(spec, child());
-    this.storage = new BackupStorage("backups", { spec }, child({ providers }));
+    this.storage = new BackupStorage("backups", backupStorageArgs(spec), child({ providers }));
     const kubernetes = kubernetesTarget(spec, child());
     const onCluster = child({ provider: kubernetes.provider });
     const images = new DrkitImages("images", { settings: spec.images, postgresVersion: spec.postgres.version, only: spec.redis.enabled ? (["postgres", "redis", "jobs"] as const) : (["postgres", "jobs"] as const) }, child()).refs;

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { REPLICATION_TIME_MINUTES } from "./paths";
-import type { DrSpec } from "../config";
+import type { StorageSpec } from "../config";
 import { hardenedBucket } from "./hardenedBucket";
 import { renderLifecycleRules } from "./lifecycle";
 import { logBucketPolicy, replicationRolePolicy, s3AssumeRolePolicy } from "./policies";
@@ -10,8 +10,12 @@ import { logBucketPolicy, replicationRolePolicy, s3AssumeRolePolicy } from "./po
 const ACCESS_LOG_RETENTION_DAYS = 365;
 
 export interface BackupBucketArgs {
-  /** The parsed stack spec. Reads `storage`, `region` and `role`. */
-  spec: DrSpec;
+  /** The bucket's settings: `drkit:storage` parsed (name, lifecycle, Object Lock, replication, access logs, admins). */
+  storage: StorageSpec;
+  /** The region of the bucket (`drkit:region`). */
+  region: string;
+  /** A drill's bucket: deleted with the stack, not protected, force-destroyed. @default false */
+  disposable?: boolean;
   /**
    * Principals that may delete object versions and change lifecycle, versioning, policy and
    * Object Lock. @default `drkit:storage.adminRoleArn` and the identity running `pulumi up`
@@ -42,9 +46,9 @@ export class BackupBucket extends pulumi.ComponentResource {
 
   constructor(name: string, args: BackupBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drkit:storage:BackupBucket", name, {}, opts);
-    const { storage, region, role } = args.spec;
+    const { storage, region } = args;
     if (storage.provider !== "aws") throw new Error(`BackupBucket is the AWS bucket; drkit:storage.provider is '${storage.provider}'`);
-    const disposable = role === "drill";
+    const disposable = args.disposable ?? false;
     const keep: pulumi.CustomResourceOptions = disposable ? {} : { protect: true, retainOnDelete: true };
     const adminArns = args.adminArns ?? this.defaultAdmins(storage.adminRoleArn);
     const lifecycleRules = renderLifecycleRules(storage);

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { DrSpec, StorageProvider } from "../config";
+import type { StorageProvider, StorageSpec } from "../config";
 import { BackupBucket } from "./BackupBucket";
 import { BucketIdentity, type S3Credentials } from "./BucketIdentity";
-import { bucketArn, dataPathPrefixes, s3Endpoint, type DataPath } from "./paths";
+import { bucketArn, s3Endpoint, type DataPath } from "./paths";
 import { SpacesBackupBucket, SpacesIdentity } from "./SpacesBackupBucket";
 
 /** Where a workload reads or writes: an S3-compatible bucket and how to reach it. */
@@ -23,9 +23,29 @@ export interface S3Access {
   credentials: S3Credentials;
 }
 
+/** Backups in another stack's bucket that a `dr` or `drill` stack restores from. */
+export interface RestoreSourceLocation {
+  provider: StorageProvider;
+  bucket: string;
+  region: string;
+  /** The key prefix of the backups, ending in `/` (`pgbackrest/prod/`, `redis/prod/`). */
+  prefix: string;
+}
+
 export interface BackupStorageArgs {
-  /** The parsed stack spec. */
-  spec: DrSpec;
+  /** The bucket's settings: `drkit:storage` parsed (provider, name, lifecycle, Object Lock, replication, access logs). */
+  storage: StorageSpec;
+  /** The region of the bucket and the identities (`drkit:region`). */
+  region: string;
+  /**
+   * The data paths this stack writes and the key prefix of each (`dataPathPrefixes(spec)`):
+   * each gets an identity that may write under its prefix only. `pgbackrest` is required.
+   */
+  dataPaths: Partial<Record<DataPath, string>>;
+  /** Backups a `dr` or `drill` stack restores from: each gets a read-only identity. @default none */
+  restoreSources?: { postgres?: RestoreSourceLocation; redis?: RestoreSourceLocation };
+  /** A drill's storage: deleted with the stack, not protected. @default false */
+  disposable?: boolean;
   /** See BackupBucketArgs.adminArns. @default `drkit:storage.adminRoleArn` and the identity running `pulumi up` */
   adminArns?: pulumi.Input<pulumi.Input<string>[]>;
 }
@@ -54,8 +74,9 @@ export class BackupStorage extends pulumi.ComponentResource {
 
   constructor(name: string, args: BackupStorageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drkit:storage:BackupStorage", name, {}, opts);
-    const { spec } = args;
-    const { storage, region } = spec;
+    const { storage, region } = args;
+    if (!args.dataPaths.pgbackrest) throw new Error(`BackupStorage '${name}' needs dataPaths.pgbackrest: the repository prefix`);
+    const disposable = args.disposable ?? false;
     const aws = storage.provider === "aws";
     const endpoint = s3Endpoint(storage.provider, region);
 
@@ -63,14 +84,14 @@ export class BackupStorage extends pulumi.ComponentResource {
     let kmsKeyArn: pulumi.Output<string> | undefined;
     let replica: BackupBucket["replica"];
     if (aws) {
-      const bucket = new BackupBucket(`${name}-bucket`, { spec, ...(args.adminArns ? { adminArns: args.adminArns } : {}) }, { parent: this });
+      const bucket = new BackupBucket(`${name}-bucket`, { storage, region, disposable, ...(args.adminArns ? { adminArns: args.adminArns } : {}) }, { parent: this });
       this.bucketName = bucket.bucketName;
       this.replicaBucketName = bucket.replicaBucketName;
       ownBucketArn = bucket.bucketArn;
       kmsKeyArn = bucket.kmsKeyArn;
       replica = bucket.replica;
     } else {
-      const bucket = new SpacesBackupBucket(`${name}-bucket`, { spec }, { parent: this });
+      const bucket = new SpacesBackupBucket(`${name}-bucket`, { storage, region, disposable }, { parent: this });
       this.bucketName = bucket.bucketName;
       this.replicaBucketName = pulumi.output(undefined);
     }
@@ -81,7 +102,7 @@ export class BackupStorage extends pulumi.ComponentResource {
         : new SpacesIdentity(identityName, { bucket: location.bucket === storage.bucket ? this.bucketName : location.bucket, access }, { parent: this });
 
     this.writers = {};
-    for (const [path, prefix] of Object.entries(dataPathPrefixes(spec)) as [DataPath, string][]) {
+    for (const [path, prefix] of Object.entries(args.dataPaths) as [DataPath, string][]) {
       const location: S3Location = { provider: storage.provider, bucket: storage.bucket, region, endpoint, prefix };
       this.writers[path] = { location, credentials: identity(`${name}-${path}-writer`, location, "write", ownBucketArn, kmsKeyArn) };
     }
@@ -96,29 +117,11 @@ export class BackupStorage extends pulumi.ComponentResource {
     }
 
     this.restore = {};
-    const pgSource = spec.role !== "primary" ? spec.postgres.restoreFrom : undefined;
-    if (pgSource) {
-      const location: S3Location = {
-        provider: pgSource.provider,
-        bucket: pgSource.bucket,
-        region: pgSource.region,
-        endpoint: s3Endpoint(pgSource.provider, pgSource.region),
-        prefix: `${pgSource.repoPath}/`,
-      };
-      this.restore.postgres = { location, credentials: identity(`${name}-restore-postgres`, location, "read", bucketArn(pgSource.bucket, pgSource.region)) };
+    for (const [store, source] of Object.entries(args.restoreSources ?? {}) as ["postgres" | "redis", RestoreSourceLocation | undefined][]) {
+      if (!source) continue;
+      const location: S3Location = { ...source, endpoint: s3Endpoint(source.provider, source.region) };
+      this.restore[store] = { location, credentials: identity(`${name}-restore-${store}`, location, "read", bucketArn(source.bucket, source.region)) };
     }
-    const redisSource = spec.role !== "primary" && spec.redis.enabled ? spec.redis.restoreFrom : undefined;
-    if (redisSource) {
-      const location: S3Location = {
-        provider: redisSource.provider,
-        bucket: redisSource.bucket,
-        region: redisSource.region,
-        endpoint: s3Endpoint(redisSource.provider, redisSource.region),
-        prefix: redisSource.prefix,
-      };
-      this.restore.redis = { location, credentials: identity(`${name}-restore-redis`, location, "read", bucketArn(redisSource.bucket, redisSource.region)) };
-    }
-    // The spec is registered for drkit's policy pack, which reviews it (policypack/).
-    this.registerOutputs({ bucketName: this.bucketName, replicaBucketName: this.replicaBucketName, drSpec: args.spec });
+    this.registerOutputs({ bucketName: this.bucketName, replicaBucketName: this.replicaBucketName });
   }
 }

@@ -1,12 +1,16 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
-import type { DrSpec } from "../config";
+import type { StorageSpec } from "../config";
 import type { S3Credentials } from "./BucketIdentity";
 import { renderSpacesLifecycleRules } from "./lifecycle";
 
 export interface SpacesBackupBucketArgs {
-  /** The parsed stack spec. Reads `storage`, `region` and `role`. */
-  spec: DrSpec;
+  /** The bucket's settings: `drkit:storage` parsed (name, lifecycle, access logs). */
+  storage: StorageSpec;
+  /** The Spaces region (`drkit:region`, e.g. `fra1`). */
+  region: string;
+  /** A drill's bucket: deleted with the stack, not protected, force-destroyed. @default false */
+  disposable?: boolean;
 }
 
 /**
@@ -21,9 +25,9 @@ export class SpacesBackupBucket extends pulumi.ComponentResource {
 
   constructor(name: string, args: SpacesBackupBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drkit:storage:SpacesBackupBucket", name, {}, opts);
-    const { storage, region, role } = args.spec;
+    const { storage, region } = args;
     if (storage.provider !== "digitalocean") throw new Error(`SpacesBackupBucket is the Spaces bucket; drkit:storage.provider is '${storage.provider}'`);
-    const disposable = role === "drill";
+    const disposable = args.disposable ?? false;
     const keep: pulumi.CustomResourceOptions = disposable ? {} : { protect: true, retainOnDelete: true };
     const bucket = new digitalocean.SpacesBucket(
       name,

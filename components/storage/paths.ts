@@ -1,4 +1,5 @@
 import type { DrSpec, StorageProvider } from "../config";
+import type { BackupStorageArgs } from "./BackupStorage";
 
 /** The workloads that write to the backup bucket, each with its own identity. */
 export type DataPath = "pgbackrest" | "dumps" | "redis";
@@ -31,4 +32,21 @@ export function s3Endpoint(provider: StorageProvider, region: string): string {
 export function bucketArn(bucket: string, region: string): string {
   const partition = region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
   return `arn:${partition}:s3:::${bucket}`;
+}
+
+/** The backup storage of a stack spec: `BackupStorage`'s args from `drkit:storage`, the data paths and the sources to restore. */
+export function backupStorageArgs(spec: DrSpec): Omit<BackupStorageArgs, "adminArns"> {
+  const restoring = spec.role !== "primary";
+  const pg = restoring ? spec.postgres.restoreFrom : undefined;
+  const redis = restoring && spec.redis.enabled ? spec.redis.restoreFrom : undefined;
+  return {
+    storage: spec.storage,
+    region: spec.region,
+    dataPaths: dataPathPrefixes(spec),
+    restoreSources: {
+      ...(pg ? { postgres: { provider: pg.provider, bucket: pg.bucket, region: pg.region, prefix: `${pg.repoPath}/` } } : {}),
+      ...(redis ? { redis: { provider: redis.provider, bucket: redis.bucket, region: redis.region, prefix: redis.prefix } } : {}),
+    },
+    disposable: spec.role === "drill",
+  };
 }

@@ -9,7 +9,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AlertRules, BackupSchedule, BackupStorage, checkConfig, cloudProviders, DrkitImages, formatProblems, PostgresCluster, rawSpecFromConfig } from "../../components";
+import { AlertRules, BackupSchedule, BackupStorage, backupStorageArgs, checkConfig, cloudProviders, DrkitImages, formatProblems, PostgresCluster, rawSpecFromConfig } from "../../components";
 
 // The stack file's drkit:* keys, parsed and reviewed as `drkit review` does.
 const checked = checkConfig(rawSpecFromConfig(pulumi.runtime.allConfig()), { stack: pulumi.getStack() });
@@ -20,7 +20,8 @@ const spec = checked.spec;
 const provider = new k8s.Provider("cluster", {});
 const namespace = new k8s.core.v1.Namespace("orders", { metadata: { name: spec.cluster.namespace } }, { provider }).metadata.name;
 
-const storage = new BackupStorage("backups", { spec }, { providers: cloudProviders(spec) });
+// The bucket and one identity per data path the stack file names (backupStorageArgs reads them from it).
+const storage = new BackupStorage("backups", backupStorageArgs(spec), { providers: cloudProviders(spec) });
 const repository = storage.writers.pgbackrest!;
 const images = new DrkitImages("images", { settings: spec.images, postgresVersion: spec.postgres.version, only: ["postgres", "jobs"] }).refs;
 
