@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import type { Objective, PostgresSpec, Role } from "../config";
 import type { S3Access } from "../storage/BackupStorage";
-import { clientPeers, configObjects, serverObjects } from "../workloads/kubernetes";
+import { clientPeers, configObjects, serverNetworkPolicy, serverObjects } from "../workloads/kubernetes";
 import { PORT, postgresObjects } from "../workloads/names";
 import type { SecretValue } from "../workloads/plan";
 import type { PostgresInput } from "./input";
@@ -214,22 +214,18 @@ export class PostgresCluster extends pulumi.ComponentResource {
     }
 
     // --- network -------------------------------------------------------------------------------
-    new k8s.networking.v1.NetworkPolicy(
+    serverNetworkPolicy(
       name,
       {
-        metadata: { name: objects.statefulSet, namespace, labels: this.podLabels },
-        spec: {
-          podSelector: { matchLabels: this.podLabels },
-          policyTypes: ["Ingress"],
-          ingress: [
-            { from: clientPeers(namespace, args.clientNamespaces ?? [], POSTGRES_CLIENT_LABEL), ports: [{ protocol: "TCP", port: PORT.postgres }] },
-            { from: [{ podSelector: { matchLabels: BACKUP_JOB_LABEL } }], ports: [{ protocol: "TCP", port: PORT.pgbackrestTls }] },
-            {
-              from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.monitoringNamespace ?? "monitoring" } } }],
-              ports: [{ protocol: "TCP", port: PORT.postgresMetrics }],
-            },
-          ],
-        },
+        objectName: objects.statefulSet,
+        namespace,
+        podLabels: this.podLabels,
+        ingress: [
+          { from: clientPeers(namespace, args.clientNamespaces ?? [], POSTGRES_CLIENT_LABEL), port: PORT.postgres },
+          { from: [{ podSelector: { matchLabels: BACKUP_JOB_LABEL } }], port: PORT.pgbackrestTls },
+        ],
+        monitoringNamespace: args.monitoringNamespace ?? "monitoring",
+        metricsPort: PORT.postgresMetrics,
       },
       parent,
     );

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { RedisSpec, Role } from "../config";
 import type { S3Access } from "../storage/BackupStorage";
-import { clientPeers, configObjects, jobObject, serverObjects } from "../workloads/kubernetes";
+import { clientPeers, configObjects, jobObject, serverNetworkPolicy, serverObjects } from "../workloads/kubernetes";
 import { PORT, redisObjects, serviceHost } from "../workloads/names";
 import type { SecretValue } from "../workloads/plan";
 import type { RedisInput } from "./input";
@@ -103,21 +103,15 @@ export class RedisServer extends pulumi.ComponentResource {
     serverObjects(server, mapping, { parent: this, serviceAccountName: serviceAccount.metadata.name, dependsOn, keep });
     for (const job of plan.jobs) jobObject(job, mapping, { parent: this, dependsOn });
 
-    new k8s.networking.v1.NetworkPolicy(
+    serverNetworkPolicy(
       name,
       {
-        metadata: { name: objects.statefulSet, namespace, labels: this.podLabels },
-        spec: {
-          podSelector: { matchLabels: this.podLabels },
-          policyTypes: ["Ingress"],
-          ingress: [
-            {
-              from: clientPeers(namespace, args.clientNamespaces ?? [], REDIS_CLIENT_LABEL).apply((peers) => [...peers, { podSelector: { matchLabels: REDIS_SNAPSHOT_LABEL } }]),
-              ports: [{ protocol: "TCP", port: PORT.redis }],
-            },
-            { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.monitoringNamespace ?? "monitoring" } } }], ports: [{ protocol: "TCP", port: PORT.redisMetrics }] },
-          ],
-        },
+        objectName: objects.statefulSet,
+        namespace,
+        podLabels: this.podLabels,
+        ingress: [{ from: clientPeers(namespace, args.clientNamespaces ?? [], REDIS_CLIENT_LABEL).apply((peers) => [...peers, { podSelector: { matchLabels: REDIS_SNAPSHOT_LABEL } }]), port: PORT.redis }],
+        monitoringNamespace: args.monitoringNamespace ?? "monitoring",
+        metricsPort: PORT.redisMetrics,
       },
       parent,
     );

@@ -128,6 +128,39 @@ export function clientPeers(namespace: pulumi.Input<string>, clientNamespaces: s
   );
 }
 
+/** What a server's NetworkPolicy admits. */
+export interface ServerNetworkPolicyArgs {
+  /** The policy's name: the server's StatefulSet's. */
+  objectName: string;
+  namespace: pulumi.Input<string>;
+  /** The server's pod labels: the policy applies to its pods. */
+  podLabels: Record<string, string>;
+  /** Who may reach which port. */
+  ingress: { from: pulumi.Input<pulumi.Input<k8s.types.input.networking.v1.NetworkPolicyPeer>[]>; port: number }[];
+  /** Prometheus's namespace, admitted to the exporter's port. */
+  monitoringNamespace: string;
+  metricsPort: number;
+}
+
+/** A server's ingress NetworkPolicy: the peers it names per port, and Prometheus to its metrics. */
+export function serverNetworkPolicy(name: string, args: ServerNetworkPolicyArgs, opts: pulumi.CustomResourceOptions): k8s.networking.v1.NetworkPolicy {
+  return new k8s.networking.v1.NetworkPolicy(
+    name,
+    {
+      metadata: { name: args.objectName, namespace: args.namespace, labels: args.podLabels },
+      spec: {
+        podSelector: { matchLabels: args.podLabels },
+        policyTypes: ["Ingress"],
+        ingress: [
+          ...args.ingress.map(({ from, port }) => ({ from, ports: [{ protocol: "TCP", port }] })),
+          { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.monitoringNamespace } } }], ports: [{ protocol: "TCP", port: args.metricsPort }] },
+        ],
+      },
+    },
+    opts,
+  );
+}
+
 /** The plan's Secrets and ConfigMaps, by plan name. */
 export function configObjects(plan: WorkloadPlan, map: KubernetesMapping, parent: pulumi.Resource): { secrets: Record<string, k8s.core.v1.Secret>; configMaps: Record<string, k8s.core.v1.ConfigMap> } {
   const labels = map.labels ?? {};
