@@ -1,13 +1,11 @@
 import { cpSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { docker } from "../../cli/containers/docker";
 import { PodFailed } from "../../cli/containers/runner";
-import { waitFor } from "../../cli/containers/wait";
 import { bucketKeys } from "./bucketKeys";
 import { ARCHIVE_CHECK_METRICS } from "../../components/backup/archiveCheck";
 import { PORT } from "../../components/workloads/names";
-import { scrape, seriesValue, startCluster, stackSpec, switchAndWaitArchived, type Cluster, type StackRun } from "./harness";
+import { killInitContainerWhen, scrape, seriesValue, startCluster, stackSpec, switchAndWaitArchived, type Cluster, type StackRun } from "./harness";
 
 // Containers: images start, restores replay, jobs run to completion.
 vi.setConfig({ testTimeout: 600_000, hookTimeout: 900_000 });
@@ -112,20 +110,8 @@ describe("staging's pods restoring prod's replicated backups", () => {
 
   it("resume and promote when the pod dies between the restore and the promotion", async () => {
     const again = await cluster.stack(stagingSpec, { own: "staging-cipher-passphrase-2", source: PROD_CIPHER });
-    const bootstrap = again.runner.initContainerName("postgres", "bootstrap");
-    const starting = again.runner.startServer("postgres").then(
-      () => undefined,
-      (error: unknown) => error,
-    );
     // The restored cluster is moved into place before it replays WAL: kill the pod then.
-    await waitFor(
-      "the restored cluster in place and recovering",
-      async () => (await docker(["exec", bootstrap, "test", "-f", "/var/lib/postgresql/data/pgdata/recovery.signal"])).code === 0,
-      300_000,
-      100,
-    );
-    await docker(["kill", bootstrap]);
-    const failure = await starting;
+    const failure = await killInitContainerWhen(again, "postgres", "bootstrap", "the restored cluster in place and recovering", ["test", "-f", "/var/lib/postgresql/data/pgdata/recovery.signal"]);
     expect(failure).toBeInstanceOf(PodFailed);
     await again.runner.startServer("postgres");
     expect(await again.psql("SELECT pg_is_in_recovery()")).toBe("f");
@@ -137,23 +123,16 @@ describe("staging's pods restoring prod's replicated backups", () => {
 describe("a DR restore through a slow endpoint, its pod killed while pgBackRest restores", () => {
   it("never touches the live data directory, and the next start restores from the beginning and promotes", async () => {
     const again = await cluster.stack(stagingSpec, { own: "staging-cipher-passphrase-3", source: PROD_CIPHER });
-    const bootstrap = again.runner.initContainerName("postgres", "bootstrap");
     // Every request of the restore and of the WAL replay answered after 100 ms (a distant region's round trip).
     cluster.s3.fault({ delayMs: 100 });
     try {
-      const starting = again.runner.startServer("postgres").then(
-        () => undefined,
-        (error: unknown) => error,
-      );
       // pgBackRest writes into a staging directory; the cluster is moved into place only when whole.
-      await waitFor(
-        "pgBackRest writing files into the staging directory",
-        async () => (await docker(["exec", bootstrap, "sh", "-c", "test -f /var/lib/postgresql/data/pgdata.drkit-restore/PG_VERSION && ! test -e /var/lib/postgresql/data/pgdata/PG_VERSION"])).code === 0,
-        300_000,
-        100,
-      );
-      await docker(["kill", bootstrap]);
-      expect(await starting).toBeInstanceOf(PodFailed);
+      const failure = await killInitContainerWhen(again, "postgres", "bootstrap", "pgBackRest writing files into the staging directory", [
+        "sh",
+        "-c",
+        "test -f /var/lib/postgresql/data/pgdata.drkit-restore/PG_VERSION && ! test -e /var/lib/postgresql/data/pgdata/PG_VERSION",
+      ]);
+      expect(failure).toBeInstanceOf(PodFailed);
       // The live data directory is still empty: a start can only restore again, never start a half-restored cluster.
       expect((await again.runner.onDataVolume("postgres", "ls -A /data/pgdata 2>/dev/null || true")).trim()).toBe("");
 

@@ -1,6 +1,7 @@
 import { readdirSync, utimesSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { docker } from "../../cli/containers/docker";
+import { waitFor } from "../../cli/containers/wait";
 import { ARCHIVE_SETTLE_SECONDS } from "../../components/backup/archiveCheck";
 import { ensureLocalImages } from "../../cli/containers/images";
 import { startLocalCluster, type LocalCluster, type StackRun } from "../../cli/containers/cluster";
@@ -50,6 +51,22 @@ export async function killJobContainer(run: StackRun, job: string, container: st
   const name = names.stdout.split("\n").find((candidate) => candidate.endsWith(`-${container}`));
   if (!name) throw new Error(`no running container '${container}' of job ${job}:\n${names.stdout}`);
   await docker(["kill", name]);
+}
+
+/**
+ * Starts `server` and kills its init container `container` as soon as `condition` (a command run
+ * in it) succeeds: a pod that dies at that point of its start. Returns how the start ended (the
+ * runner's PodFailed when the kill landed).
+ */
+export async function killInitContainerWhen(run: StackRun, server: string, container: string, what: string, condition: string[]): Promise<unknown> {
+  const name = run.runner.initContainerName(server, container);
+  const starting = run.runner.startServer(server).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  await waitFor(what, async () => (await docker(["exec", name, ...condition])).code === 0, 300_000, 100);
+  await docker(["kill", name]);
+  return starting;
 }
 
 /**
