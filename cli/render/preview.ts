@@ -183,6 +183,8 @@ const FAKE_INVOKES: Record<string, (inputs: Record<string, unknown>) => Record<s
     userId: "AROAEXAMPLE:pulumi-session",
     id: FAKE_ACCOUNT,
   }),
+  // The registry answers with the digest the tag points to when `pulumi up` runs.
+  "docker:index/getRegistryImage:getRegistryImage": (inputs) => ({ name: inputs["name"], sha256Digest: "sha256:resolved-at-deploy", insecureSkipVerify: false, id: inputs["name"] }),
   "digitalocean:index/getKubernetesVersions:getKubernetesVersions": () => ({ latestVersion: "1.31.1-do.5", validVersions: ["1.31.1-do.5", "1.30.5-do.3"], id: "versions" }),
   "aws:iam/getSessionContext:getSessionContext": (inputs) => ({
     arn: inputs["arn"],

@@ -4,6 +4,7 @@ import type { PartialSpec } from "./types";
 import { defaultSnapshotInterval, snapshotAlertAge, snapshotRunDeadline, snapshotStartingDeadline, snapshotWorstAge } from "./snapshotTiming";
 import { error, warning, type Problem } from "./problems";
 import { DATA_CLASSES, type DrSpec, type StorageProvider } from "./types";
+import { isPinned } from "./imageReferences";
 import { formatDuration, formatSize } from "./units";
 
 /**
@@ -129,6 +130,16 @@ const OBJECTIVE_RULES: Rule[] = [
 ];
 
 export const RULES: Rule[] = [
+  {
+    // drkit's own images run by the digest of their build; a ready one is run as given.
+    needs: ["images", "redis"],
+    check: ({ images, redis }) =>
+      (["postgres", "jobs", ...(redis.enabled ? ["redis"] : [])] as ("postgres" | "jobs" | "redis")[])
+        .filter((name) => images[name] !== undefined && !isPinned(images[name]!))
+        .map((name) =>
+          warning(["images", name], `'${images[name]}' is a tag: the pods run whatever was pushed to it last, so a push changes what runs without a deployment`, `give the image by digest, e.g. '${images[name]!.replace(/@.*$/, "").replace(/:[^/]*$/, "")}@sha256:<digest>'`),
+        ),
+  },
   {
     needs: ["images", "redis"],
     check: ({ images, redis }) =>

@@ -39,7 +39,11 @@ export interface DrSpec {
 export interface ImagesSpec {
   /** Build drkit's images and push them here (docker must be logged in). Needed unless every image is given. */
   registry?: string;
-  /** The image drkit's Dockerfiles build on. @default "debian:bookworm-slim" */
+  /**
+   * The image drkit's Dockerfiles build on. A tag is resolved in its registry at deployment and
+   * built by that digest (so a build is of the base recorded then); give it by digest to skip the
+   * lookup, e.g. for a base that is in no registry the deployer reaches. @default "debian:bookworm-slim"
+   */
   base: string;
   /** A ready PostgreSQL + pgBackRest + exporter image, instead of building one. @default built */
   postgres?: string;

@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { join } from "node:path";
 import type { ImagesSpec } from "../config";
-import { imageBuildArgs, imageContext, imageRepository, imageTag } from "./images";
+import { imageBuildArgs, isPinned, imageContext, imageRepository, imageTag } from "./images";
 import type { ImageName } from "./plan";
 
 export interface DrkitImagesArgs<N extends ImageName> {
@@ -29,6 +29,10 @@ export class DrkitImages<N extends ImageName> extends pulumi.ComponentResource {
     const images = args.settings;
     const version = args.postgresVersion ?? 15;
     const refs: Partial<Record<ImageName, pulumi.Output<string>>> = {};
+    // The base image by the digest its tag points to now: a build is of the base that was
+    // resolved and recorded at deployment, not of whatever the tag moves to later.
+    let base: pulumi.Output<string> | undefined;
+    const pinnedBase = () => (base ??= isPinned(images.base) ? pulumi.output(images.base) : pulumi.interpolate`${images.base}@${docker.getRegistryImageOutput({ name: images.base }, { parent: this }).sha256Digest}`);
     for (const image of new Set(args.only)) {
       const ready = images[image];
       if (ready) {
@@ -41,7 +45,7 @@ export class DrkitImages<N extends ImageName> extends pulumi.ComponentResource {
         `${name}-${image}`,
         {
           imageName: `${imageRepository(images.registry, image)}:${imageTag(image, version)}`,
-          build: { context, dockerfile: join(context, "Dockerfile"), args: imageBuildArgs(images, version), platform: "linux/amd64" },
+          build: { context, dockerfile: join(context, "Dockerfile"), args: pinnedBase().apply((pinned) => imageBuildArgs({ ...images, base: pinned }, version)), platform: "linux/amd64" },
         },
         { parent: this },
       );

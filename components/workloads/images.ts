@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { ImagesSpec } from "../config";
+export { isPinned } from "../config/imageReferences";
 import type { ImageName } from "./plan";
 
 /** drkit's image Dockerfiles: images/<name>/Dockerfile (copied next to dist/ by the build). */

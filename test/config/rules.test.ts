@@ -72,6 +72,11 @@ const CASES: Case[] = [
   { name: "a single kept snapshot", base: "primary", patch: { redis: { snapshots: { keep: 1 } } }, warnings: ["drkit:redis.snapshots.keep"] },
   { name: "a disabled Redis is not checked", base: "primary", patch: { objectives: { redis: { rpo: "5m" } }, redis: { enabled: false, snapshots: { interval: "1h" } } } },
 
+  // Ready images: by digest, or a warning that a push changes what runs
+  { name: "ready images by digest", base: "primary", patch: { images: { postgres: "ghcr.io/acme/pg@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", jobs: "ghcr.io/acme/jobs@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", redis: "ghcr.io/acme/redis@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" } } },
+  { name: "ready images by tag", base: "primary", patch: { images: { postgres: "registry.local:5000/acme/pg:15", jobs: "ghcr.io/acme/jobs@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" } }, warnings: ["drkit:images.postgres"] },
+  { name: "a Redis image by tag, Redis off", base: "primary", patch: { redis: { enabled: false }, images: { redis: "ghcr.io/acme/redis:7" } } },
+
   // Redis memory headroom
   { name: "maxmemory at half the container", base: "primary", patch: { redis: { maxmemory: "1Gi", resources: { memory: "2Gi" } } } },
   { name: "maxmemory at 90 % of the container", base: "primary", patch: { redis: { maxmemory: "900Mi", resources: { memory: "1000Mi" } } }, warnings: ["drkit:redis.maxmemory"] },
@@ -135,5 +140,12 @@ describe("rules across keys", () => {
     const result = parseSpec(merge(minimalPrimary(), { redis: { snapshots: { keep: 1 } } }));
     expect(result.ok).toBe(true);
     expect(result.ok && result.warnings.map((w) => w.path)).toEqual(["drkit:redis.snapshots.keep"]);
+  });
+});
+
+describe("a ready image given by tag", () => {
+  it("names the repository to pin, also behind a registry port", () => {
+    const problem = problemsOf(merge(minimalPrimary(), { images: { postgres: "registry.local:5000/acme/pg:15" } })).find((p) => p.path === "drkit:images.postgres")!;
+    expect(problem.hint).toBe("give the image by digest, e.g. 'registry.local:5000/acme/pg@sha256:<digest>'");
   });
 });

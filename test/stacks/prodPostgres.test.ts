@@ -29,7 +29,9 @@ describe("prod's PostgreSQL under mocks", () => {
     const registry = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/trading";
     const build = stack.named("images-postgres");
     expect(build.inputs).toMatchObject({ imageName: `${registry}/drkit-postgres:15-drkit` });
-    expect((build.inputs["build"] as any).args).toEqual({ BASE: "debian:bookworm-slim", PG_MAJOR: "15" });
+    // The base by the digest its tag resolved to at deployment (the mocks' registry answers for it).
+    expect((build.inputs["build"] as any).args).toEqual({ BASE: "debian:bookworm-slim@sha256:resolved-at-deploy", PG_MAJOR: "15" });
+    expect(stack.named("images-redis").inputs["build"]).toMatchObject({ args: { BASE: "debian:bookworm-slim@sha256:resolved-at-deploy" } });
     expect(stack.named("images-jobs").inputs).toMatchObject({ imageName: `${registry}/drkit-jobs:15-drkit` });
     expect(stack.named("images-redis").inputs).toMatchObject({ imageName: `${registry}/drkit-redis:drkit` });
     const image = `${registry}/drkit-postgres:15-drkit@sha256:known-after-push`;
