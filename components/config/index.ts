@@ -7,7 +7,7 @@ export { defaultSnapshotInterval, snapshotAlertAge, snapshotRunDeadline, snapsho
 export { parseSpec, type ParseOptions, type ParseResult } from "./parse";
 export { RULES as SPEC_RULES, crossFieldProblems } from "./rules";
 export { rawSpecFromConfig, readStackFile, SECRET_PLACEHOLDER, StackFileError, type StackFile } from "./config";
-export { summarizeSpec } from "./summary";
+export { ransomwarePosture, summarizeSpec } from "./summary";
 export { checkConfig, reviewSpec, reviewWholeSpec } from "./review";
 export { validatePostgres } from "./postgresRules";
 export { validateStorage, lockedVersionProblems, repositoryRuleProblems, s3RuleProblems, snapshotRuleProblems } from "./storageRules";

@@ -3,6 +3,30 @@ import { restoreSeconds } from "./replay";
 import { formatDuration, formatSize } from "./units";
 
 /**
+ * Who could destroy this stack's backups, in one line: what a compromised account, admin role or
+ * workload key can do to them, given the provider, the Object Lock mode and where the replica
+ * lives. Workload keys never can remove history (the bucket policy keeps object versions and the
+ * bucket's rules for the admin roles only); an admin role can, except where COMPLIANCE retention
+ * holds, which no one can shorten.
+ */
+export function ransomwarePosture(spec: Pick<DrSpec, "role" | "storage">): string {
+  const { storage } = spec;
+  if (spec.role === "drill") return "a drill's bucket is disposable: it keeps nothing anyone relies on";
+  if (storage.provider === "digitalocean") {
+    return "a compromised account, or a Spaces key with write access to the bucket, can delete every backup: Spaces has no Object Lock and no policy that keeps history from a key holder";
+  }
+  const replica = storage.replication ? ", the replica too (it is in the same account)" : "";
+  const lock = storage.objectLock;
+  if (!lock) {
+    return `a compromised admin role (drkit:storage.adminRoleArn or the identity running pulumi up) can delete every backup${replica}; workload keys cannot remove history. Object Lock in COMPLIANCE mode would stop it`;
+  }
+  if (lock.mode === "GOVERNANCE") {
+    return `a compromised admin role can bypass GOVERNANCE retention and delete every backup${replica}; workload keys cannot remove history. COMPLIANCE mode would stop it`;
+  }
+  return `no one, the account's root included, can delete a backup version younger than ${formatDuration(lock.retention)} (Object Lock COMPLIANCE)${storage.replication ? ", in the replica too" : ""}; older versions only an admin role can remove`;
+}
+
+/**
  * A human-readable digest of a DrSpec: what `drkit review` prints above its findings and what
  * the stack exports, so a reader sees the derived values (paths, schedules) in units.
  */
@@ -23,6 +47,7 @@ export function summarizeSpec(spec: DrSpec) {
       bucket: storage.bucket,
       replication: storage.replication ? `${storage.replication.bucket} (${storage.replication.region})` : "none",
       objectLock: storage.objectLock ? `${storage.objectLock.mode} ${formatDuration(storage.objectLock.retention)}` : "none",
+      ransomware: ransomwarePosture(spec),
     },
     postgres: {
       version: postgres.version,

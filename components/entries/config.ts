@@ -7,6 +7,6 @@ export { checkConfig, reviewSpec, reviewWholeSpec } from "../config/review";
 export { parseSpec, type ParseOptions, type ParseResult } from "../config/parse";
 export { rawSpecFromConfig, readStackFile, StackFileError, type StackFile } from "../config/config";
 export { errorsIn, formatProblems, sortProblems, type Problem } from "../config/problems";
-export { summarizeSpec } from "../config/summary";
+export { ransomwarePosture, summarizeSpec } from "../config/summary";
 export { formatCpu, formatDuration, formatPercent, formatSize, parseCpu, parseDuration, parsePercent, parseSize } from "../config/units";
 export type * from "../config/types";
