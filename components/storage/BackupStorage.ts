@@ -96,31 +96,39 @@ export class BackupStorage extends pulumi.ComponentResource {
       this.replicaBucketName = pulumi.output(undefined);
     }
 
-    const identity = (identityName: string, location: S3Location, access: "write" | "read", arn?: pulumi.Input<string>, key?: pulumi.Input<string>): S3Credentials =>
+    // The bucket an identity is scoped to, as resources: an identity of this stack's own bucket
+    // then waits for the bucket (Spaces grants name it, IAM policies its ARN).
+    interface BucketRef {
+      name: pulumi.Input<string>;
+      arn: pulumi.Input<string>;
+      kmsKeyArn?: pulumi.Input<string> | undefined;
+    }
+    const own: BucketRef = { name: this.bucketName, arn: ownBucketArn ?? bucketArn(storage.bucket, region), kmsKeyArn };
+    const identity = (identityName: string, location: S3Location, access: "write" | "read", bucket: BucketRef): S3Credentials =>
       location.provider === "aws"
-        ? new BucketIdentity(identityName, { bucketArn: arn!, prefixes: [location.prefix], access, region: location.region, ...(key ? { kmsKeyArn: key } : {}) }, { parent: this })
-        : new SpacesIdentity(identityName, { bucket: location.bucket === storage.bucket ? this.bucketName : location.bucket, access }, { parent: this });
+        ? new BucketIdentity(identityName, { bucketArn: bucket.arn, prefixes: [location.prefix], access, region: location.region, ...(bucket.kmsKeyArn ? { kmsKeyArn: bucket.kmsKeyArn } : {}) }, { parent: this })
+        : new SpacesIdentity(identityName, { bucket: bucket.name, access }, { parent: this });
 
     this.writers = {};
     for (const [path, prefix] of Object.entries(args.dataPaths) as [DataPath, string][]) {
       const location: S3Location = { provider: storage.provider, bucket: storage.bucket, region, endpoint, prefix };
-      this.writers[path] = { location, credentials: identity(`${name}-${path}-writer`, location, "write", ownBucketArn, kmsKeyArn) };
+      this.writers[path] = { location, credentials: identity(`${name}-${path}-writer`, location, "write", own) };
     }
 
     const repository = this.writers.pgbackrest!.location;
-    this.repositoryReader = { location: repository, credentials: identity(`${name}-pgbackrest-reader`, repository, "read", ownBucketArn, kmsKeyArn) };
+    this.repositoryReader = { location: repository, credentials: identity(`${name}-pgbackrest-reader`, repository, "read", own) };
 
     const target = storage.replication;
     if (replica && target) {
       const location: S3Location = { provider: "aws", bucket: target.bucket, region: target.region, endpoint: s3Endpoint("aws", target.region), prefix: repository.prefix };
-      this.replicaRepositoryReader = { location, credentials: identity(`${name}-replica-pgbackrest-reader`, location, "read", replica.bucketArn, replica.kmsKeyArn) };
+      this.replicaRepositoryReader = { location, credentials: identity(`${name}-replica-pgbackrest-reader`, location, "read", { name: target.bucket, arn: replica.bucketArn, kmsKeyArn: replica.kmsKeyArn }) };
     }
 
     this.restore = {};
     for (const [store, source] of Object.entries(args.restoreSources ?? {}) as ["postgres" | "redis", RestoreSourceLocation | undefined][]) {
       if (!source) continue;
       const location: S3Location = { ...source, endpoint: s3Endpoint(source.provider, source.region) };
-      this.restore[store] = { location, credentials: identity(`${name}-restore-${store}`, location, "read", bucketArn(source.bucket, source.region)) };
+      this.restore[store] = { location, credentials: identity(`${name}-restore-${store}`, location, "read", { name: source.bucket, arn: bucketArn(source.bucket, source.region) }) };
     }
     this.registerOutputs({ bucketName: this.bucketName, replicaBucketName: this.replicaBucketName });
   }

@@ -1,12 +1,11 @@
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { PROJECT_ROOT, renderStack, type RenderedStack } from "../harness/renderStack";
+import { renderProgram, type RenderedStack } from "../harness/renderStack";
 
 /** JobMetrics on its narrow args alone (test/fixtures/programs/jobMetricsAlone.ts). */
 describe("JobMetrics alone, from its own args", () => {
   let stack: RenderedStack;
   beforeAll(async () => {
-    stack = await renderStack("staging", { program: join(PROJECT_ROOT, "test", "fixtures", "programs", "jobMetricsAlone.ts") });
+    stack = await renderProgram("jobMetricsAlone");
   });
 
   it("runs the image it was given in the namespace it was given, labelled for its stack", () => {

@@ -17,3 +17,11 @@ export async function renderStack(stack: string, options: RenderOptions = {}): P
   if (!existsSync(stackFile)) throw new Error(`no stack file ${stackFile}`);
   return previewStack({ ...options, project, stack, stackFile });
 }
+
+/**
+ * Previews a program of test/fixtures/programs (a component deployed alone from its own args)
+ * under mocks, with the prod stack file for the configuration it does not read.
+ */
+export function renderProgram(fixture: string): Promise<RenderedStack> {
+  return renderStack("prod", { program: join(PROJECT_ROOT, "test", "fixtures", "programs", `${fixture}.ts`) });
+}

@@ -1,12 +1,11 @@
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { PROJECT_ROOT, renderStack, type RenderedStack } from "../harness/renderStack";
+import { renderProgram, type RenderedStack } from "../harness/renderStack";
 
 /** PostgresCluster on its narrow args alone (test/fixtures/programs/postgresAlone.ts). */
 describe("PostgresCluster alone, from its own args", () => {
   let stack: RenderedStack;
   beforeAll(async () => {
-    stack = await renderStack("prod", { program: join(PROJECT_ROOT, "test", "fixtures", "programs", "postgresAlone.ts") });
+    stack = await renderProgram("postgresAlone");
   });
   const configFile = (file: string) => (stack.named("ledger-config", "kubernetes:core/v1:ConfigMap").inputs as any).data[file] as string;
 

@@ -1,12 +1,11 @@
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { PROJECT_ROOT, renderStack, type RenderedStack } from "../harness/renderStack";
+import { renderProgram, type RenderedStack } from "../harness/renderStack";
 
 /** RedisServer on its narrow args alone, as a dr server (test/fixtures/programs/redisAlone.ts). */
 describe("RedisServer alone, from its own args", () => {
   let stack: RenderedStack;
   beforeAll(async () => {
-    stack = await renderStack("prod", { program: join(PROJECT_ROOT, "test", "fixtures", "programs", "redisAlone.ts") });
+    stack = await renderProgram("redisAlone");
   });
   const configFile = (file: string) => (stack.named("sessions-config", "kubernetes:core/v1:ConfigMap").inputs as any).data[file] as string;
 

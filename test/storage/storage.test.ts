@@ -1,12 +1,11 @@
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { PROJECT_ROOT, renderStack, type RenderedStack } from "../harness/renderStack";
+import { renderProgram, type RenderedStack } from "../harness/renderStack";
 
 /** BackupStorage on its narrow args alone (test/fixtures/programs/storageAlone.ts). */
 describe("BackupStorage alone, from its own args", () => {
   let stack: RenderedStack;
   beforeAll(async () => {
-    stack = await renderStack("prod", { program: join(PROJECT_ROOT, "test", "fixtures", "programs", "storageAlone.ts") });
+    stack = await renderProgram("storageAlone");
   });
   const policies = () => stack.ofType("aws:iam/userPolicy:UserPolicy").map((r) => ({ name: r.name, policy: JSON.parse(String((r.inputs as any).policy)) }));
 

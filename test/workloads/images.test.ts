@@ -1,12 +1,11 @@
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { PROJECT_ROOT, renderStack, type RenderedStack } from "../harness/renderStack";
+import { renderProgram, type RenderedStack } from "../harness/renderStack";
 
 /** DrkitImages on its narrow args alone (test/fixtures/programs/imagesAlone.ts). */
 describe("DrkitImages alone, from its own args", () => {
   let stack: RenderedStack;
   beforeAll(async () => {
-    stack = await renderStack("prod", { program: join(PROJECT_ROOT, "test", "fixtures", "programs", "imagesAlone.ts") });
+    stack = await renderProgram("imagesAlone");
   });
 
   it("builds what is asked for and not given, for the PostgreSQL version given, and nothing else", () => {
