@@ -8,6 +8,7 @@ export { parseSpec, type ParseOptions, type ParseResult } from "./parse";
 export { RULES as SPEC_RULES, crossFieldProblems } from "./rules";
 export { rawSpecFromConfig, readStackFile, SECRET_PLACEHOLDER, StackFileError, type StackFile } from "./config";
 export { ransomwarePosture, summarizeSpec } from "./summary";
+export { accountOf } from "./arn";
 export { checkConfig, reviewSpec, reviewWholeSpec } from "./review";
 export { validatePostgres } from "./postgresRules";
 export { validateStorage, lockedVersionProblems, repositoryRuleProblems, s3RuleProblems, snapshotRuleProblems } from "./storageRules";

@@ -248,19 +248,23 @@ const lifecycleRule = (prefix: string) =>
     minObjectSize: size(OBJECT_SIZE).optional(),
   });
 
-export const storageSchema = z.strictObject({
-  provider: z.enum(["aws", "digitalocean"]).default("aws"),
-  bucket: bucketName(),
-  adminRoleArn: z
+const roleArn = (example: string) =>
+  z
     .string()
     .superRefine(
       check<string>(
         (s) => /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(s),
         (s) => `is not an IAM role ARN: '${s}'`,
-        "use e.g. 'arn:aws:iam::123456789012:role/backup-admin'",
+        `use e.g. '${example}'`,
       ),
-    )
-    .optional(),
+    );
+
+const accountId = z.string().superRefine(check<string>((s) => /^\d{12}$/.test(s), (s) => `is not an AWS account id (12 digits): '${s}'`, "use the account's 12-digit id, e.g. '123456789012'"));
+
+export const storageSchema = z.strictObject({
+  provider: z.enum(["aws", "digitalocean"]).default("aws"),
+  bucket: bucketName(),
+  adminRoleArn: roleArn("arn:aws:iam::123456789012:role/backup-admin").optional(),
   accessLogs: z.boolean().optional(),
   objectLock: z
     .strictObject({ mode: z.enum(["GOVERNANCE", "COMPLIANCE"]), retention: days() })
@@ -271,6 +275,14 @@ export const storageSchema = z.strictObject({
       bucket: bucketName(),
       replicationTimeControl: z.boolean().default(false),
       storageClass: z.enum(["STANDARD", "STANDARD_IA", "ONEZONE_IA", "GLACIER_IR"]).default("STANDARD"),
+      vault: z
+        .strictObject({
+          deployRoleArn: roleArn("arn:aws:iam::210987654321:role/backup-vault-deployer"),
+          breakGlassRoleArn: roleArn("arn:aws:iam::210987654321:role/backup-vault-break-glass"),
+          retention: days(),
+          readerAccounts: z.array(accountId).default([]),
+        })
+        .optional(),
     })
     .optional(),
   lifecycle: z
@@ -505,6 +517,9 @@ export const REQUIRED_HINTS: Record<string, string> = {
   "storage.objectLock.retention": "set the default retention in days, e.g. '14d'",
   "storage.replication.region": "set the DR region the replica lives in, e.g. 'eu-west-1'",
   "storage.replication.bucket": "set the replica bucket's name",
+  "storage.replication.vault.deployRoleArn": "name the role in the vault account that pulumi assumes to create the replica",
+  "storage.replication.vault.breakGlassRoleArn": "name the vault account's break-glass role: the only one that may delete its key or change its key policy",
+  "storage.replication.vault.retention": "set how long every replica stays undeletable (COMPLIANCE), e.g. '14d'",
   "postgres.restoreFrom.bucket": "set the bucket holding the source stack's backups",
   "postgres.restoreFrom.region": "set that bucket's region",
   "postgres.restoreFrom.repoPath": "set the source stack's repository path, e.g. 'pgbackrest/prod'",

@@ -1,6 +1,7 @@
 import { longestGap } from "./cron";
 import { error, warning, type Problem } from "./problems";
-import type { DataClass, DrSpec, LifecycleRule, Objective, Transition } from "./types";
+import { accountOf } from "./arn";
+import type { DataClass, DrSpec, LifecycleRule, ObjectLockSpec, Objective, Transition } from "./types";
 import { DAY, formatDuration } from "./units";
 import { dataClasses } from "../storage/lifecycle";
 import { canTransition, SMALL_OBJECT_LIMIT, STORAGE_CLASS_FACTS } from "../storage/storageClasses";
@@ -12,16 +13,18 @@ import { canTransition, SMALL_OBJECT_LIMIT, STORAGE_CLASS_FACTS } from "../stora
 export function validateStorage(spec: DrSpec): Problem[] {
   const { storage } = spec;
   const lockProblem = objectLockProblem(spec);
-  const problems: Problem[] = lockProblem ? [lockProblem] : [];
+  const vaultLockProblem = vaultRetentionProblem(spec);
+  const problems: Problem[] = [...(lockProblem ? [lockProblem] : []), ...(vaultLockProblem ? [vaultLockProblem] : []), ...vaultProblems(spec)];
+  // The replica has the source's lifecycle rules: a version expires in neither before either lock ends.
+  const lockRetention = Math.max(storage.objectLock?.retention ?? 0, storage.replication?.vault?.retention ?? 0);
   for (const [name, rule] of dataClasses(storage)) {
     const at = (...rest: (string | number)[]) => ["storage", "lifecycle", name, ...rest];
     problems.push(...s3RuleProblems(rule, at));
     problems.push(...dataClassProblems(spec, name, rule, at));
     problems.push(...retrievalProblems(objectiveOf(spec, name), name, rule, at));
 
-    const lock = storage.objectLock;
     // A lock longer than any data is kept is reported once, on its own key, not per class.
-    if (lock && !lockProblem) problems.push(...lockedVersionProblems(rule, lock.retention, at));
+    if (lockRetention > 0 && !lockProblem && !vaultLockProblem) problems.push(...lockedVersionProblems(rule, lockRetention, at));
     if ((rule.transitions.length > 0 || rule.noncurrentTransitions.length > 0) && rule.minObjectSize === undefined) {
       problems.push(
         warning(
@@ -105,15 +108,58 @@ function longestRetention(spec: DrSpec): { seconds: number; what: string } {
  */
 function objectLockProblem(spec: DrSpec): Problem | undefined {
   const lock = spec.storage.objectLock;
-  if (!lock) return undefined;
+  return lock && lockTooLong(spec, lock, ["storage", "objectLock", "retention"]);
+}
+
+/** The vault's COMPLIANCE lock, held to the same bound as the source's. */
+function vaultRetentionProblem(spec: DrSpec): Problem | undefined {
+  const vault = spec.storage.replication?.vault;
+  return vault && lockTooLong(spec, { mode: "COMPLIANCE", retention: vault.retention }, ["storage", "replication", "vault", "retention"]);
+}
+
+function lockTooLong(spec: DrSpec, lock: ObjectLockSpec, path: string[]): Problem | undefined {
   const longest = longestRetention(spec);
   const bound = Math.ceil(longest.seconds / DAY) * DAY;
   if (lock.retention <= bound) return undefined;
   const message = `${formatDuration(lock.retention)} keeps every object version (each WAL segment, each snapshot) longer than any backup is kept (${formatDuration(longest.seconds)}: ${longest.what}), all of it billed until the lock ends`;
   const hint = `lock versions for as long as an attack could go unnoticed, at most ${formatDuration(bound)}`;
   return lock.mode === "COMPLIANCE"
-    ? error(["storage", "objectLock", "retention"], `${message}; in COMPLIANCE mode nobody, not even the account root, can shorten it or delete the bucket`, hint)
-    : warning(["storage", "objectLock", "retention"], message, hint);
+    ? error(path, `${message}; in COMPLIANCE mode nobody, not even the account root, can shorten it or delete the bucket`, hint)
+    : warning(path, message, hint);
+}
+
+/**
+ * A vault is only out of the primary's reach if it is another account, whose break-glass role is
+ * its own, and if the replicas are locked in COMPLIANCE: S3 copies each version's own retention
+ * to its replica, so versions locked in GOVERNANCE at the source arrive in GOVERNANCE, which the
+ * vault's administrators could bypass; only versions without a retention of their own take the
+ * vault's COMPLIANCE default.
+ */
+function vaultProblems(spec: DrSpec): Problem[] {
+  const { storage } = spec;
+  const vault = storage.replication?.vault;
+  if (!vault) return [];
+  const at = (key: string) => ["storage", "replication", "vault", key];
+  const account = accountOf(vault.deployRoleArn);
+  const problems: Problem[] = [];
+  if (accountOf(vault.breakGlassRoleArn) !== account) {
+    problems.push(error(at("breakGlassRoleArn"), `is in account ${accountOf(vault.breakGlassRoleArn)}, the vault is account ${account} (deployRoleArn)`, "name the break-glass role of the vault's own account"));
+  }
+  if (storage.adminRoleArn && accountOf(storage.adminRoleArn) === account) {
+    problems.push(
+      error(at("deployRoleArn"), `is in account ${account}, the account of drkit:storage.adminRoleArn: the vault would fall with the primary`, "put the vault in a separate AWS account, with its own roles"),
+    );
+  }
+  if (storage.objectLock?.mode === "GOVERNANCE") {
+    problems.push(
+      warning(
+        ["storage", "objectLock", "mode"],
+        "GOVERNANCE: replicas keep their source version's retention, so they reach the vault in GOVERNANCE, not the vault's COMPLIANCE",
+        "use COMPLIANCE at the source too, or no Object Lock at the source (replicas then take the vault's COMPLIANCE default)",
+      ),
+    );
+  }
+  return problems;
 }
 
 /**

@@ -1,13 +1,15 @@
+import { accountOf } from "./arn";
 import type { DrSpec } from "./types";
 import { restoreSeconds } from "./replay";
 import { formatDuration, formatSize } from "./units";
 
 /**
- * Who could destroy this stack's backups, in one line: what a compromised account, admin role or
- * workload key can do to them, given the provider, the Object Lock mode and where the replica
- * lives. Workload keys never can remove history (the bucket policy keeps object versions and the
- * bucket's rules for the admin roles only); an admin role can, except where COMPLIANCE retention
- * holds, which no one can shorten.
+ * Who could destroy this stack's backups, in one line: what a compromised account, admin role,
+ * deployer or workload key can do to them, given the provider, the Object Lock mode and where the
+ * replica lives. Workload keys never can remove history (the bucket policy keeps versions for the
+ * admin role); the admin role can, and so can the deployer, which may rewrite the bucket policy
+ * first, except where COMPLIANCE retention holds, which no one can shorten. A vault in another
+ * account is out of the primary's reach altogether.
  */
 export function ransomwarePosture(spec: Pick<DrSpec, "role" | "storage">): string {
   const { storage } = spec;
@@ -15,15 +17,20 @@ export function ransomwarePosture(spec: Pick<DrSpec, "role" | "storage">): strin
   if (storage.provider === "digitalocean") {
     return "a compromised account, or a Spaces key with write access to the bucket, can delete every backup: Spaces has no Object Lock and no policy that keeps history from a key holder";
   }
-  const replica = storage.replication ? ", the replica too (it is in the same account)" : "";
+  const vault = storage.replication?.vault;
   const lock = storage.objectLock;
-  if (!lock) {
-    return `a compromised admin role (drkit:storage.adminRoleArn or the identity running pulumi up) can delete every backup${replica}; workload keys cannot remove history. Object Lock in COMPLIANCE mode would stop it`;
+  const sameAccountReplica = storage.replication && !vault;
+  let primary: string;
+  if (lock?.mode === "COMPLIANCE") {
+    primary = `no one, the account's root included, can delete a backup version younger than ${formatDuration(lock.retention)} (Object Lock COMPLIANCE)${sameAccountReplica ? ", in the replica too" : ""}; older versions only the admin role can remove`;
+  } else {
+    const how = lock ? "bypass GOVERNANCE retention and delete" : "delete";
+    primary = `a compromised admin role, or the identity running pulumi up (it may rewrite the bucket policy), can ${how} every backup${sameAccountReplica ? ", the replica too (it is in the same account)" : vault ? " in the primary bucket" : ""}; workload keys cannot remove history`;
   }
-  if (lock.mode === "GOVERNANCE") {
-    return `a compromised admin role can bypass GOVERNANCE retention and delete every backup${replica}; workload keys cannot remove history. COMPLIANCE mode would stop it`;
+  if (vault) {
+    return `${primary}; the vault in account ${accountOf(vault.deployRoleArn)} is out of the primary's reach: no one, its root included, can delete a replica younger than ${formatDuration(vault.retention)} (COMPLIANCE), and only its break-glass role can delete its key`;
   }
-  return `no one, the account's root included, can delete a backup version younger than ${formatDuration(lock.retention)} (Object Lock COMPLIANCE)${storage.replication ? ", in the replica too" : ""}; older versions only an admin role can remove`;
+  return lock?.mode === "COMPLIANCE" ? primary : `${primary}. Object Lock in COMPLIANCE mode, or a vault in another account (storage.replication.vault), would stop it`;
 }
 
 /**
@@ -45,7 +52,9 @@ export function summarizeSpec(spec: DrSpec) {
     storage: {
       provider: storage.provider,
       bucket: storage.bucket,
-      replication: storage.replication ? `${storage.replication.bucket} (${storage.replication.region})` : "none",
+      replication: storage.replication
+        ? `${storage.replication.bucket} (${storage.replication.region}${storage.replication.vault ? `, vault account ${accountOf(storage.replication.vault.deployRoleArn)}, COMPLIANCE ${formatDuration(storage.replication.vault.retention)}` : ""})`
+        : "none",
       objectLock: storage.objectLock ? `${storage.objectLock.mode} ${formatDuration(storage.objectLock.retention)}` : "none",
       ransomware: ransomwarePosture(spec),
     },

@@ -125,6 +125,27 @@ export interface ReplicationSpec {
   replicationTimeControl: boolean;
   /** Storage class of the replicas. @default "STANDARD" */
   storageClass: "STANDARD" | "STANDARD_IA" | "ONEZONE_IA" | "GLACIER_IR";
+  /**
+   * The replica in a separate AWS account (an immutable vault): Object Lock in COMPLIANCE mode,
+   * its own key that only a break-glass role there can delete. @default none: the replica is in
+   * this stack's account
+   */
+  vault?: VaultSpec;
+}
+
+/** A replica bucket in its own AWS account, out of reach of anyone who holds the primary. */
+export interface VaultSpec {
+  /** The role in the vault account that `pulumi up` assumes to create and manage the replica. */
+  deployRoleArn: string;
+  /** The vault account's break-glass role: alone may delete or disable the key, or change its policy. */
+  breakGlassRoleArn: string;
+  /** COMPLIANCE retention of every replica (whole days): nobody, not even the vault's root, can delete it earlier. */
+  retention: Seconds;
+  /**
+   * Accounts whose IAM may grant reading the vault (DR and drill stacks restoring from it, the
+   * archive check watching replication), besides the primary's own. @default none
+   */
+  readerAccounts: string[];
 }
 
 export interface LifecycleSpec {

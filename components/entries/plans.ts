@@ -17,7 +17,7 @@ export { alertThresholds, type AlertContext, type AlertThresholds } from "../ale
 export { ALERT_NAMES, renderAlertRules, renderRuleFile, type AlertName, type AlertRule, type RuleGroup } from "../alerts/rules";
 export { alertTargets, type AlertTargets } from "../alerts/targets";
 export { renderLifecycleRules, renderSpacesLifecycleRules, type S3LifecycleRule, type SpacesLifecycleRule } from "../storage/lifecycle";
-export { backupBucketPolicy, dataPathPolicy } from "../storage/policies";
+export { backupBucketPolicy, dataPathPolicy, keyPolicy } from "../storage/policies";
 export { ARCHIVE_CHECK_METRICS } from "../backup/archiveCheck";
 export { VERIFICATION_METRICS } from "../backup/render";
 export { WAL_ARCHIVE_METRICS } from "../postgres/exporterQueries";

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { REPLICATION_TIME_MINUTES } from "./paths";
-import type { StorageSpec } from "../config";
+import { accountOf, type StorageSpec } from "../config";
 import { hardenedBucket } from "./hardenedBucket";
 import { renderLifecycleRules } from "./lifecycle";
 import { logBucketPolicy, replicationRolePolicy, s3AssumeRolePolicy } from "./policies";
@@ -17,16 +17,32 @@ export interface BackupBucketArgs {
   /** A drill's bucket: deleted with the stack, not protected, force-destroyed. @default false */
   disposable?: boolean;
   /**
-   * Principals that may delete object versions and change lifecycle, versioning, policy and
-   * Object Lock. @default `drkit:storage.adminRoleArn` and the identity running `pulumi up`
+   * Who may remove history (delete versions or the bucket, bypass retention, delete or disable
+   * the key) and who may change the bucket's rules (lifecycle, policy, Object Lock, encryption,
+   * logging, public access) and administer its key. A vault has its own (its deploy and
+   * break-glass roles). @default history: `drkit:storage.adminRoleArn`, and the identity running
+   * `pulumi up` only for a disposable bucket; rules: the admin role and the identity running `pulumi up`
    */
-  adminArns?: pulumi.Input<pulumi.Input<string>[]>;
+  admins?: BucketAdmins;
+  /**
+   * Default tags of the resources made through the vault's provider, which drkit creates itself
+   * (the stack's provider tags everything else). @default none
+   */
+  tags?: Record<string, string>;
+}
+
+/** Principals exempt from a backup bucket's denies, by what they may do. */
+export interface BucketAdmins {
+  history: pulumi.Input<pulumi.Input<string>[]>;
+  rules: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /**
  * The S3 bucket every backup of a stack lives in (docs/architecture.md §4), with per-class lifecycle
  * rules, SSE-KMS, a deny-by-default policy for history, optional Object Lock, server access
- * logs, and cross-region replication to a bucket in the DR region.
+ * logs, and cross-region replication to a bucket in the DR region: in this account, or in a
+ * vault account (`storage.replication.vault`) through a provider that assumes a role there, locked
+ * in COMPLIANCE mode with a key only the vault's break-glass role can delete.
  *
  * Outside drill stacks the buckets and keys are protected and retained on delete: losing them
  * is losing the backups.
@@ -50,12 +66,22 @@ export class BackupBucket extends pulumi.ComponentResource {
     if (storage.provider !== "aws") throw new Error(`BackupBucket is the AWS bucket; drkit:storage.provider is '${storage.provider}'`);
     const disposable = args.disposable ?? false;
     const keep: pulumi.CustomResourceOptions = disposable ? {} : { protect: true, retainOnDelete: true };
-    const adminArns = args.adminArns ?? this.defaultAdmins(storage.adminRoleArn);
+    const caller = aws.getCallerIdentityOutput({}, { parent: this });
+    const admins = args.admins ?? this.defaultAdmins(storage.adminRoleArn, caller.arn, disposable);
     const lifecycleRules = renderLifecycleRules(storage);
 
     const source = hardenedBucket(
       `${name}-source`,
-      { bucketName: storage.bucket, region, adminArns, objectLock: storage.objectLock, forceDestroy: disposable, keep },
+      {
+        bucketName: storage.bucket,
+        region,
+        accountId: caller.accountId,
+        historyAdmins: admins.history,
+        ruleAdmins: admins.rules,
+        objectLock: storage.objectLock,
+        forceDestroy: disposable,
+        keep,
+      },
       this,
     );
 
@@ -63,16 +89,43 @@ export class BackupBucket extends pulumi.ComponentResource {
     let replicaName: pulumi.Output<string | undefined> = pulumi.output(undefined);
     if (storage.replication) {
       const target = storage.replication;
+      const roleResource = new aws.iam.Role(
+        `${name}-replication`,
+        { description: `drkit: replicates ${storage.bucket} to ${target.bucket}`, assumeRolePolicy: JSON.stringify(s3AssumeRolePolicy()) },
+        { parent: this },
+      );
+      const vault = target.vault;
+      const vaultProvider = vault
+        ? new aws.Provider(
+            `${name}-vault`,
+            { region: target.region, assumeRoles: [{ roleArn: vault.deployRoleArn, sessionName: "drkit-vault" }], ...(args.tags ? { defaultTags: { tags: args.tags } } : {}) },
+            { parent: this },
+          )
+        : undefined;
       const replica = hardenedBucket(
         `${name}-replica`,
         {
           bucketName: target.bucket,
           region: target.region,
-          adminArns,
-          // S3 replicates into a locked bucket only if the destination has Object Lock too.
-          objectLock: storage.objectLock,
           forceDestroy: disposable,
           keep,
+          ...(vault && vaultProvider
+            ? {
+                accountId: accountOf(vault.deployRoleArn),
+                historyAdmins: [vault.breakGlassRoleArn],
+                ruleAdmins: [vault.deployRoleArn, vault.breakGlassRoleArn],
+                objectLock: { mode: "COMPLIANCE" as const, retention: vault.retention },
+                // This stack's account reads the vault: its archive check, and DR stacks restoring from it.
+                vault: { replicationRoleArn: roleResource.arn, readerAccounts: caller.accountId.apply((account) => [account, ...vault.readerAccounts]) },
+                provider: vaultProvider,
+              }
+            : {
+                accountId: caller.accountId,
+                historyAdmins: admins.history,
+                ruleAdmins: admins.rules,
+                // S3 replicates into a locked bucket only if the destination has Object Lock too.
+                objectLock: storage.objectLock,
+              }),
         },
         this,
       );
@@ -80,12 +133,7 @@ export class BackupBucket extends pulumi.ComponentResource {
       new aws.s3.BucketLifecycleConfiguration(
         `${name}-replica-lifecycle`,
         { region: target.region, bucket: replica.bucket.id, rules: lifecycleRules },
-        { parent: this, dependsOn: [replica.versioning] },
-      );
-      const roleResource = new aws.iam.Role(
-        `${name}-replication`,
-        { description: `drkit: replicates ${storage.bucket} to ${target.bucket}`, assumeRolePolicy: JSON.stringify(s3AssumeRolePolicy()) },
-        { parent: this },
+        { parent: this, dependsOn: [replica.versioning], ...(vaultProvider ? { provider: vaultProvider } : {}) },
       );
       const rolePolicy = new aws.iam.RolePolicy(
         `${name}-replication-policy`,
@@ -144,7 +192,7 @@ export class BackupBucket extends pulumi.ComponentResource {
     );
 
     let logName: pulumi.Output<string | undefined> = pulumi.output(undefined);
-    if (storage.accessLogs) logName = this.accessLogs(name, storage.bucket, region, source.bucket, keep, disposable);
+    if (storage.accessLogs) logName = this.accessLogs(name, storage.bucket, region, source.bucket, caller.accountId, keep, disposable);
 
     this.bucketName = source.bucket.bucket;
     this.bucketArn = source.bucket.arn;
@@ -160,11 +208,15 @@ export class BackupBucket extends pulumi.ComponentResource {
     });
   }
 
-  /** The configured admin role and the deployer (as its role ARN, not the session's). */
-  private defaultAdmins(adminRoleArn: string | undefined): pulumi.Output<string[]> {
-    const caller = aws.getCallerIdentityOutput({}, { parent: this });
-    const deployer = aws.iam.getSessionContextOutput({ arn: caller.arn }, { parent: this }).issuerArn;
-    return deployer.apply((arn) => [...new Set([...(adminRoleArn ? [adminRoleArn] : []), arn])]);
+  /**
+   * The configured admin role removes history; the deployer (as its role ARN, not the session's)
+   * changes rules, and removes history only from a disposable bucket, which `pulumi destroy` empties.
+   */
+  private defaultAdmins(adminRoleArn: string | undefined, callerArn: pulumi.Output<string>, disposable: boolean): BucketAdmins {
+    const deployer = aws.iam.getSessionContextOutput({ arn: callerArn }, { parent: this }).issuerArn;
+    const admin = adminRoleArn ? [adminRoleArn] : [];
+    const withDeployer = deployer.apply((arn) => [...new Set([...admin, arn])]);
+    return { history: disposable ? withDeployer : admin, rules: withDeployer };
   }
 
   /** A separate bucket for server access logs: SSE-S3 (log delivery cannot use SSE-KMS), private, aged out. */
@@ -173,6 +225,7 @@ export class BackupBucket extends pulumi.ComponentResource {
     bucketName: string,
     region: string,
     source: aws.s3.Bucket,
+    accountId: pulumi.Output<string>,
     keep: pulumi.CustomResourceOptions,
     disposable: boolean,
   ): pulumi.Output<string> {
@@ -188,7 +241,6 @@ export class BackupBucket extends pulumi.ComponentResource {
       { parent: this },
     );
     new aws.s3.BucketOwnershipControls(`${name}-logs-ownership`, { region, bucket: logs.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, { parent: this });
-    const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
     new aws.s3.BucketPolicy(
       `${name}-logs-policy`,
       {

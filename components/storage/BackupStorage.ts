@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StorageProvider, StorageSpec } from "../config";
-import { BackupBucket } from "./BackupBucket";
+import { BackupBucket, type BucketAdmins } from "./BackupBucket";
 import { BucketIdentity, type S3Credentials } from "./BucketIdentity";
 import { bucketArn, s3Endpoint, type DataPath } from "./paths";
 import { SpacesBackupBucket, SpacesIdentity } from "./SpacesBackupBucket";
@@ -46,8 +46,10 @@ export interface BackupStorageArgs {
   restoreSources?: { postgres?: RestoreSourceLocation; redis?: RestoreSourceLocation };
   /** A drill's storage: deleted with the stack, not protected. @default false */
   disposable?: boolean;
-  /** See BackupBucketArgs.adminArns. @default `drkit:storage.adminRoleArn` and the identity running `pulumi up` */
-  adminArns?: pulumi.Input<pulumi.Input<string>[]>;
+  /** See BackupBucketArgs.admins. @default history: `drkit:storage.adminRoleArn`; rules: it and the identity running `pulumi up` */
+  admins?: BucketAdmins;
+  /** See BackupBucketArgs.tags. @default none */
+  tags?: Record<string, string>;
 }
 
 /**
@@ -84,7 +86,7 @@ export class BackupStorage extends pulumi.ComponentResource {
     let kmsKeyArn: pulumi.Output<string> | undefined;
     let replica: BackupBucket["replica"];
     if (aws) {
-      const bucket = new BackupBucket(`${name}-bucket`, { storage, region, disposable, ...(args.adminArns ? { adminArns: args.adminArns } : {}) }, { parent: this });
+      const bucket = new BackupBucket(`${name}-bucket`, { storage, region, disposable, ...(args.admins ? { admins: args.admins } : {}), ...(args.tags ? { tags: args.tags } : {}) }, { parent: this });
       this.bucketName = bucket.bucketName;
       this.replicaBucketName = bucket.replicaBucketName;
       ownBucketArn = bucket.bucketArn;

@@ -2,18 +2,29 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ObjectLockSpec } from "../config";
 import { DAY } from "../config";
-import { backupBucketPolicy } from "./policies";
+import { backupBucketPolicy, keyPolicy } from "./policies";
 
 export interface HardenedBucketArgs {
   bucketName: string;
   region: string;
-  /** Principals exempt from the admin-only deny in the bucket policy. */
-  adminArns: pulumi.Input<pulumi.Input<string>[]>;
+  /** The account the bucket and its key live in: its IAM may grant the key's use. */
+  accountId: pulumi.Input<string>;
+  /** Principals that may remove history: delete versions, bypass retention, delete or disable the key. */
+  historyAdmins: pulumi.Input<pulumi.Input<string>[]>;
+  /** Principals that may change the bucket's rules and administer its key. */
+  ruleAdmins: pulumi.Input<pulumi.Input<string>[]>;
   objectLock?: ObjectLockSpec;
+  /**
+   * A vault in another account: the source's replication role may replicate in, the reader
+   * accounts may read, and the key's policy is sealed (changed by the history admins only).
+   */
+  vault?: { replicationRoleArn: pulumi.Input<string>; readerAccounts: pulumi.Input<pulumi.Input<string>[]> };
   /** Drill stacks only: let `pulumi destroy` empty the bucket. */
   forceDestroy: boolean;
   /** protect/retainOnDelete for everything that holds or unlocks data (bucket, key). */
   keep: pulumi.CustomResourceOptions;
+  /** The provider of the bucket's account (a vault's assumes a role there). @default the stack's */
+  provider?: pulumi.ProviderResource;
 }
 
 export interface HardenedBucket {
@@ -25,10 +36,13 @@ export interface HardenedBucket {
 /**
  * A bucket as every copy of the backups needs it: versioned, SSE-KMS with its own rotating
  * customer-managed key and an S3 bucket key, no public access, no ACLs, TLS only, and history
- * that only admins can remove. Used for the backup bucket and its replica alike.
+ * that only the admin role can remove, rules only admins and the deployer can change, and a key
+ * policy of its own. Used for the backup bucket and its replica (or vault) alike.
  */
-export function hardenedBucket(name: string, args: HardenedBucketArgs, parent: pulumi.Resource): HardenedBucket {
+export function hardenedBucket(name: string, args: HardenedBucketArgs, parentResource: pulumi.Resource): HardenedBucket {
   const { region } = args;
+  const opts: pulumi.CustomResourceOptions = { parent: parentResource, ...(args.provider ? { provider: args.provider } : {}) };
+  const sealed = args.vault !== undefined;
   const key = new aws.kms.Key(
     `${name}-key`,
     {
@@ -37,10 +51,26 @@ export function hardenedBucket(name: string, args: HardenedBucketArgs, parent: p
       enableKeyRotation: true,
       // Deleting this key makes every backup in the bucket unreadable: the longest wait.
       deletionWindowInDays: 30,
+      policy: pulumi
+        .all([args.accountId, args.historyAdmins, args.ruleAdmins, args.vault?.replicationRoleArn, args.vault?.readerAccounts])
+        .apply(([accountId, historyAdmins, ruleAdmins, replicationRoleArn, readerAccounts]) =>
+          JSON.stringify(
+            keyPolicy({
+              accountId,
+              historyAdmins,
+              ruleAdmins,
+              sealed,
+              ...(replicationRoleArn ? { crossAccount: { replicationRoleArn, readerAccounts: readerAccounts ?? [], region } } : {}),
+            }),
+          ),
+        ),
+      // A sealed policy denies the deployer creating the key any later policy change, which
+      // KMS's lockout check would refuse: that is the point (the break-glass role can).
+      ...(sealed ? { bypassPolicyLockoutSafetyCheck: true } : {}),
     },
-    { parent, ...args.keep },
+    { ...opts, ...args.keep },
   );
-  new aws.kms.Alias(`${name}-key-alias`, { region, name: `alias/drkit/${args.bucketName}`, targetKeyId: key.keyId }, { parent });
+  new aws.kms.Alias(`${name}-key-alias`, { region, name: `alias/drkit/${args.bucketName}`, targetKeyId: key.keyId }, opts);
 
   const bucket = new aws.s3.Bucket(
     name,
@@ -51,12 +81,12 @@ export function hardenedBucket(name: string, args: HardenedBucketArgs, parent: p
       // Object Lock can only be turned on when the bucket is created.
       ...(args.objectLock ? { objectLockEnabled: true } : {}),
     },
-    { parent, ...args.keep },
+    { ...opts, ...args.keep },
   );
   const versioning = new aws.s3.BucketVersioning(
     `${name}-versioning`,
     { region, bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-    { parent },
+    opts,
   );
   new aws.s3.BucketServerSideEncryptionConfiguration(
     `${name}-encryption`,
@@ -65,23 +95,34 @@ export function hardenedBucket(name: string, args: HardenedBucketArgs, parent: p
       bucket: bucket.id,
       rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }],
     },
-    { parent },
+    opts,
   );
   const publicAccess = new aws.s3.BucketPublicAccessBlock(
     `${name}-public-access`,
     { region, bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-    { parent },
+    opts,
   );
-  new aws.s3.BucketOwnershipControls(`${name}-ownership`, { region, bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, { parent });
+  new aws.s3.BucketOwnershipControls(`${name}-ownership`, { region, bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, opts);
   new aws.s3.BucketPolicy(
     `${name}-policy`,
     {
       region,
       bucket: bucket.id,
-      policy: pulumi.all([bucket.arn, args.adminArns]).apply(([bucketArn, adminArns]) => JSON.stringify(backupBucketPolicy({ bucketArn, adminArns }))),
+      policy: pulumi
+        .all([bucket.arn, args.historyAdmins, args.ruleAdmins, args.vault?.replicationRoleArn, args.vault?.readerAccounts])
+        .apply(([bucketArn, historyAdmins, ruleAdmins, replicationRoleArn, readerAccounts]) =>
+          JSON.stringify(
+            backupBucketPolicy({
+              bucketArn,
+              historyAdmins,
+              ruleAdmins,
+              ...(replicationRoleArn ? { crossAccount: { replicationRoleArn, readerAccounts: readerAccounts ?? [] } } : {}),
+            }),
+          ),
+        ),
     },
     // S3 refuses policies while the public access block is being created.
-    { parent, dependsOn: [publicAccess] },
+    { ...opts, dependsOn: [publicAccess] },
   );
   if (args.objectLock) {
     new aws.s3.BucketObjectLockConfiguration(
@@ -91,7 +132,7 @@ export function hardenedBucket(name: string, args: HardenedBucketArgs, parent: p
         bucket: bucket.id,
         rule: { defaultRetention: { mode: args.objectLock.mode, days: Math.round(args.objectLock.retention / DAY) } },
       },
-      { parent, dependsOn: [versioning] },
+      { ...opts, dependsOn: [versioning] },
     );
   }
   return { bucket, key, versioning };

@@ -1,4 +1,4 @@
-export { BackupBucket, type BackupBucketArgs } from "./BackupBucket";
+export { BackupBucket, type BackupBucketArgs, type BucketAdmins } from "./BackupBucket";
 export { BackupStorage, type BackupStorageArgs, type RestoreSourceLocation, type S3Access, type S3Location } from "./BackupStorage";
 export { BucketIdentity, type BucketIdentityArgs, type S3Credentials } from "./BucketIdentity";
 export { SpacesBackupBucket, SpacesIdentity, type SpacesBackupBucketArgs, type SpacesIdentityArgs } from "./SpacesBackupBucket";

@@ -35,7 +35,7 @@ export function bucketArn(bucket: string, region: string): string {
 }
 
 /** The backup storage of a stack spec: `BackupStorage`'s args from `drkit:storage`, the data paths and the sources to restore. */
-export function backupStorageArgs(spec: DrSpec): Omit<BackupStorageArgs, "adminArns"> {
+export function backupStorageArgs(spec: DrSpec): Omit<BackupStorageArgs, "admins"> {
   const restoring = spec.role !== "primary";
   const pg = restoring ? spec.postgres.restoreFrom : undefined;
   const redis = restoring && spec.redis.enabled ? spec.redis.restoreFrom : undefined;
@@ -48,5 +48,6 @@ export function backupStorageArgs(spec: DrSpec): Omit<BackupStorageArgs, "adminA
       ...(redis ? { redis: { provider: redis.provider, bucket: redis.bucket, region: redis.region, prefix: redis.prefix } } : {}),
     },
     disposable: spec.role === "drill",
+    tags: { ...spec.tags, "drkit:stack": spec.stack, "drkit:role": spec.role },
   };
 }

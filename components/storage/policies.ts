@@ -20,21 +20,40 @@ export interface PolicyDocument {
 const document = (...statements: PolicyStatement[]): PolicyDocument => ({ Version: "2012-10-17", Statement: statements });
 
 /**
- * What only an admin may do to a backup bucket: remove history (versions, the bucket), or
- * change the rules that keep it (lifecycle, versioning, policy, Object Lock, replication).
- * A stolen backup credential or a buggy script can then at worst add delete markers.
+ * What removes history from a backup bucket: deleting versions or the bucket, bypassing or
+ * shortening Object Lock retention, lifting a legal hold. Only the break-glass admin role may
+ * (and the deployer of a disposable drill bucket, which `pulumi destroy` empties); never the
+ * identity that runs `pulumi up` on a bucket anyone relies on, whose credentials sit in CI.
  */
-export const ADMIN_ONLY_ACTIONS = [
+export const HISTORY_ACTIONS = [
   "s3:DeleteObjectVersion",
   "s3:DeleteBucket",
+  "s3:BypassGovernanceRetention",
+  "s3:PutObjectRetention",
+  "s3:PutObjectLegalHold",
+] as const;
+
+/**
+ * The rules that keep history: lifecycle, versioning, policy, Object Lock, replication,
+ * encryption, logging, public access and ownership (ACLs). The deployer manages these, so it is
+ * exempt from this deny with the admin role; a stolen workload key never is.
+ */
+export const RULE_ACTIONS = [
   "s3:PutLifecycleConfiguration",
   "s3:PutBucketVersioning",
   "s3:PutBucketPolicy",
   "s3:DeleteBucketPolicy",
   "s3:PutBucketObjectLockConfiguration",
-  "s3:BypassGovernanceRetention",
   "s3:PutReplicationConfiguration",
+  "s3:PutEncryptionConfiguration",
+  "s3:PutBucketLogging",
+  "s3:PutBucketPublicAccessBlock",
+  "s3:PutBucketOwnershipControls",
+  "s3:PutBucketAcl",
 ] as const;
+
+/** Everything no data path may ever do to a backup bucket. */
+export const ADMIN_ONLY_ACTIONS = [...HISTORY_ACTIONS, ...RULE_ACTIONS] as const;
 
 function denyInsecureTransport(bucketArn: string): PolicyStatement {
   return {
@@ -47,27 +66,64 @@ function denyInsecureTransport(bucketArn: string): PolicyStatement {
   };
 }
 
-export interface BucketPolicyInput {
-  bucketArn: string;
-  /**
-   * Principals (role or user ARNs) exempt from the admin-only deny: the configured admin role
-   * and whoever runs `pulumi up` (it must be able to update lifecycle and policy).
-   */
-  adminArns: string[];
-}
-
-/** The backup bucket's policy: TLS only; history and its rules changed by admins only. */
-export function backupBucketPolicy({ bucketArn, adminArns }: BucketPolicyInput): PolicyDocument {
-  return document(denyInsecureTransport(bucketArn), {
-    Sid: "DenyHistoryAndRuleChangesExceptAdmins",
+/**
+ * Denies `actions` on `resources` to every principal but `exempt`. An empty exemption denies
+ * everyone (a condition over no ARNs would be refused by IAM). aws:PrincipalArn is the role ARN
+ * for assumed-role sessions, so a role is matched whatever its session name.
+ */
+function denyExcept(sid: string, actions: readonly string[], resources: string[], exempt: string[]): PolicyStatement {
+  const arns = [...new Set(exempt)];
+  return {
+    Sid: sid,
     Effect: "Deny",
     Principal: "*",
-    Action: [...ADMIN_ONLY_ACTIONS],
-    Resource: [bucketArn, `${bucketArn}/*`],
-    // aws:PrincipalArn is the role ARN for assumed-role sessions, so a role is matched whatever
-    // its session name.
-    Condition: { ArnNotEquals: { "aws:PrincipalArn": [...new Set(adminArns)] } },
-  });
+    Action: [...actions],
+    Resource: resources,
+    ...(arns.length > 0 ? { Condition: { ArnNotEquals: { "aws:PrincipalArn": arns } } } : {}),
+  };
+}
+
+export interface BucketPolicyInput {
+  bucketArn: string;
+  /** Principals (role ARNs) that may remove history: the admin role (break-glass). */
+  historyAdmins: string[];
+  /** Principals that may change the bucket's rules: the admin role and the deployer. */
+  ruleAdmins: string[];
+  /**
+   * A replica in another account (the vault): the source's replication role may replicate into
+   * it, and these accounts may read it (DR restores, the archive check). @default none
+   */
+  crossAccount?: { replicationRoleArn: string; readerAccounts: string[] };
+}
+
+/** The backup bucket's policy: TLS only; history removed by the admin role only; rules changed by admins and the deployer only. */
+export function backupBucketPolicy({ bucketArn, historyAdmins, ruleAdmins, crossAccount }: BucketPolicyInput): PolicyDocument {
+  const everything = [bucketArn, `${bucketArn}/*`];
+  return document(
+    denyInsecureTransport(bucketArn),
+    denyExcept("DenyHistoryRemovalExceptAdmins", HISTORY_ACTIONS, everything, historyAdmins),
+    denyExcept("DenyRuleChangesExceptAdmins", RULE_ACTIONS, everything, ruleAdmins),
+    ...(crossAccount ? vaultGrants(bucketArn, crossAccount) : []),
+  );
+}
+
+/**
+ * What a vault grants the primary's account: replication in (S3 writes the replicas as the
+ * source's replication role; BucketOwnerEnforced makes the vault own them), and reads. Nothing
+ * that removes a version or changes a rule: those stay with the vault's own roles.
+ */
+function vaultGrants(bucketArn: string, { replicationRoleArn, readerAccounts }: { replicationRoleArn: string; readerAccounts: string[] }): PolicyStatement[] {
+  const readers = [...new Set(readerAccounts)].map((account) => `arn:aws:iam::${account}:root`);
+  return [
+    { Sid: "ReplicateFromSource", Effect: "Allow", Principal: { AWS: replicationRoleArn }, Action: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"], Resource: `${bucketArn}/*` },
+    { Sid: "SourceChecksVersioning", Effect: "Allow", Principal: { AWS: replicationRoleArn }, Action: ["s3:GetBucketVersioning", "s3:GetBucketObjectLockConfiguration"], Resource: bucketArn },
+    ...(readers.length > 0
+      ? [
+          { Sid: "ReadersList", Effect: "Allow" as const, Principal: { AWS: readers }, Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: bucketArn },
+          { Sid: "ReadersGet", Effect: "Allow" as const, Principal: { AWS: readers }, Action: "s3:GetObject", Resource: `${bucketArn}/*` },
+        ]
+      : []),
+  ];
 }
 
 /** The access-log bucket's policy: TLS only, and the S3 logging service may write this source's logs. */
@@ -153,5 +209,83 @@ export function dataPathPolicy({ bucketArn, prefixes, access, kmsKeyArn, region 
           },
         },
     { Sid: "NeverRemoveHistoryOrRules", Effect: "Deny", Action: [...ADMIN_ONLY_ACTIONS], Resource: [bucketArn, `${bucketArn}/*`] },
+  );
+}
+
+/**
+ * What makes a key's ciphertext unreadable, and so destroys every backup it encrypts: deleting
+ * or disabling it, removing imported material, turning rotation off (kept with the rest so a
+ * key's settings change only through the admin role).
+ */
+export const KEY_DESTRUCTION_ACTIONS = ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:DeleteImportedKeyMaterial", "kms:DisableKeyRotation"] as const;
+
+/** Managing a key without destroying it: what the deployer does on `pulumi up`. */
+const KEY_ADMINISTRATION_ACTIONS = [
+  "kms:DescribeKey",
+  "kms:GetKeyPolicy",
+  "kms:GetKeyRotationStatus",
+  "kms:ListResourceTags",
+  "kms:ListAliases",
+  "kms:PutKeyPolicy",
+  "kms:EnableKeyRotation",
+  "kms:UpdateKeyDescription",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:CreateAlias",
+  "kms:UpdateAlias",
+  "kms:DeleteAlias",
+  "kms:CancelKeyDeletion",
+];
+
+/** Encrypting and decrypting: what S3 does for the identities IAM lets use the key. */
+const KEY_USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"];
+
+export interface KeyPolicyInput {
+  /** The key's account: IAM policies there may grant the key's use (never its administration). */
+  accountId: string;
+  /** May delete or disable the key: the admin (break-glass) role. */
+  historyAdmins: string[];
+  /** May administer it without destroying it: the admin role and the deployer. */
+  ruleAdmins: string[];
+  /**
+   * A vault's key: its policy, too, is changed by the break-glass role only, so no one else can
+   * first grant themselves deletion. Created with the lockout safety check bypassed for that reason.
+   * @default false
+   */
+  sealed?: boolean;
+  /** A vault's key: the source's replication role encrypts replicas, reader accounts decrypt through S3 in `region`. */
+  crossAccount?: { replicationRoleArn: string; readerAccounts: string[]; region: string };
+}
+
+/**
+ * An explicit key policy for a backup bucket's key, instead of the default that hands the whole
+ * key to the account's IAM (where any administrator could schedule its deletion): the account's
+ * IAM may grant its use, the admins administer it, and only the break-glass role may destroy it.
+ */
+export function keyPolicy({ accountId, historyAdmins, ruleAdmins, sealed = false, crossAccount }: KeyPolicyInput): PolicyDocument {
+  const administrators = [...new Set([...ruleAdmins, ...historyAdmins])];
+  const readers = [...new Set(crossAccount?.readerAccounts ?? [])].map((account) => `arn:aws:iam::${account}:root`);
+  return document(
+    { Sid: "UseThroughIam", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: KEY_USE_ACTIONS, Resource: "*" },
+    ...(administrators.length > 0 ? [{ Sid: "Administer", Effect: "Allow" as const, Principal: { AWS: administrators }, Action: KEY_ADMINISTRATION_ACTIONS, Resource: "*" }] : []),
+    ...(historyAdmins.length > 0 ? [{ Sid: "BreakGlass", Effect: "Allow" as const, Principal: { AWS: [...new Set(historyAdmins)] }, Action: "kms:*", Resource: "*" }] : []),
+    ...(crossAccount
+      ? [
+          { Sid: "ReplicationEncrypts", Effect: "Allow" as const, Principal: { AWS: crossAccount.replicationRoleArn }, Action: ["kms:Encrypt", "kms:GenerateDataKey"], Resource: "*" },
+          ...(readers.length > 0
+            ? [
+                {
+                  Sid: "ReadersDecryptThroughS3",
+                  Effect: "Allow" as const,
+                  Principal: { AWS: readers },
+                  Action: "kms:Decrypt",
+                  Resource: "*",
+                  Condition: { StringEquals: { "kms:ViaService": `s3.${crossAccount.region}.amazonaws.com` } },
+                },
+              ]
+            : []),
+        ]
+      : []),
+    denyExcept("DenyDestructionExceptBreakGlass", sealed ? [...KEY_DESTRUCTION_ACTIONS, "kms:PutKeyPolicy"] : KEY_DESTRUCTION_ACTIONS, ["*"], historyAdmins),
   );
 }

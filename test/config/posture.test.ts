@@ -8,7 +8,7 @@ describe("the ransomware posture", () => {
 
   it("says an admin role can delete everything without Object Lock, and what would stop it", () => {
     const line = posture({});
-    expect(line).toMatch(/^a compromised admin role .* can delete every backup; workload keys cannot remove history\. Object Lock in COMPLIANCE mode would stop it$/);
+    expect(line).toMatch(/^a compromised admin role, or the identity running pulumi up .*, can delete every backup; workload keys cannot remove history\. Object Lock in COMPLIANCE mode, or a vault .*, would stop it$/);
   });
 
   it("says GOVERNANCE can be bypassed, and that a replica in the same account falls with it", () => {
@@ -18,8 +18,15 @@ describe("the ransomware posture", () => {
 
   it("says no one can delete what COMPLIANCE retention holds, and for how long", () => {
     expect(posture({ storage: { objectLock: { mode: "COMPLIANCE", retention: "30d" } } })).toBe(
-      "no one, the account's root included, can delete a backup version younger than 30d (Object Lock COMPLIANCE); older versions only an admin role can remove",
+      "no one, the account's root included, can delete a backup version younger than 30d (Object Lock COMPLIANCE); older versions only the admin role can remove",
     );
+  });
+
+  it("says a vault in another account is out of the primary's reach, whatever the primary bucket's own lock", () => {
+    const vault = { deployRoleArn: "arn:aws:iam::210987654321:role/vault-deployer", breakGlassRoleArn: "arn:aws:iam::210987654321:role/vault-break-glass", retention: "14d" };
+    const line = posture({ storage: { replication: { bucket: "acme-vault", region: "eu-west-1", vault } } });
+    expect(line).toMatch(/^a compromised admin role, .* can delete every backup in the primary bucket; workload keys cannot remove history; the vault in account 210987654321 is out of the primary's reach: no one, its root included, can delete a replica younger than 14d \(COMPLIANCE\), and only its break-glass role can delete its key$/);
+    expect(posture({ storage: { objectLock: { mode: "COMPLIANCE", retention: "7d" }, replication: { bucket: "acme-vault", region: "eu-west-1", vault } } })).toMatch(/^no one, .* younger than 7d \(Object Lock COMPLIANCE\); older versions only the admin role can remove; the vault in account 210987654321/);
   });
 
   it("says a Spaces bucket keeps nothing from a key holder, and a drill's nothing anyone relies on", () => {

@@ -44,7 +44,8 @@ describe("prod and staging together", () => {
     expect(prod.postgres.dumps).toMatchObject({ enabled: true, schedule: "30 2 * * *" });
     expect(prod.storage.lifecycle.dumps.transitions.map((t) => t.storageClass)).toEqual(["GLACIER_IR", "DEEP_ARCHIVE"]);
     expect(prod.storage.lifecycle.dumps.transitions[0]!.after).toBe(30 * 86_400);
-    expect(prod.storage.objectLock?.mode).toBe("GOVERNANCE");
+    expect(prod.storage.objectLock?.mode).toBe("COMPLIANCE");
+    expect(prod.storage.replication?.vault?.retention).toBe(14 * 86400);
     expect(prod.storage.lifecycle.media?.prefix).toBe("media/");
   });
 

@@ -8,6 +8,19 @@ const review = (patch: Record<string, any>) => {
 };
 const lifecycle = (rules: Record<string, any>, extra: Record<string, any> = {}) => merge({ storage: { lifecycle: rules } }, extra);
 const t = (after: string, storageClass: string) => ({ after, storageClass });
+const vault = (settings: Record<string, any>, extra: Record<string, any> = {}) =>
+  merge(
+    {
+      storage: {
+        replication: {
+          region: "eu-west-1",
+          bucket: "acme-dr-vault",
+          vault: { deployRoleArn: "arn:aws:iam::210987654321:role/vault-deployer", breakGlassRoleArn: "arn:aws:iam::210987654321:role/vault-break-glass", retention: "14d", ...settings },
+        },
+      },
+    },
+    extra,
+  );
 const L = "drkit:storage.lifecycle";
 
 type Case = { name: string; patch: Record<string, any>; errors?: string[]; warnings?: string[] };
@@ -48,6 +61,15 @@ const CASES: Case[] = [
   { name: "a hundred years of GOVERNANCE lock", patch: { storage: { objectLock: { mode: "GOVERNANCE", retention: "36500d" } } }, warnings: ["drkit:storage.objectLock.retention"] },
   { name: "a lock as long as the dumps are kept", patch: { storage: { objectLock: { mode: "COMPLIANCE", retention: "365d" } } } },
   { name: "noncurrent versions expire while locked", patch: lifecycle({ redis: { noncurrentExpiration: "7d" } }, { storage: { objectLock: { mode: "GOVERNANCE", retention: "14d" } } }), errors: [`${L}.redis.noncurrentExpiration`] },
+
+  // a vault in another account
+  { name: "a vault in its own account", patch: vault({}) },
+  { name: "a vault whose break-glass role is in a third account", patch: vault({ breakGlassRoleArn: "arn:aws:iam::333333333333:role/break-glass" }), errors: ["drkit:storage.replication.vault.breakGlassRoleArn"] },
+  { name: "a vault in the primary's own account", patch: vault({}, { storage: { adminRoleArn: "arn:aws:iam::210987654321:role/backup-admin" } }), errors: ["drkit:storage.replication.vault.deployRoleArn"] },
+  { name: "a vault behind a GOVERNANCE source (replicas keep GOVERNANCE)", patch: vault({}, { storage: { objectLock: { mode: "GOVERNANCE", retention: "14d" } } }), warnings: ["drkit:storage.objectLock.mode"] },
+  { name: "a vault behind a COMPLIANCE source", patch: vault({}, { storage: { objectLock: { mode: "COMPLIANCE", retention: "14d" } } }) },
+  { name: "a vault locked longer than any backup is kept", patch: vault({ retention: "36500d" }), errors: ["drkit:storage.replication.vault.retention"] },
+  { name: "replicas expiring while the vault still locks them", patch: vault({ retention: "21d" }, lifecycle({ redis: { noncurrentExpiration: "14d" } })), errors: [`${L}.redis.noncurrentExpiration`] },
 
   // costs to know about
   { name: "leaving Glacier IR before its 90-day minimum", patch: lifecycle({ dumps: { transitions: [t("30d", "GLACIER_IR"), t("60d", "DEEP_ARCHIVE")], minObjectSize: "1Mi" } }), warnings: [`${L}.dumps.transitions[1].after`] },

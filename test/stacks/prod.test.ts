@@ -3,7 +3,11 @@ import { checkConfig } from "../../components/config";
 import { rawSpecFromConfig, readStackFile } from "../../components/config";
 import { renderLifecycleRules } from "../../components/storage";
 import { FAKE_DEPLOYER_ROLE, isSecretInput, PROJECT_ROOT, renderStack, type RecordedResource, type RenderedStack } from "../harness/renderStack";
-import { evaluate } from "../harness/iam";
+import { evaluate, evaluateKey } from "../harness/iam";
+import type { PolicyDocument } from "../../components/storage";
+
+/** What an attacker holding an account's administrator role may do by IAM: everything. */
+const ADMINISTRATOR_ACCESS: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
 
 const S3 = "aws:s3/";
 const policyOf = (r: RecordedResource) => JSON.parse(r.inputs["policy"] as string);
@@ -43,7 +47,17 @@ describe("the prod stack under mocks", () => {
     expect(defaultTags.tags).toEqual({ team: "trading", "cost-center": "platform", "drkit:stack": "prod", "drkit:role": "primary" });
     const awsResources = stack.resources.filter((r) => r.type.startsWith("aws:"));
     expect(awsResources.length).toBeGreaterThan(30);
-    for (const r of awsResources) expect(r.provider, r.name).toContain("pulumi:providers:aws::aws::");
+    // The vault's resources are made in its own account, through the provider that assumes its deploy role.
+    const inVault = (r: RecordedResource) => /^backups-bucket-replica(-|$)/.test(r.name);
+    expect(awsResources.filter(inVault).length).toBeGreaterThan(5);
+    for (const r of awsResources) expect(r.provider, r.name).toContain(inVault(r) ? "pulumi:providers:aws::backups-bucket-vault::" : "pulumi:providers:aws::aws::");
+  });
+
+  it("reaches the vault through a provider that assumes the vault account's deploy role in the DR region", () => {
+    const vault = stack.named("backups-bucket-vault", "pulumi:providers:aws");
+    expect(vault.inputs["region"]).toBe("eu-west-1");
+    expect(JSON.parse(vault.inputs["assumeRoles"] as string)).toEqual([{ roleArn: "arn:aws:iam::210987654321:role/trading-vault-deployer", sessionName: "drkit-vault" }]);
+    expect(JSON.parse(vault.inputs["defaultTags"] as string).tags).toEqual(JSON.parse(stack.named("aws").inputs["defaultTags"] as string).tags);
   });
 
   describe("the backup bucket", () => {
@@ -69,20 +83,32 @@ describe("the prod stack under mocks", () => {
       expect(stack.named("backups-bucket-source-ownership").inputs["rule"]).toEqual({ objectOwnership: "BucketOwnerEnforced" });
     });
 
-    it("locks new versions in GOVERNANCE mode for 14 days", () => {
-      expect(stack.named("backups-bucket-source-object-lock").inputs["rule"]).toEqual({ defaultRetention: { mode: "GOVERNANCE", days: 14 } });
+    it("locks new versions in COMPLIANCE mode for 14 days", () => {
+      expect(stack.named("backups-bucket-source-object-lock").inputs["rule"]).toEqual({ defaultRetention: { mode: "COMPLIANCE", days: 14 } });
     });
 
-    it("has a policy that keeps history and rules for the admin role and the deployer", () => {
+    it("has a policy that keeps history for the admin role, and rules for it and the deployer", () => {
       const policy = policyOf(stack.named("backups-bucket-source-policy"));
       const bucket = "arn:aws:s3:::trading-dr-prod-eu-central-1";
       const writer = "arn:aws:iam::123456789012:user/drkit/anyone";
-      expect(evaluate({ principal: writer, action: "s3:DeleteObjectVersion", resource: `${bucket}/pgbackrest/prod/x` }, { resource: policy })).toBe("explicit-deny");
-      expect(evaluate({ principal: writer, action: "s3:PutLifecycleConfiguration", resource: bucket }, { resource: policy })).toBe("explicit-deny");
-      for (const admin of ["arn:aws:iam::123456789012:role/trading-backup-admin", FAKE_DEPLOYER_ROLE]) {
-        expect(evaluate({ principal: admin, action: "s3:PutLifecycleConfiguration", resource: bucket }, { resource: policy })).toBe("implicit-deny");
-      }
+      const admin = "arn:aws:iam::123456789012:role/trading-backup-admin";
+      const judge = (principal: string, action: string, resource: string) => evaluate({ principal, action, resource }, { identity: [ADMINISTRATOR_ACCESS], resource: policy });
+      for (const principal of [writer, FAKE_DEPLOYER_ROLE]) expect(judge(principal, "s3:DeleteObjectVersion", `${bucket}/pgbackrest/prod/x`)).toBe("explicit-deny");
+      expect(judge(admin, "s3:DeleteObjectVersion", `${bucket}/pgbackrest/prod/x`)).toBe("allow");
+      expect(judge(writer, "s3:PutLifecycleConfiguration", bucket)).toBe("explicit-deny");
+      for (const principal of [admin, FAKE_DEPLOYER_ROLE]) expect(judge(principal, "s3:PutLifecycleConfiguration", bucket)).toBe("allow");
       expect(evaluate({ principal: writer, action: "s3:GetObject", resource: `${bucket}/x`, context: { "aws:SecureTransport": "false" } }, { resource: policy })).toBe("explicit-deny");
+    });
+
+    it("encrypts with a key whose explicit policy lets only the admin role destroy it, and the deployer administer it", () => {
+      const key = policyOf(stack.named("backups-bucket-source-key"));
+      const judge = (principal: string, action: string) =>
+        evaluateKey({ principal, action, resource: "arn:aws:kms:eu-central-1:123456789012:key/backups-bucket-source-key" }, { identity: [ADMINISTRATOR_ACCESS], keyPolicy: key, keyAccount: "123456789012" });
+      expect(judge(FAKE_DEPLOYER_ROLE, "kms:ScheduleKeyDeletion")).toBe("explicit-deny");
+      expect(judge("arn:aws:iam::123456789012:role/platform-admin", "kms:ScheduleKeyDeletion")).toBe("explicit-deny");
+      expect(judge("arn:aws:iam::123456789012:role/trading-backup-admin", "kms:ScheduleKeyDeletion")).toBe("allow");
+      expect(judge(FAKE_DEPLOYER_ROLE, "kms:PutKeyPolicy")).toBe("allow");
+      expect(stack.named("backups-bucket-source-key").inputs["bypassPolicyLockoutSafetyCheck"]).toBeUndefined();
     });
 
     it("has the rendered lifecycle, ordered after versioning and replication", () => {
@@ -106,14 +132,38 @@ describe("the prod stack under mocks", () => {
   });
 
   describe("replication to the DR region", () => {
-    it("creates the replica in eu-west-1 with its own key, versioning, lock and policy", () => {
+    it("creates the replica in the vault, in eu-west-1, with its own key, versioning, COMPLIANCE lock and policy", () => {
       const replica = stack.named("backups-bucket-replica");
       expect(replica.inputs).toMatchObject({ bucket: "trading-dr-prod-replica-eu-west-1", region: "eu-west-1", objectLockEnabled: true });
       expect(replica.protect && replica.retainOnDelete).toBe(true);
       expect(stack.named("backups-bucket-replica-key").inputs["region"]).toBe("eu-west-1");
       expect(stack.named("backups-bucket-replica-versioning").inputs).toMatchObject({ region: "eu-west-1", versioningConfiguration: { status: "Enabled" } });
-      expect(stack.named("backups-bucket-replica-object-lock").inputs["rule"]).toEqual({ defaultRetention: { mode: "GOVERNANCE", days: 14 } });
+      expect(stack.named("backups-bucket-replica-object-lock").inputs["rule"]).toEqual({ defaultRetention: { mode: "COMPLIANCE", days: 14 } });
       expect(stack.named("backups-bucket-replica-lifecycle").inputs["region"]).toBe("eu-west-1");
+    });
+
+    it("keeps the vault out of reach of a compromised primary: its deployer, admin role and workload keys", () => {
+      const bucket = "arn:aws:s3:::trading-dr-prod-replica-eu-west-1";
+      const vaultPolicy = policyOf(stack.named("backups-bucket-replica-policy"));
+      const keyPolicy = policyOf(stack.named("backups-bucket-replica-key"));
+      const primary = [FAKE_DEPLOYER_ROLE, "arn:aws:iam::123456789012:role/trading-backup-admin", "arn:aws:iam::123456789012:user/drkit/backups-pgbackrest-writer-user", "arn:aws:iam::123456789012:root"];
+      for (const principal of primary) {
+        for (const [action, resource] of [["s3:DeleteObjectVersion", `${bucket}/pgbackrest/prod/x`], ["s3:PutObject", `${bucket}/pgbackrest/prod/x`], ["s3:BypassGovernanceRetention", `${bucket}/x`], ["s3:PutLifecycleConfiguration", bucket], ["s3:PutBucketObjectLockConfiguration", bucket], ["s3:PutBucketPolicy", bucket]] as const) {
+          expect(evaluate({ principal, action, resource }, { identity: [ADMINISTRATOR_ACCESS], resource: vaultPolicy, resourceAccount: "210987654321" }), `${principal} ${action}`).not.toBe("allow");
+        }
+        for (const action of ["kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:DisableKey"]) {
+          expect(evaluateKey({ principal, action, resource: "vault-key" }, { identity: [ADMINISTRATOR_ACCESS], keyPolicy, keyAccount: "210987654321" }), `${principal} ${action}`).not.toBe("allow");
+        }
+      }
+      // Not even the vault's own deployer can destroy the key or change its policy: the break-glass role alone.
+      const vaultKey = (principal: string, action: string) => evaluateKey({ principal, action, resource: "vault-key" }, { identity: [ADMINISTRATOR_ACCESS], keyPolicy, keyAccount: "210987654321" });
+      expect(vaultKey("arn:aws:iam::210987654321:role/trading-vault-deployer", "kms:PutKeyPolicy")).toBe("explicit-deny");
+      expect(vaultKey("arn:aws:iam::210987654321:role/trading-vault-break-glass", "kms:ScheduleKeyDeletion")).toBe("allow");
+      expect(stack.named("backups-bucket-replica-key").inputs["bypassPolicyLockoutSafetyCheck"]).toBe(true);
+      // The replication role writes replicas; prod's account reads (the archive check, staging's restore).
+      const role = "arn:aws:iam::123456789012:role/backups-bucket-replication";
+      expect(evaluate({ principal: role, action: "s3:ReplicateObject", resource: `${bucket}/x` }, { identity: [ADMINISTRATOR_ACCESS], resource: vaultPolicy, resourceAccount: "210987654321" })).toBe("allow");
+      expect(evaluate({ principal: "arn:aws:iam::123456789012:user/drkit/reader", action: "s3:GetObject", resource: `${bucket}/pgbackrest/prod/x` }, { identity: [ADMINISTRATOR_ACCESS], resource: vaultPolicy, resourceAccount: "210987654321" })).toBe("allow");
     });
 
     it("replicates everything with delete markers, Replication Time Control and metrics", () => {
