@@ -29,7 +29,7 @@ function specFor(mode: "always" | "everysec" | "no"): DrSpec {
 async function measure(mode: "always" | "everysec" | "no", cluster: LocalCluster) {
   const run = await cluster.stack(specFor(mode), { own: "unused" });
   await run.runner.startServer("redis");
-  const client = await RespClient.connect(PORT.redis, await run.runner.address("redis"));
+  const client = await RespClient.connect(PORT.redis, await run.runner.address("redis"), run.redisTls);
   await client.command("AUTH", "default", run.secretValue({ kind: "password", id: "redis" }));
   const acknowledgedAt: number[] = [0];
   const start = performance.now();

@@ -12,6 +12,7 @@ import type { DrSpec } from "../../components/config";
 import { mergePlans, type ImageName, type SecretValue, type WorkloadPlan } from "../../components/workloads/plan";
 import { docker, type DockerResult } from "./docker";
 import { localSecretValues } from "./localSecrets";
+import { redisObjects, redisServerNames } from "../../components/workloads/names";
 import { PlanRunner } from "./runner";
 import { startLocalS3, type LocalS3 } from "./s3";
 import { psql, redisCli } from "./stores";
@@ -27,6 +28,8 @@ export interface StackRun {
   psql(sql: string, database?: string): Promise<string>;
   /** redis-cli in the redis container. */
   redisCli(args: string[], input?: string): Promise<string>;
+  /** How a client verifies this stack's Redis over TLS (its CA, the Service's name); none without TLS. */
+  redisTls?: { ca: string; servername: string };
 }
 
 export interface LocalCluster {
@@ -82,12 +85,13 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       const substitute = { host: s3.host, port: s3.port };
       const plan = mergePlans(postgresPlan(postgresInput(spec, substitute)), backupPlan(backupInput(spec, substitute)), jobMetricsPlan({ stack: spec.stack, retainData: spec.role !== "drill" }), ...(spec.redis.enabled ? [redisPlan(redisInput(spec, substitute))] : []));
       const hosts = postgresHosts(spec.cluster.namespace);
-      const secretValue = localSecretValues({ spec, s3, cipher, serverNames: hosts.serverNames });
+      const secretValue = localSecretValues({ spec, s3, cipher, serverNames: hosts.serverNames, redisNames: redisServerNames("redis", spec.cluster.namespace) });
       // Each stack on a network of its own, as each has a cluster (or namespace) of its own: two
       // stacks' pods carry the same DNS names. The S3 endpoint is reached across networks.
       const runner = await PlanRunner.create(plan, { runId: `${id}-${++index}-${spec.stack}`, namespace: spec.cluster.namespace, images: options.images, secretValue, helperImage: options.helperImage });
       runners.push(runner);
-      return { spec, plan, runner, secretValue, psql: (sql, database) => psql(runner, sql, database), redisCli: (args, input) => redisCli(runner, args, input) };
+      const redisTls = spec.redis.enabled && spec.redis.tls ? { ca: secretValue({ kind: "redisTls", part: "ca.crt" }), servername: redisObjects("redis").client } : undefined;
+      return { spec, plan, runner, secretValue, psql: (sql, database) => psql(runner, sql, database), redisCli: (args, input) => redisCli(runner, args, input), ...(redisTls ? { redisTls } : {}) };
     },
     aws(args, seed) {
       return docker([

@@ -17,6 +17,8 @@ export interface LocalSecretOptions {
   cipher: { own: string; source?: string };
   /** DNS names the pgBackRest server certificate is for. */
   serverNames: string[];
+  /** Names Redis's certificate is for (`redisServerNames`). @default none: no Redis TLS material */
+  redisNames?: { dnsNames: string[]; ipAddresses: string[] };
 }
 
 /**
@@ -32,6 +34,8 @@ export function localSecretValues(options: LocalSecretOptions): (value: SecretVa
     return passwords.get(id)!;
   };
   const tls = issueCertificates(options.serverNames);
+  const redisNames = options.redisNames;
+  const redisTls = redisNames ? issueRedisCertificates(redisNames) : undefined;
   return (value) => {
     switch (value.kind) {
       case "password":
@@ -46,6 +50,9 @@ export function localSecretValues(options: LocalSecretOptions): (value: SecretVa
         return options.cipher.source;
       case "tls":
         return value.part === "ca.crt" ? tls.ca : tls[value.peer][value.part];
+      case "redisTls":
+        if (!redisTls) throw new Error("the plan reads Redis's TLS material, and no names were given for its certificate");
+        return value.part === "ca.crt" ? redisTls.ca : redisTls.server[value.part];
     }
   };
 }
@@ -63,22 +70,36 @@ interface Certificates {
 
 /** A CA, the pgBackRest server's certificate for `serverNames` and the backup client's, as PostgresCluster issues them. */
 function issueCertificates(serverNames: string[]): Certificates {
+  return withAuthority("drkit local pgBackRest CA", (issue) => ({
+    server: issue("server", `/CN=${serverNames[0]}`, `subjectAltName=${serverNames.map((n) => `DNS:${n}`).join(",")}\nextendedKeyUsage=serverAuth\n`),
+    client: issue("client", `/CN=${BACKUP_CLIENT_NAME}`, "extendedKeyUsage=clientAuth\n"),
+  }));
+}
+
+/** A CA and Redis's server certificate for its names, as RedisServer issues them. */
+function issueRedisCertificates(names: { dnsNames: string[]; ipAddresses: string[] }): { ca: string; server: { "tls.crt": string; "tls.key": string } } {
+  const alternatives = [...names.dnsNames.map((n) => `DNS:${n}`), ...names.ipAddresses.map((ip) => `IP:${ip}`)].join(",");
+  return withAuthority("drkit local Redis CA", (issue) => ({ server: issue("server", `/CN=${names.dnsNames[0]}`, `subjectAltName=${alternatives}\nextendedKeyUsage=serverAuth\n`) }));
+}
+
+type Issue = (name: string, subject: string, extensions: string) => { "tls.crt": string; "tls.key": string };
+
+/** A throwaway CA made with openssl (ECDSA P-256, 7 days) and the pairs `pairs` signs with it. */
+function withAuthority<T extends object>(commonName: string, pairs: (issue: Issue) => T): T & { ca: string } {
   const dir = mkdtempSync(join(tmpdir(), "drkit-tls-"));
   try {
     const openssl = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
     const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-    openssl(["req", "-x509", ...ec, "-days", "7", "-subj", "/CN=drkit local pgBackRest CA", "-keyout", "ca.key", "-out", "ca.crt"]);
-    const issue = (name: string, subject: string, extensions: string) => {
+    openssl(["req", "-x509", ...ec, "-days", "7", "-subj", `/CN=${commonName}`, "-keyout", "ca.key", "-out", "ca.crt"]);
+    const issue: Issue = (name, subject, extensions) => {
       openssl(["req", ...ec, "-subj", subject, "-keyout", `${name}.key`, "-out", `${name}.csr`]);
       writeFileSync(join(dir, `${name}.ext`), extensions);
       openssl(["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "7", "-extfile", `${name}.ext`, "-out", `${name}.crt`]);
       return { "tls.crt": readFileSync(join(dir, `${name}.crt`), "utf8"), "tls.key": readFileSync(join(dir, `${name}.key`), "utf8") };
     };
-    const server = issue("server", `/CN=${serverNames[0]}`, `subjectAltName=${serverNames.map((n) => `DNS:${n}`).join(",")}\nextendedKeyUsage=serverAuth\n`);
-    const client = issue("client", `/CN=${BACKUP_CLIENT_NAME}`, "extendedKeyUsage=clientAuth\n");
-    return { ca: readFileSync(join(dir, "ca.crt"), "utf8"), server, client };
+    return { ...pairs(issue), ca: readFileSync(join(dir, "ca.crt"), "utf8") };
   } catch (error) {
-    throw new Error(`issuing the local pgBackRest certificates with openssl failed: ${error instanceof Error ? error.message : String(error)}; install it with: apt-get install openssl`);
+    throw new Error(`issuing the local certificates (${commonName}) with openssl failed: ${error instanceof Error ? error.message : String(error)}; install it with: apt-get install openssl`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

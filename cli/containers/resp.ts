@@ -1,7 +1,8 @@
 import { connect, type Socket } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 
 /**
- * A minimal Redis client (RESP2 over TCP) for drills and tests: one command at a time, each
+ * A minimal Redis client (RESP2 over TCP or TLS) for drills and tests: one command at a time, each
  * awaited, so every reply is an acknowledged write with a known time.
  */
 export class RespClient {
@@ -22,9 +23,15 @@ export class RespClient {
     socket.on("close", () => fail(new Error("connection closed")));
   }
 
-  static connect(port: number, host = "127.0.0.1"): Promise<RespClient> {
+  /**
+   * Connects over TCP, or over TLS verifying the server against `tls.ca` for the name
+   * `tls.servername` (the address is an IP; the certificate names the Service).
+   */
+  static connect(port: number, host = "127.0.0.1", tls?: { ca: string; servername: string }): Promise<RespClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ port, host }, () => resolve(new RespClient(socket)));
+      const socket: Socket = tls
+        ? tlsConnect({ port, host, ca: tls.ca, servername: tls.servername }, () => resolve(new RespClient(socket)))
+        : connect({ port, host }, () => resolve(new RespClient(socket)));
       socket.once("error", reject);
     });
   }

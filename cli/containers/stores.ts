@@ -1,3 +1,4 @@
+import { redisCliTls } from "../../components/redis/redisConf";
 import { PATH } from "../../components/workloads/names";
 import type { PlanRunner } from "./runner";
 import { waitFor } from "./wait";
@@ -14,11 +15,21 @@ export async function psql(runner: PlanRunner, sql: string, database = "postgres
   return result.stdout.trim();
 }
 
-/** redis-cli in the `redis` container (the password comes from its environment). */
+/**
+ * redis-cli in the `redis` container (the password comes from its environment), over TLS against
+ * the server's CA when the plan mounts one there, as an operator would.
+ */
 export async function redisCli(runner: PlanRunner, args: string[], input?: string, server = "redis"): Promise<string> {
-  const result = await runner.exec(server, "redis", ["redis-cli", "--no-auth-warning", ...args], input === undefined ? {} : { input });
+  const result = await runner.exec(server, "redis", ["redis-cli", ...redisCliArgs(runner, server), ...args], input === undefined ? {} : { input });
   if (result.code !== 0) throw new Error(`redis-cli in ${server} failed: ${result.stderr.trim()}`);
   return result.stdout.trim();
+}
+
+/** What redis-cli needs to reach the plan's Redis `server` from inside its pod: TLS flags when it serves TLS, and no auth warning. */
+export function redisCliArgs(runner: PlanRunner, server = "redis"): string[] {
+  const pod = runner.plan.servers.find((s) => s.pod.name === server)?.pod;
+  const tls = pod?.containers.find((c) => c.name === "redis")?.mounts.some((m) => m.path === PATH.redisTls) ?? false;
+  return [...redisCliTls(tls, `${PATH.redisTls}/ca.crt`), "--no-auth-warning"];
 }
 
 /** Switches to a new WAL segment and waits until the segment it closed is archived. */

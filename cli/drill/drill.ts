@@ -186,7 +186,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       const redisAddress = redisEnabled ? await pg.address("redis") : "";
       const writer = redisEnabled
         ? (async () => {
-            const client = await RespClient.connect(PORT.redis, redisAddress);
+            const client = await RespClient.connect(PORT.redis, redisAddress, source.redisTls);
             try {
               await client.command("AUTH", "default", redisPassword);
               while (now() < deadline) {

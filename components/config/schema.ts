@@ -416,6 +416,7 @@ export const redisSchema = z
       })
       .prefault({}),
     allowDangerousCommands: z.boolean().default(false),
+    tls: z.boolean().default(true),
     restoreFrom: z
       .strictObject({
         bucket: bucketName().optional(),

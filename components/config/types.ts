@@ -353,6 +353,12 @@ export interface RedisSpec {
   snapshots: RedisSnapshotsSpec;
   /** Keep FLUSHALL, FLUSHDB, DEBUG and CONFIG enabled. @default false */
   allowDangerousCommands: boolean;
+  /**
+   * Clients reach Redis over TLS only (the plaintext port is off), against a certificate issued
+   * at deploy time for the Service's names; its CA is in the password's Secret as `ca.crt`.
+   * Turn it off only for clients without TLS support. @default true
+   */
+  tls: boolean;
   /** Where a `dr`/`drill` stack's empty Redis volume is filled from. Required for them when enabled. */
   restoreFrom?: RedisRestoreSource;
 }

@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import * as tls from "@pulumi/tls";
 import type { Objective, PostgresSpec, Role } from "../config";
 import type { S3Access } from "../storage/BackupStorage";
+import { certificateAuthority } from "../workloads/certificates";
 import { clientPeers, configObjects, serverNetworkPolicy, serverObjects } from "../workloads/kubernetes";
 import { PORT, postgresObjects } from "../workloads/names";
 import type { SecretValue } from "../workloads/plan";
@@ -13,9 +13,6 @@ import { BACKUP_CLIENT_NAME } from "./pgbackrestConf";
 import { BACKUP_JOB_LABEL, POSTGRES_CLIENT_LABEL, postgresHosts, postgresPlan } from "./plan";
 
 export { BACKUP_JOB_LABEL, POSTGRES_CLIENT_LABEL };
-
-const CERT_VALIDITY_HOURS = 5 * 365 * 24;
-const CERT_RENEWAL_HOURS = 180 * 24;
 
 export interface PostgresClusterArgs {
   /** The stack's name: pod labels and the certificate authority's name. */
@@ -117,40 +114,10 @@ export class PostgresCluster extends pulumi.ComponentResource {
     };
     this.repoCipherPassphrase = pulumi.secret(new random.RandomPassword(`${name}-repo-cipher`, { length: 48, special: false }, { parent: this, ...keep }).result);
 
-    // --- mTLS between backup jobs and the pgBackRest server --------------------------------
-    const key = (part: string) => new tls.PrivateKey(`${name}-${part}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, parent);
-    const caKey = key("ca");
-    const ca = new tls.SelfSignedCert(
-      `${name}-ca`,
-      {
-        privateKeyPem: caKey.privateKeyPem,
-        isCaCertificate: true,
-        subject: { commonName: `drkit ${args.stack} ${name} pgBackRest CA` },
-        allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
-        validityPeriodHours: CERT_VALIDITY_HOURS,
-        earlyRenewalHours: CERT_RENEWAL_HOURS,
-      },
-      parent,
-    );
-    const signed = (part: string, commonName: pulumi.Input<string>, uses: string[], dnsNames: pulumi.Input<pulumi.Input<string>[]>) => {
-      const privateKey = key(part);
-      const request = new tls.CertRequest(`${name}-${part}-request`, { privateKeyPem: privateKey.privateKeyPem, subject: { commonName }, dnsNames }, parent);
-      const cert = new tls.LocallySignedCert(
-        `${name}-${part}-cert`,
-        {
-          certRequestPem: request.certRequestPem,
-          caPrivateKeyPem: caKey.privateKeyPem,
-          caCertPem: ca.certPem,
-          allowedUses: ["digital_signature", "key_encipherment", ...uses],
-          validityPeriodHours: CERT_VALIDITY_HOURS,
-          earlyRenewalHours: CERT_RENEWAL_HOURS,
-        },
-        parent,
-      );
-      return { cert: cert.certPem, key: privateKey.privateKeyPem };
-    };
-    const serverPair = signed("server", hosts.pod, ["server_auth"], hosts.serverNames);
-    const client = signed("client", BACKUP_CLIENT_NAME, ["client_auth"], []);
+    // --- mTLS between backup jobs and the pgBackRest server, and TLS for clients --------------
+    const ca = certificateAuthority(name, `drkit ${args.stack} ${name} pgBackRest CA`, parent);
+    const serverPair = ca.issue("server", hosts.pod, ["server_auth"], hosts.serverNames);
+    const client = ca.issue("client", BACKUP_CLIENT_NAME, ["client_auth"], []);
     this.clientTls = { "ca.crt": ca.certPem, "tls.crt": client.cert, "tls.key": client.key };
 
     // --- the plan's Secrets, ConfigMap and StatefulSet ---------------------------------------
@@ -172,7 +139,8 @@ export class PostgresCluster extends pulumi.ComponentResource {
           return value.part === "tls.crt" ? pair.cert : pair.key;
         }
         case "redisAcl":
-          throw new Error("a PostgreSQL plan has no Redis ACL");
+        case "redisTls":
+          throw new Error(`a PostgreSQL plan has no ${value.kind} secret`);
       }
     };
     const mapping = { namespace, images: args.images, secretValue, labels: this.podLabels };

@@ -4,7 +4,8 @@ import * as random from "@pulumi/random";
 import type { RedisSpec, Role } from "../config";
 import type { S3Access } from "../storage/BackupStorage";
 import { clientPeers, configObjects, jobObject, serverNetworkPolicy, serverObjects } from "../workloads/kubernetes";
-import { PORT, redisObjects, serviceHost } from "../workloads/names";
+import { certificateAuthority } from "../workloads/certificates";
+import { PORT, redisObjects, redisServerNames, serviceHost } from "../workloads/names";
 import type { SecretValue } from "../workloads/plan";
 import type { RedisInput } from "./input";
 import { storeAt } from "./layout";
@@ -80,6 +81,14 @@ export class RedisServer extends pulumi.ComponentResource {
     this.endpoint = pulumi.output(namespace).apply((ns) => `${serviceHost(objects.client, ns)}:${PORT.redis}`);
 
     const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, parent).result;
+    // TLS for every client: a CA of this server's own and a pair for the names clients use.
+    let tlsPair: { ca: pulumi.Output<string>; cert: pulumi.Output<string>; key: pulumi.Output<string> } | undefined;
+    if (redis.tls) {
+      const ca = certificateAuthority(name, `drkit ${args.stack} ${name} Redis CA`, parent);
+      const names = pulumi.output(namespace).apply((ns) => redisServerNames(name, ns));
+      const server = ca.issue("server", objects.client, ["server_auth"], names.dnsNames, names.ipAddresses);
+      tlsPair = { ca: ca.certPem, ...server };
+    }
     const secretValue = (value: SecretValue): pulumi.Input<string> => {
       switch (value.kind) {
         case "password":
@@ -91,6 +100,9 @@ export class RedisServer extends pulumi.ComponentResource {
           if (!access) throw new Error(`RedisServer '${name}' has no S3 identity '${value.identity}'`);
           return value.part === "id" ? access.credentials.accessKeyId : access.credentials.secretAccessKey;
         }
+        case "redisTls":
+          if (!tlsPair) throw new Error(`RedisServer '${name}' runs without TLS (redis.tls is off)`);
+          return value.part === "ca.crt" ? tlsPair.ca : value.part === "tls.crt" ? tlsPair.cert : tlsPair.key;
         default:
           throw new Error(`a Redis plan has no ${value.kind} secret`);
       }

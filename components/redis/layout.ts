@@ -12,10 +12,12 @@ export interface RedisLayout {
   workDir: string;
   bind: string;
   port: number;
+  /** Where the server's TLS pair and CA are mounted (used when `redis.tls` is on). */
+  tlsDir: string;
 }
 
 export function redisContainerLayout(): RedisLayout {
-  return { dataDir: PATH.redisData, configDir: PATH.redisConfig, aclFile: `${PATH.redisAclDir}/${REDIS_ACL_KEY}`, workDir: PATH.work, bind: "0.0.0.0", port: PORT.redis };
+  return { dataDir: PATH.redisData, configDir: PATH.redisConfig, aclFile: `${PATH.redisAclDir}/${REDIS_ACL_KEY}`, workDir: PATH.work, bind: "0.0.0.0", port: PORT.redis, tlsDir: PATH.redisTls };
 }
 
 /** An S3 location as the aws CLI reaches it. */

@@ -1,10 +1,10 @@
 import { snapshotRunDeadline, snapshotStartingDeadline } from "../config";
 import { configHash } from "../postgres/plan";
-import { ENV, PATH, PORT, REDIS_ACL_KEY, REDIS_PASSWORD_KEY, UID, redisObjects } from "../workloads/names";
+import { ENV, PATH, PORT, REDIS_ACL_KEY, REDIS_PASSWORD_KEY, TLS_KEYS, UID, redisObjects } from "../workloads/names";
 import type { RedisInput } from "./input";
 import type { ContainerPlan, EnvSource, JobPlan, Mount, Probe, SecretValue, VolumePlan, WorkloadPlan } from "../workloads/plan";
 import { redisContainerLayout } from "./layout";
-import { renderRedisConf } from "./redisConf";
+import { redisCliTls, renderRedisConf } from "./redisConf";
 import { renderRestoreScript, renderSnapshotScript } from "./scripts";
 
 /** The label a pod needs for the NetworkPolicy to let it reach Redis. */
@@ -80,7 +80,14 @@ export function redisPlan(spec: RedisInput, options: RedisPlanOptions = {}): Wor
   const dataMount: Mount = { volume: "data", path: layout.dataDir };
   const workMount: Mount = { volume: "work", path: layout.workDir };
   const tmpMount: Mount = { volume: "tmp", path: PATH.tmp };
-  const ping: Probe["exec"] = ["sh", "-c", `redis-cli -p ${layout.port} --no-auth-warning ping | grep -q PONG`];
+  const tls = redis.tls;
+  const caFile = `${layout.tlsDir}/ca.crt`;
+  const ping: Probe["exec"] = ["sh", "-c", `redis-cli -p ${layout.port} ${redisCliTls(tls, caFile).join(" ")} --no-auth-warning ping | grep -q PONG`];
+  // The server mounts its pair and CA; a client (the snapshot job) the CA alone, from the auth Secret.
+  const tlsVolume: VolumePlan = { name: "tls", kind: "secret", object: objects.tls, items: [...TLS_KEYS], mode: 0o440 };
+  const caVolume: VolumePlan = { name: "redis-ca", kind: "secret", object: objects.auth, items: ["ca.crt"], mode: 0o444 };
+  const tlsMount: Mount = { volume: "tls", path: layout.tlsDir, readOnly: true };
+  const caMount: Mount = { volume: "redis-ca", path: layout.tlsDir, readOnly: true };
   const configVolume: VolumePlan = { name: "config", kind: "configMap", object: objects.config, mode: 0o444 };
   const work: VolumePlan = { name: "work", kind: "scratch", size: redis.maxmemory * 2 };
   const tmp: VolumePlan = { name: "tmp", kind: "scratch", size: 64 * 2 ** 20 };
@@ -131,7 +138,7 @@ export function redisPlan(spec: RedisInput, options: RedisPlanOptions = {}): Wor
           image: "jobs",
           command: ["bash", `${layout.configDir}/snapshot.sh`, "dump"],
           env: [[ENV.redisPassword, password]],
-          mounts: [configMount, workMount],
+          mounts: [configMount, workMount, ...(tls ? [caMount] : [])],
           ports: [],
           ...SMALL,
         },
@@ -147,7 +154,7 @@ export function redisPlan(spec: RedisInput, options: RedisPlanOptions = {}): Wor
           ...SMALL,
         },
       ],
-      volumes: [configVolume, work, tmp],
+      volumes: [configVolume, work, tmp, ...(tls ? [caVolume] : [])],
       restartPolicy: "Never",
       terminationGracePeriodSeconds: 30,
     },
@@ -156,7 +163,16 @@ export function redisPlan(spec: RedisInput, options: RedisPlanOptions = {}): Wor
   return {
     configMaps: [{ name: objects.config, files }],
     secrets: [
-      { name: objects.auth, data: { [REDIS_PASSWORD_KEY]: { kind: "password", id: "redis" }, [REDIS_ACL_KEY]: { kind: "redisAcl", passwordId: "redis" } } },
+      {
+        name: objects.auth,
+        data: {
+          [REDIS_PASSWORD_KEY]: { kind: "password", id: "redis" },
+          [REDIS_ACL_KEY]: { kind: "redisAcl", passwordId: "redis" },
+          // What a client needs to verify the server, next to the password it logs in with.
+          ...(tls ? { "ca.crt": { kind: "redisTls", part: "ca.crt" } as SecretValue } : {}),
+        },
+      },
+      ...(tls ? [{ name: objects.tls, data: Object.fromEntries(TLS_KEYS.map((part) => [part, { kind: "redisTls", part } as SecretValue])) }] : []),
       { name: objects.snapshotCredentials, data: s3Secret("redis") },
       ...(source ? [{ name: objects.restoreCredentials, data: s3Secret("redisSource") }] : []),
     ],
@@ -174,7 +190,7 @@ export function redisPlan(spec: RedisInput, options: RedisPlanOptions = {}): Wor
               image: "redis",
               command: ["redis-server", `${layout.configDir}/redis.conf`],
               env: [[ENV.redisPassword, password]],
-              mounts: [configMount, dataMount, { volume: "acl", path: PATH.redisAclDir, readOnly: true }],
+              mounts: [configMount, dataMount, { volume: "acl", path: PATH.redisAclDir, readOnly: true }, ...(tls ? [tlsMount] : [])],
               ports: [{ name: "redis", port: layout.port }],
               requests: resources,
               limits: resources,
@@ -186,9 +202,10 @@ export function redisPlan(spec: RedisInput, options: RedisPlanOptions = {}): Wor
             {
               name: "exporter",
               image: "redis",
-              command: ["prometheus-redis-exporter", `-web.listen-address=:${PORT.redisMetrics}`],
+              // Over TLS like every client when it is on; loopback, so not verified (as PostgreSQL's exporter).
+              command: ["prometheus-redis-exporter", `-web.listen-address=:${PORT.redisMetrics}`, ...(tls ? ["-skip-tls-verification"] : [])],
               env: [
-                ["REDIS_ADDR", { value: `redis://127.0.0.1:${layout.port}` }],
+                ["REDIS_ADDR", { value: `${tls ? "rediss" : "redis"}://127.0.0.1:${layout.port}` }],
                 ["REDIS_PASSWORD", password],
               ],
               mounts: [],
@@ -203,6 +220,7 @@ export function redisPlan(spec: RedisInput, options: RedisPlanOptions = {}): Wor
             { name: "acl", kind: "secret", object: objects.auth, items: [REDIS_ACL_KEY], mode: 0o440 },
             work,
             ...(source ? [tmp] : []),
+            ...(tls ? [tlsVolume] : []),
           ],
           restartPolicy: "Always",
           terminationGracePeriodSeconds: 60,

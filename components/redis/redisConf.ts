@@ -2,7 +2,6 @@ import type { RedisContext } from "./input";
 import { formatDuration } from "../config";
 import type { RedisLayout } from "./layout";
 
-/** Commands a stray script or a compromised client must not run, unless the spec allows them. */
 /**
  * What the ACL takes away from the password's holder: every `@admin` command (ACL SETUSER would
  * undo any other denial; CONFIG, DEBUG, SHUTDOWN, REPLICAOF, MONITOR, BGSAVE) and the two that
@@ -28,7 +27,19 @@ export function renderRedisConf(spec: RedisContext, layout: RedisLayout): string
     `# redis.conf rendered by drkit for stack '${spec.stack}' (role ${spec.role}).`,
     `# Off-site snapshots every ${formatDuration(redis.snapshots.interval)} bound the regional RPO; appendfsync bounds a crash's.`,
     `bind ${layout.bind}`,
-    `port ${layout.port}`,
+    // With TLS the plaintext port is closed: the one port speaks TLS only.
+    ...(redis.tls
+      ? [
+          "port 0",
+          `tls-port ${layout.port}`,
+          `tls-cert-file ${layout.tlsDir}/tls.crt`,
+          `tls-key-file ${layout.tlsDir}/tls.key`,
+          `tls-ca-cert-file ${layout.tlsDir}/ca.crt`,
+          // Clients prove themselves with the ACL's password; the server with its certificate.
+          "tls-auth-clients no",
+          'tls-protocols "TLSv1.2 TLSv1.3"',
+        ]
+      : [`port ${layout.port}`]),
     "protected-mode yes",
     `dir ${layout.dataDir}`,
     `aclfile ${layout.aclFile}`,
@@ -47,6 +58,14 @@ export function renderRedisConf(spec: RedisContext, layout: RedisLayout): string
     `maxmemory-policy ${redis.maxmemoryPolicy}`,
     "",
   ].join("\n");
+}
+
+/**
+ * redis-cli's arguments to reach a drkit Redis: `--tls` against the CA when TLS is on (hiredis
+ * checks the chain, not the name, so the loopback works too).
+ */
+export function redisCliTls(tls: boolean, caFile: string): string[] {
+  return tls ? ["--tls", "--cacert", caFile] : [];
 }
 
 /**

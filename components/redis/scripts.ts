@@ -18,6 +18,7 @@ export function renderSnapshotScript(spec: RedisContext, layout: RedisLayout, st
   return renderScript("redis-snapshot.sh", `stack '${spec.stack}'`, {
     REDIS_HOST: redisHost,
     REDIS_PORT: layout.port,
+    REDIS_CA: spec.redis.tls ? `${layout.tlsDir}/ca.crt` : "",
     WORK: layout.workDir,
     KEEP: spec.redis.snapshots.keep,
     ...objectStoreVariables(store),

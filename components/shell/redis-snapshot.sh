@@ -9,6 +9,8 @@
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 : "${REDIS_HOST:?}" "${REDIS_PORT:?}" "${WORK:?}" "${KEEP:?}"
+# The CA to verify Redis's certificate against; empty when the stack's Redis has no TLS.
+: "${REDIS_CA?}"
 
 SCRIPT=drkit-redis-snapshot
 . lib/log.sh
@@ -18,7 +20,9 @@ SCRIPT=drkit-redis-snapshot
 dump() {
   [[ -n "${REDISCLI_AUTH:-}" ]] || die "REDISCLI_AUTH (the Redis password) is not set"
   rm -f "${WORK}/snapshot.rdb" "${WORK}/snapshot.partial" "${WORK}/snapshot.time"
-  redis-cli -h "${REDIS_HOST}" -p "${REDIS_PORT}" --no-auth-warning --rdb "${WORK}/snapshot.partial" >/dev/null 2>"${WORK}/dump.err" \
+  local tls=()
+  if [[ -n "${REDIS_CA}" ]]; then tls=(--tls --cacert "${REDIS_CA}"); fi
+  redis-cli -h "${REDIS_HOST}" -p "${REDIS_PORT}" "${tls[@]}" --no-auth-warning --rdb "${WORK}/snapshot.partial" >/dev/null 2>"${WORK}/dump.err" \
     || die "could not take an RDB from ${REDIS_HOST}:${REDIS_PORT}: $(tail -n 3 "${WORK}/dump.err")"
   redis-check-rdb "${WORK}/snapshot.partial" >/dev/null || die "the RDB taken from Redis does not pass redis-check-rdb"
   date -u +%Y%m%dT%H%M%SZ >"${WORK}/snapshot.time"

@@ -30,6 +30,8 @@ export const PATH = {
   redisData: "/data",
   redisConfig: "/etc/drkit-redis",
   redisAclDir: "/etc/drkit-redis-acl",
+  /** Redis's server pair and CA (the server), or the CA alone (the snapshot job). */
+  redisTls: "/etc/drkit-redis-tls",
   jobMetricsData: "/var/lib/pushgateway",
   work: "/work",
   tmp: "/tmp",
@@ -97,10 +99,23 @@ export const redisObjects = (name: string) => ({
   client: name,
   config: `${name}-config`,
   auth: `${name}-auth`,
+  tls: `${name}-tls`,
   snapshotCredentials: `${name}-snapshot-s3`,
   restoreCredentials: `${name}-restore-s3`,
   snapshotJob: `${name}-snapshot`,
 });
+
+/**
+ * Every name Redis's certificate is for: the client Service's and the pod's, short and qualified,
+ * and the loopback the probes and the exporter use.
+ */
+export const redisServerNames = (name: string, namespace: string) => {
+  const objects = redisObjects(name);
+  return {
+    dnsNames: [objects.client, `${objects.client}.${namespace}`, serviceHost(objects.client, namespace), `${serviceHost(objects.client, namespace)}.cluster.local`, `${objects.pod}.${objects.headless}`, podHost(objects.pod, objects.headless, namespace), "localhost"],
+    ipAddresses: ["127.0.0.1"],
+  };
+};
 
 /** Object names of the stack's job-metrics gateway (a Prometheus Pushgateway). */
 export const JOB_METRICS_OBJECTS = {

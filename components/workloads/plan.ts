@@ -19,7 +19,9 @@ export type SecretValue =
   /** The pgBackRest mutual-TLS material: the CA certificate, or a server/client pair. */
   | { kind: "tls"; part: "ca.crt" | "tls.crt" | "tls.key"; peer: "server" | "client" }
   /** The Redis ACL file, holding the password with this id. */
-  | { kind: "redisAcl"; passwordId: string };
+  | { kind: "redisAcl"; passwordId: string }
+  /** Redis's TLS material: its CA's certificate, or its server pair. */
+  | { kind: "redisTls"; part: "ca.crt" | "tls.crt" | "tls.key" };
 
 /** The stack's S3 identities, one per data path and use. */
 export type S3Identity = "pgbackrest" | "pgbackrestReader" | "pgbackrestReplica" | "pgbackrestSource" | "dumps" | "redis" | "redisSource";

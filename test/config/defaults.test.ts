@@ -78,6 +78,7 @@ describe("defaults of a minimal primary", () => {
       // An hour's RPO pages at 48 min: every 20 minutes keeps the newest snapshot under 35 min, 30 would not.
       snapshots: { interval: 1200, schedule: "*/20 * * * *", keep: 48, prefix: "redis/prod/" },
       allowDangerousCommands: false,
+      tls: true,
     });
   });
 

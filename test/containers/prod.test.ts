@@ -215,6 +215,8 @@ describe("prod's primary, in containers", () => {
     }
     const postgres = await scrape(prod, "postgres", PORT.postgresMetrics);
     expect(seriesValue(postgres, "pg_up")).toBe(1);
+    // Redis's exporter reaches it over TLS (the only way in).
+    expect(seriesValue(await scrape(prod, "redis", PORT.redisMetrics), "redis_up")).toBe(1);
     // Archiving keeps up on a healthy primary: completed WAL waits seconds at most, never minutes.
     expect(seriesValue(postgres, WAL_ARCHIVE_METRICS.oldestReadyAge)).toBeLessThan(30);
   });

@@ -5,6 +5,7 @@ import { RespClient } from "../../cli/containers/resp";
 import { PodFailed } from "../../cli/containers/runner";
 import { PORT } from "../../components/workloads/names";
 import { waitFor } from "../../cli/containers/wait";
+import { redisCliArgs } from "../../cli/containers/stores";
 import { bucketKeys } from "./bucketKeys";
 import { killJobContainer, startCluster, type Cluster, type StackRun } from "./harness";
 import { REDIS_BUCKET, redisDrillSpec, redisPrimarySpec } from "./redisFixtures";
@@ -36,7 +37,7 @@ afterAll(async () => {
 
 describe("the Redis pod", () => {
   it("loses at most 2 s of acknowledged writes to a kill -9 of its pod (AOF everysec)", async () => {
-    const client = await RespClient.connect(PORT.redis, await primary.runner.address("redis"));
+    const client = await RespClient.connect(PORT.redis, await primary.runner.address("redis"), primary.redisTls);
     await client.command("AUTH", "default", primary.secretValue({ kind: "password", id: "redis" }));
     const acknowledgedAt: number[] = [0];
     const until = Date.now() + 3000;
@@ -63,8 +64,28 @@ describe("the Redis pod", () => {
     // The ACL it cannot change still holds: FLUSHALL stays refused after the attempt above.
     expect(await primary.redisCli(["FLUSHALL"])).toMatch(/NOPERM/);
     expect(await primary.redisCli(["PING"])).toBe("PONG");
-    const anonymous = await primary.runner.exec("redis", "redis", ["env", "-u", "REDISCLI_AUTH", "redis-cli", "GET", "x"]);
+    const anonymous = await primary.runner.exec("redis", "redis", ["env", "-u", "REDISCLI_AUTH", "redis-cli", ...redisCliArgs(primary.runner), "GET", "x"]);
     expect(anonymous.stdout).toMatch(/NOAUTH/);
+  });
+
+  it("speaks TLS only, with a certificate for the Service's name signed by the CA clients are given", async () => {
+    const address = await primary.runner.address("redis");
+    const tls = primary.redisTls!;
+    expect(tls).toBeDefined();
+    const served = await RespClient.connect(PORT.redis, address, tls);
+    try {
+      await served.command("AUTH", "default", primary.secretValue({ kind: "password", id: "redis" }));
+      expect(await served.command("PING")).toBe("PONG");
+    } finally {
+      served.close();
+    }
+    // A plaintext client gets no answer: Redis drops what is not a TLS handshake.
+    const plain = await RespClient.connect(PORT.redis, address);
+    await expect(plain.command("PING")).rejects.toThrow(/closed|ECONNRESET/);
+    plain.close();
+    // The certificate names the Service, not any name a client might dial, and another CA's clients do not trust it.
+    await expect(RespClient.connect(PORT.redis, address, { ...tls, servername: "redis.elsewhere" })).rejects.toThrow(/altnames|does not match/i);
+    await expect(RespClient.connect(PORT.redis, address, { ...tls, ca: primary.secretValue({ kind: "tls", part: "ca.crt", peer: "server" }) })).rejects.toThrow(/self.signed|unable to verify|certificate/i);
   });
 
   it("still loads an AOF whose tail was cut off by a crash", async () => {

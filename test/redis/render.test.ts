@@ -32,6 +32,13 @@ describe("redis.conf", () => {
     );
   });
 
+  it("serves TLS only on its one port with the mounted pair, clients authenticating by password", () => {
+    expect(conf).toEqual(expect.arrayContaining(["port 0", "tls-port 6379", "tls-cert-file /etc/drkit-redis-tls/tls.crt", "tls-key-file /etc/drkit-redis-tls/tls.key", "tls-ca-cert-file /etc/drkit-redis-tls/ca.crt", "tls-auth-clients no"]));
+    const plain = renderRedisConf(specOf(merge(minimalPrimary(), { redis: { tls: false } }), "prod"), layout).split("\n");
+    expect(plain).toContain("port 6379");
+    expect(plain.filter((line) => line.startsWith("tls-"))).toEqual([]);
+  });
+
   it("has no password: that is in the ACL file", () => {
     expect(conf.some((line) => /requirepass|masterauth|>/.test(line))).toBe(false);
     expect(conf).toContain("aclfile /etc/drkit-redis-acl/users.acl");

@@ -31,6 +31,20 @@ describe("RedisServer alone, from its own args", () => {
     expect(namespaces).toEqual(["sessions-dr", "web", undefined]);
   });
 
+  it("issues a server certificate for its Service's names from a CA of its own, mounted by the server alone", () => {
+    const request = stack.named("sessions-server-request", "tls:index/certRequest:CertRequest").inputs as any;
+    expect(request.dnsNames).toEqual(expect.arrayContaining(["sessions", "sessions.sessions-dr.svc", "sessions-0.sessions-headless.sessions-dr.svc"]));
+    expect(request.ipAddresses).toEqual(["127.0.0.1"]);
+    const statefulSet = stack.ofType("kubernetes:apps/v1:StatefulSet")[0]!.inputs as any;
+    const secretVolumes = statefulSet.spec.template.spec.volumes.filter((v: any) => v.secret).map((v: any) => v.secret.secretName);
+    expect(secretVolumes).toContain("sessions-tls");
+    // The snapshot job verifies the server with the CA alone, never holding the server's key.
+    const job = (stack.ofType("kubernetes:batch/v1:CronJob")[0]!.inputs as any).spec.jobTemplate.spec.template.spec;
+    const tlsVolumes = job.volumes.filter((v: any) => v.secret && v.secret.secretName !== undefined && v.secret.items?.some((i: any) => i.key === "ca.crt"));
+    expect(tlsVolumes.map((v: any) => [v.secret.secretName, v.secret.items.map((i: any) => i.key)])).toEqual([["sessions-auth", ["ca.crt"]]]);
+    expect(job.volumes.some((v: any) => v.secret?.secretName === "sessions-tls")).toBe(false);
+  });
+
   it("protects the data of a dr server", () => {
     const claim = stack.ofType("kubernetes:core/v1:PersistentVolumeClaim")[0]!;
     expect([claim.protect, claim.retainOnDelete]).toEqual([true, true]);

@@ -54,7 +54,7 @@ describe("renderScript", () => {
     expect(() => renderScript("pg-backup.sh", "test", { ...variables, EXTRA: 1 })).toThrow(/not declared by the script EXTRA/);
     expect(() => renderScript("pg-backup.sh", "test", { CONFIG: "x" })).toThrow(/missing STANZA/);
     // A library's declarations count: lib/s3.sh needs the endpoint of the data path.
-    expect(() => renderScript("redis-snapshot.sh", "test", { REDIS_HOST: "r", REDIS_PORT: 6379, WORK: "/w", KEEP: 1, PREFIX: "p/" })).toThrow(/missing ENDPOINT_URL, REGION, VERIFY_TLS, BUCKET/);
+    expect(() => renderScript("redis-snapshot.sh", "test", { REDIS_HOST: "r", REDIS_PORT: 6379, REDIS_CA: "", WORK: "/w", KEEP: 1, PREFIX: "p/" })).toThrow(/missing ENDPOINT_URL, REGION, VERIFY_TLS, BUCKET/);
   });
 
   it("renders numbers bare and every string as one quoted word", () => {

@@ -78,7 +78,7 @@ describe.each(plans)("the %s plan", (_stack, plan) => {
   it("keeps secret values out of the plan: only their sources are in it", () => {
     const text = JSON.stringify(plan);
     expect(text).not.toMatch(/BEGIN [A-Z ]*PRIVATE KEY/);
-    for (const secret of plan.secrets) for (const value of Object.values(secret.data)) expect(["password", "s3Key", "cipher", "tls", "redisAcl"]).toContain(value.kind);
+    for (const secret of plan.secrets) for (const value of Object.values(secret.data)) expect(["password", "s3Key", "cipher", "tls", "redisAcl", "redisTls"]).toContain(value.kind);
   });
 });
 

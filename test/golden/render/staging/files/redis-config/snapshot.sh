@@ -11,6 +11,7 @@ set -euo pipefail
 
 REDIS_HOST='redis'
 REDIS_PORT=6379
+REDIS_CA='/etc/drkit-redis-tls/ca.crt'
 WORK='/work'
 KEEP=30
 BUCKET='trading-dr-staging-eu-west-1'
@@ -19,6 +20,8 @@ REGION='eu-west-1'
 ENDPOINT_URL='https://s3.eu-west-1.amazonaws.com'
 VERIFY_TLS='yes'
 : "${REDIS_HOST:?}" "${REDIS_PORT:?}" "${WORK:?}" "${KEEP:?}"
+# The CA to verify Redis's certificate against; empty when the stack's Redis has no TLS.
+: "${REDIS_CA?}"
 
 SCRIPT=drkit-redis-snapshot
 # One line per event on stderr, prefixed with the script's name (SCRIPT): what a pod's log and
@@ -61,7 +64,9 @@ complete_snapshots() {
 dump() {
   [[ -n "${REDISCLI_AUTH:-}" ]] || die "REDISCLI_AUTH (the Redis password) is not set"
   rm -f "${WORK}/snapshot.rdb" "${WORK}/snapshot.partial" "${WORK}/snapshot.time"
-  redis-cli -h "${REDIS_HOST}" -p "${REDIS_PORT}" --no-auth-warning --rdb "${WORK}/snapshot.partial" >/dev/null 2>"${WORK}/dump.err" \
+  local tls=()
+  if [[ -n "${REDIS_CA}" ]]; then tls=(--tls --cacert "${REDIS_CA}"); fi
+  redis-cli -h "${REDIS_HOST}" -p "${REDIS_PORT}" "${tls[@]}" --no-auth-warning --rdb "${WORK}/snapshot.partial" >/dev/null 2>"${WORK}/dump.err" \
     || die "could not take an RDB from ${REDIS_HOST}:${REDIS_PORT}: $(tail -n 3 "${WORK}/dump.err")"
   redis-check-rdb "${WORK}/snapshot.partial" >/dev/null || die "the RDB taken from Redis does not pass redis-check-rdb"
   date -u +%Y%m%dT%H%M%SZ >"${WORK}/snapshot.time"
