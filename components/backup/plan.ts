@@ -138,6 +138,8 @@ export function backupPlan(spec: BackupInput, options: BackupPlanOptions = {}): 
     volumes,
     restartPolicy: "Never",
     terminationGracePeriodSeconds: 30,
+    // Every backup job reads or writes a repository or the dumps in the bucket.
+    objectStorage: true,
   });
   const timings = backupJobTimings(spec, cluster);
   const scheduled = (name: string, jobPod: PodPlan): JobPlan => ({ name, ...timings.get(name)!, backoffLimit: 2, pod: jobPod });

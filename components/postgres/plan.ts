@@ -198,6 +198,8 @@ export function postgresPlan(spec: PostgresInput, options: PostgresPlanOptions =
           restartPolicy: "Always",
           // A fast shutdown checkpoints first; give it time before the kill.
           terminationGracePeriodSeconds: 120,
+          // archive-push, and a dr/drill bootstrap's restore.
+          objectStorage: true,
         },
         headlessService: objects.headless,
         services: [

@@ -157,6 +157,7 @@ export function redisPlan(spec: RedisInput, options: RedisPlanOptions = {}): Wor
       volumes: [configVolume, work, tmp, ...(tls ? [caVolume] : [])],
       restartPolicy: "Never",
       terminationGracePeriodSeconds: 30,
+      objectStorage: true,
     },
   };
 
@@ -224,6 +225,8 @@ export function redisPlan(spec: RedisInput, options: RedisPlanOptions = {}): Wor
           ],
           restartPolicy: "Always",
           terminationGracePeriodSeconds: 60,
+          // Only a dr/drill server fetches a snapshot (its restore step); a primary's never leaves the cluster.
+          objectStorage: source !== undefined,
         },
         headlessService: objects.headless,
         services: [

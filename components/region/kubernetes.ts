@@ -2,6 +2,7 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DrSpec } from "../config";
+import { namespaceNetworkPolicies } from "../workloads/kubernetes";
 
 export interface KubernetesTarget {
   /** The provider every Kubernetes object of the stack uses. */
@@ -48,5 +49,7 @@ export function kubernetesTarget(spec: DrSpec, opts: pulumi.CustomResourceOption
     { metadata: { name: cluster.namespace, labels: { "app.kubernetes.io/part-of": "drkit", "drkit.dev/stack": spec.stack } } },
     { ...opts, provider },
   );
+  // drkit's namespace: its pods get a default deny and only the egress they need.
+  namespaceNetworkPolicies("drkit", { namespace: namespace.metadata.name }, { ...opts, provider });
   return { provider, namespace: namespace.metadata.name };
 }

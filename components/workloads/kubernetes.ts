@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { formatCpu, formatSize } from "../config";
-import { dataClaimName } from "./names";
+import { dataClaimName, DRKIT_POD_LABEL, OBJECT_STORAGE_LABEL, PORT } from "./names";
 import { CONTAINER_SECURITY, type ContainerPlan, type ImageName, type JobPlan, type PodPlan, type Probe, type Resources, type SecretValue, type ServerPlan, type VolumePlan, type WorkloadPlan } from "./plan";
 
 /**
@@ -115,6 +115,70 @@ export function podSpecOf(pod: PodPlan, images: KubernetesMapping["images"]): k8
   };
 }
 
+/** A pod template's labels: the pod's (which selectors use), and the object-storage mark its egress policy selects on. */
+function templateLabels(pod: PodPlan): Record<string, string> {
+  return { ...pod.labels, ...(pod.objectStorage ? OBJECT_STORAGE_LABEL : {}) };
+}
+
+/** Ports drkit's pods serve each other on: PostgreSQL, pgBackRest's TLS server, Redis, the job-metrics gateway. */
+const PEER_PORTS = [PORT.postgres, PORT.pgbackrestTls, PORT.redis, PORT.jobMetrics];
+
+export interface NamespaceNetworkPolicyArgs {
+  /** The namespace drkit's workloads run in. */
+  namespace: pulumi.Input<string>;
+  /** Where cluster DNS runs. @default "kube-system" */
+  dnsNamespace?: string;
+}
+
+/**
+ * Least privilege for every pod drkit runs in a namespace (servers and job pods alike), three
+ * NetworkPolicies on top of each server's ingress policy:
+ * - `drkit-default-deny`: nothing in or out of a drkit pod that no other policy admits;
+ * - `drkit-egress-cluster`: out to cluster DNS (port 53) and to drkit's own pods in the namespace
+ *   on the ports they serve (each server's ingress policy decides who gets in);
+ * - `drkit-egress-object-storage`: pods marked as reaching the object store out on HTTPS (443),
+ *   to any address: NetworkPolicy matches addresses, not host names, and S3's change (an FQDN
+ *   policy needs a CNI extension such as Cilium's). Everything else stays in the cluster.
+ * Application pods are not selected: a default deny for them is the application's decision.
+ */
+export function namespaceNetworkPolicies(name: string, args: NamespaceNetworkPolicyArgs, opts: pulumi.CustomResourceOptions): k8s.networking.v1.NetworkPolicy[] {
+  const metadata = (object: string) => ({ name: object, namespace: args.namespace, labels: { ...DRKIT_POD_LABEL } });
+  const drkitPods = { matchLabels: { ...DRKIT_POD_LABEL } };
+  return [
+    new k8s.networking.v1.NetworkPolicy(`${name}-default-deny`, { metadata: metadata("drkit-default-deny"), spec: { podSelector: drkitPods, policyTypes: ["Ingress", "Egress"] } }, opts),
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-egress-cluster`,
+      {
+        metadata: metadata("drkit-egress-cluster"),
+        spec: {
+          podSelector: drkitPods,
+          policyTypes: ["Egress"],
+          egress: [
+            {
+              to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.dnsNamespace ?? "kube-system" } } }],
+              ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
+            },
+            { to: [{ podSelector: drkitPods }], ports: PEER_PORTS.map((port) => ({ protocol: "TCP", port })) },
+          ],
+        },
+      },
+      opts,
+    ),
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-egress-object-storage`,
+      {
+        metadata: metadata("drkit-egress-object-storage"),
+        spec: {
+          podSelector: { matchLabels: { ...DRKIT_POD_LABEL, ...OBJECT_STORAGE_LABEL } },
+          policyTypes: ["Egress"],
+          egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }, { ipBlock: { cidr: "::/0" } }], ports: [{ protocol: "TCP", port: 443 }] }],
+        },
+      },
+      opts,
+    ),
+  ];
+}
+
 /**
  * Who may connect as a client: pods carrying the client label in the stack's namespace and in
  * each of `drkit:cluster.clientNamespaces`, never in any other namespace.
@@ -221,7 +285,7 @@ export function serverObjects(server: ServerPlan, map: KubernetesMapping, opts: 
         replicas: 1,
         selector: { matchLabels: labels },
         template: {
-          metadata: { labels, annotations: pod.annotations },
+          metadata: { labels: templateLabels(pod), annotations: pod.annotations },
           spec: { serviceAccountName: opts.serviceAccountName, ...podSpecOf(pod, map.images) },
         },
       },
@@ -252,7 +316,7 @@ export function serverObjects(server: ServerPlan, map: KubernetesMapping, opts: 
 export function jobObject(job: JobPlan, map: KubernetesMapping, opts: { parent: pulumi.Resource; dependsOn: pulumi.Resource[]; customTimeouts?: pulumi.CustomTimeouts }) {
   const labels = job.pod.labels;
   const metadata = { name: job.name, namespace: map.namespace, labels };
-  const template = { metadata: { labels }, spec: podSpecOf(job.pod, map.images) };
+  const template = { metadata: { labels: templateLabels(job.pod) }, spec: podSpecOf(job.pod, map.images) };
   if (!job.schedule) {
     return new k8s.batch.v1.Job(
       job.name,

@@ -117,6 +117,11 @@ export const redisServerNames = (name: string, namespace: string) => {
   };
 };
 
+/** Every pod drkit runs carries this label: the namespace's default-deny NetworkPolicy selects on it. */
+export const DRKIT_POD_LABEL = { "app.kubernetes.io/part-of": "drkit" } as const;
+/** Pods that reach the object store carry this label (on the pod template, never in a selector). */
+export const OBJECT_STORAGE_LABEL = { "drkit.dev/object-storage": "true" } as const;
+
 /** Object names of the stack's job-metrics gateway (a Prometheus Pushgateway). */
 export const JOB_METRICS_OBJECTS = {
   statefulSet: "job-metrics",

@@ -114,6 +114,11 @@ export interface PodPlan {
   volumes: VolumePlan[];
   restartPolicy: "Always" | "Never";
   terminationGracePeriodSeconds: number;
+  /**
+   * Its containers reach the object store (S3, Spaces) over HTTPS: the stack's NetworkPolicies
+   * let it out on 443. Nothing else leaves the cluster. @default false
+   */
+  objectStorage?: boolean;
 }
 
 /** A long-running pod with a stable name and its data volume (a one-replica StatefulSet). */

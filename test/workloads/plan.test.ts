@@ -89,6 +89,9 @@ describe("the plans' differences", () => {
     const initNames = (plan: WorkloadPlan, server: string) => plan.servers.find((s) => s.pod.name === server)!.pod.initContainers.map((c) => c.name);
     expect(initNames(prod, "redis")).toEqual([]);
     expect(initNames(staging, "redis")).toEqual(["restore-fetch", "restore-seed"]);
+    // Only the drill's Redis fetches from the bucket, so only its pod may reach the object store.
+    const redisReaches = (plan: WorkloadPlan) => plan.servers.find((s) => s.pod.name === "redis")!.pod.objectStorage ?? false;
+    expect([redisReaches(prod), redisReaches(staging)]).toEqual([false, true]);
     expect(Object.keys(prod.secrets.find((s) => s.name === "postgres-credentials")!.data)).not.toContain("PGBACKREST_REPO2_S3_KEY");
     expect(Object.keys(staging.secrets.find((s) => s.name === "postgres-credentials")!.data)).toContain("PGBACKREST_REPO2_S3_KEY");
     expect(staging.jobs.find((j) => j.name === "postgres-verify-at-start")?.schedule).toBeUndefined();
