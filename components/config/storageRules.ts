@@ -38,6 +38,10 @@ export function validateStorage(spec: DrSpec): Problem[] {
   if (storage.accessLogs && `${storage.bucket}-logs`.length > 63) {
     problems.push(error(["storage", "bucket"], `is too long for its log bucket '${storage.bucket}-logs' (63 characters at most)`, "shorten the bucket name, or turn accessLogs off"));
   }
+  const replica = storage.replication?.bucket;
+  if (storage.accessLogs && replica && `${replica}-logs`.length > 63) {
+    problems.push(error(["storage", "replication", "bucket"], `is too long for the replica's log bucket '${replica}-logs' (63 characters at most)`, "shorten the replica's name, or turn accessLogs off"));
+  }
   return problems;
 }
 

@@ -182,6 +182,19 @@ export class BackupBucket extends pulumi.ComponentResource {
       );
       replicaName = replica.bucket.bucket;
       this.replica = { bucketArn: replica.bucket.arn, kmsKeyArn: replica.key.arn };
+      // The replica (a vault above all) keeps its own record of who read or wrote what.
+      if (storage.accessLogs) {
+        this.accessLogs({
+          name: `${name}-replica`,
+          bucketName: target.bucket,
+          region: target.region,
+          source: replica.bucket,
+          accountId: vault ? pulumi.output(accountOf(vault.deployRoleArn)) : caller.accountId,
+          keep,
+          disposable,
+          ...(vaultProvider ? { provider: vaultProvider } : {}),
+        });
+      }
     }
 
     new aws.s3.BucketLifecycleConfiguration(
@@ -192,7 +205,7 @@ export class BackupBucket extends pulumi.ComponentResource {
     );
 
     let logName: pulumi.Output<string | undefined> = pulumi.output(undefined);
-    if (storage.accessLogs) logName = this.accessLogs(name, storage.bucket, region, source.bucket, caller.accountId, keep, disposable);
+    if (storage.accessLogs) logName = this.accessLogs({ name, bucketName: storage.bucket, region, source: source.bucket, accountId: caller.accountId, keep, disposable });
 
     this.bucketName = source.bucket.bucket;
     this.bucketArn = source.bucket.arn;
@@ -219,49 +232,64 @@ export class BackupBucket extends pulumi.ComponentResource {
     return { history: disposable ? withDeployer : admin, rules: withDeployer };
   }
 
-  /** A separate bucket for server access logs: SSE-S3 (log delivery cannot use SSE-KMS), private, aged out. */
-  private accessLogs(
-    name: string,
-    bucketName: string,
-    region: string,
-    source: aws.s3.Bucket,
-    accountId: pulumi.Output<string>,
-    keep: pulumi.CustomResourceOptions,
-    disposable: boolean,
-  ): pulumi.Output<string> {
-    const logs = new aws.s3.Bucket(`${name}-logs`, { region, bucket: `${bucketName}-logs`, forceDestroy: disposable }, { parent: this, ...keep });
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-logs-encryption`,
-      { region, bucket: logs.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
-      { parent: this },
-    );
+  /**
+   * A separate `<bucket>-logs` bucket for a bucket's server access logs, in its region and account:
+   * SSE-S3 (log delivery cannot use SSE-KMS), private, versioned (a deleted log stays a
+   * noncurrent version for 30 days), aged out after a year.
+   */
+  private accessLogs(args: {
+    /** The logged bucket's resource name: the log bucket's resources are `<name>-logs…`, the logging `<name>-logging`. */
+    name: string;
+    bucketName: string;
+    region: string;
+    source: aws.s3.Bucket;
+    accountId: pulumi.Output<string>;
+    keep: pulumi.CustomResourceOptions;
+    disposable: boolean;
+    provider?: pulumi.ProviderResource;
+  }): pulumi.Output<string> {
+    const { region } = args;
+    const name = `${args.name}-logs`;
+    const opts: pulumi.CustomResourceOptions = { parent: this, ...(args.provider ? { provider: args.provider } : {}) };
+    const logs = new aws.s3.Bucket(name, { region, bucket: `${args.bucketName}-logs`, forceDestroy: args.disposable }, { ...opts, ...args.keep });
+    new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, { region, bucket: logs.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }, opts);
+    const versioning = new aws.s3.BucketVersioning(`${name}-versioning`, { region, bucket: logs.id, versioningConfiguration: { status: "Enabled" } }, opts);
     const publicAccess = new aws.s3.BucketPublicAccessBlock(
-      `${name}-logs-public-access`,
+      `${name}-public-access`,
       { region, bucket: logs.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-      { parent: this },
+      opts,
     );
-    new aws.s3.BucketOwnershipControls(`${name}-logs-ownership`, { region, bucket: logs.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, { parent: this });
+    new aws.s3.BucketOwnershipControls(`${name}-ownership`, { region, bucket: logs.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, opts);
     new aws.s3.BucketPolicy(
-      `${name}-logs-policy`,
+      `${name}-policy`,
       {
         region,
         bucket: logs.id,
         policy: pulumi
-          .all([logs.arn, source.arn, accountId])
+          .all([logs.arn, args.source.arn, args.accountId])
           .apply(([logBucketArn, sourceBucketArn, account]) => JSON.stringify(logBucketPolicy({ logBucketArn, sourceBucketArn, accountId: account }))),
       },
-      { parent: this, dependsOn: [publicAccess] },
+      { ...opts, dependsOn: [publicAccess] },
     );
     new aws.s3.BucketLifecycleConfiguration(
-      `${name}-logs-lifecycle`,
+      `${name}-lifecycle`,
       {
         region,
         bucket: logs.id,
-        rules: [{ id: "drkit-logs", status: "Enabled", filter: {}, expiration: { days: ACCESS_LOG_RETENTION_DAYS }, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } }],
+        rules: [
+          {
+            id: "drkit-logs",
+            status: "Enabled",
+            filter: {},
+            expiration: { days: ACCESS_LOG_RETENTION_DAYS },
+            noncurrentVersionExpiration: { noncurrentDays: 30 },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+          },
+        ],
       },
-      { parent: this },
+      { ...opts, dependsOn: [versioning] },
     );
-    new aws.s3.BucketLogging(`${name}-logging`, { region, bucket: source.id, targetBucket: logs.id, targetPrefix: `s3-access/${bucketName}/` }, { parent: this });
+    new aws.s3.BucketLogging(`${args.name}-logging`, { region, bucket: args.source.id, targetBucket: logs.id, targetPrefix: `s3-access/${args.bucketName}/` }, opts);
     return logs.bucket;
   }
 }

@@ -78,6 +78,7 @@ const CASES: Case[] = [
   { name: "small objects that will not transition", patch: lifecycle({ dumps: { transitions: [t("30d", "GLACIER_IR")] } }), warnings: [`${L}.dumps.minObjectSize`] },
   { name: "a bucket name too long for its log bucket", patch: { storage: { bucket: `a${"b".repeat(59)}z` } }, errors: ["drkit:storage.bucket"] },
   { name: "a long bucket name without access logs", patch: { storage: { bucket: `a${"b".repeat(59)}z`, accessLogs: false } } },
+  { name: "a replica name too long for its log bucket", patch: { storage: { replication: { region: "eu-west-1", bucket: `a${"b".repeat(59)}z` } } }, errors: ["drkit:storage.replication.bucket"] },
 ];
 
 describe("the storage review", () => {

@@ -128,6 +128,16 @@ describe("the prod stack under mocks", () => {
       const policy = policyOf(stack.named("backups-bucket-logs-policy"));
       expect(policy.Statement[1].Principal).toEqual({ Service: "logging.s3.amazonaws.com" });
       expect(policy.Statement[1].Condition.StringEquals).toEqual({ "aws:SourceAccount": "123456789012" });
+      expect(stack.named("backups-bucket-logs-versioning").inputs["versioningConfiguration"]).toEqual({ status: "Enabled" });
+    });
+
+    it("logs access to the vault in a log bucket of the vault's own, delivered for the vault's account", () => {
+      const logs = stack.named("backups-bucket-replica-logs");
+      expect(logs.inputs).toMatchObject({ bucket: "trading-dr-prod-replica-eu-west-1-logs", region: "eu-west-1" });
+      expect(logs.provider).toContain("pulumi:providers:aws::backups-bucket-vault::");
+      expect(stack.named("backups-bucket-replica-logging").inputs).toMatchObject({ targetPrefix: "s3-access/trading-dr-prod-replica-eu-west-1/" });
+      const policy = policyOf(stack.named("backups-bucket-replica-logs-policy"));
+      expect(policy.Statement[1].Condition.StringEquals).toEqual({ "aws:SourceAccount": "210987654321" });
     });
   });
 

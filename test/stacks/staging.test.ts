@@ -44,6 +44,29 @@ describe("the staging (drill) stack under mocks", () => {
     ]);
   });
 
+  it("receives no credential that can write, delete or change anything of prod's", () => {
+    const identities = stack.ofType("aws:iam/userPolicy:UserPolicy").map((r) => [r.name, JSON.parse(r.inputs["policy"] as string)] as const);
+    expect(identities.length).toBe(5);
+    const prodBuckets = ["arn:aws:s3:::trading-dr-prod-eu-central-1", "arn:aws:s3:::trading-dr-prod-replica-eu-west-1"];
+    const writes = ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectRetention", "s3:BypassGovernanceRetention"];
+    const rules = ["s3:PutLifecycleConfiguration", "s3:PutBucketPolicy", "s3:PutBucketVersioning", "s3:DeleteBucket"];
+    for (const [name, policy] of identities) {
+      for (const bucket of prodBuckets) {
+        for (const action of writes) expect(evaluate({ principal: "u", action, resource: `${bucket}/pgbackrest/prod/archive/main/x` }, { identity: [policy] }), `${name} ${action}`).not.toBe("allow");
+        for (const action of rules) expect(evaluate({ principal: "u", action, resource: bucket }, { identity: [policy] }), `${name} ${action}`).not.toBe("allow");
+      }
+      // Nor any key: decrypting prod's backups is through S3, for reads.
+      expect(evaluate({ principal: "u", action: "kms:ScheduleKeyDeletion", resource: "arn:aws:kms:eu-west-1:210987654321:key/vault" }, { identity: [policy] }), name).not.toBe("allow");
+    }
+    // What it does receive of prod's: the repository passphrase (pgBackRest encrypts the files
+    // themselves), as a Pulumi secret through a stack reference; it decrypts, it cannot write.
+    const fromProd = stack.ofType("kubernetes:core/v1:Secret").flatMap((r) =>
+      Object.entries(((r.inputs as any).stringData ?? {}) as Record<string, string>).filter(([, value]) => String(value).includes("stackref")).map(([key]) => `${(r.inputs as any).metadata.name}:${key}`),
+    );
+    expect(fromProd.length).toBeGreaterThan(0);
+    for (const where of fromProd) expect(where).toMatch(/:PGBACKREST_REPO\d_CIPHER_PASS$/);
+  });
+
   it("reads prod's repository and snapshots from the replica, and nothing more", () => {
     const policy = (name: string) => JSON.parse(stack.named(name).inputs["policy"] as string);
     const replica = "arn:aws:s3:::trading-dr-prod-replica-eu-west-1";

@@ -106,3 +106,40 @@ describe("the plans' differences", () => {
     }
   });
 });
+
+describe("credentials in the prod plan", () => {
+  it("reach only the containers that use them: each container's secret variables and mounted Secret keys", () => {
+    const plan = plans[0]![1];
+    const held: Record<string, string[]> = {};
+    for (const pod of pods(plan)) {
+      for (const container of containers(pod)) {
+        const variables = container.env.filter(([, source]) => "secret" in source).map(([name]) => name);
+        const files = container.mounts
+          .map((m) => pod.volumes.find((v) => v.name === m.volume)!)
+          .flatMap((v) => (v.kind === "secret" ? [`${v.object}[${(v.items ?? ["*"]).join(",")}]`] : []));
+        held[`${pod.name}/${container.name}`] = [...variables, ...files];
+      }
+    }
+    // The superuser's password only where roles are set (the bootstrap); the repository writer
+    // where WAL or backups are written; a dump's upload holds no database password and its dump
+    // step no bucket key; the snapshot's dump step verifies Redis with the CA alone; each
+    // exporter holds its own login and nothing else; the pgBackRest server, no bucket key.
+    expect(held).toEqual({
+      "postgres/bootstrap": ["POSTGRES_PASSWORD", "DRKIT_MONITOR_PASSWORD", "DRKIT_PASSWORD_trading", "DRKIT_PASSWORD_users", "PGBACKREST_REPO1_S3_KEY", "PGBACKREST_REPO1_S3_KEY_SECRET", "PGBACKREST_REPO1_CIPHER_PASS"],
+      "postgres/postgres": ["PGBACKREST_REPO1_S3_KEY", "PGBACKREST_REPO1_S3_KEY_SECRET", "PGBACKREST_REPO1_CIPHER_PASS", "postgres-pgbackrest-server[*]"],
+      "postgres/pgbackrest": ["postgres-pgbackrest-server[*]"],
+      "postgres/exporter": ["DATA_SOURCE_PASS"],
+      "redis/redis": ["REDISCLI_AUTH", "redis-auth[users.acl]", "redis-tls[ca.crt,tls.crt,tls.key]"],
+      "redis/exporter": ["REDIS_PASSWORD"],
+      "postgres-backup-full/backup": ["PGBACKREST_REPO1_S3_KEY", "PGBACKREST_REPO1_S3_KEY_SECRET", "PGBACKREST_REPO1_CIPHER_PASS", "postgres-pgbackrest-client[*]"],
+      "postgres-backup-diff/backup": ["PGBACKREST_REPO1_S3_KEY", "PGBACKREST_REPO1_S3_KEY_SECRET", "PGBACKREST_REPO1_CIPHER_PASS", "postgres-pgbackrest-client[*]"],
+      "postgres-backup-incr/backup": ["PGBACKREST_REPO1_S3_KEY", "PGBACKREST_REPO1_S3_KEY_SECRET", "PGBACKREST_REPO1_CIPHER_PASS", "postgres-pgbackrest-client[*]"],
+      "postgres-archive-check/backup": ["PGBACKREST_REPO1_S3_KEY", "PGBACKREST_REPO1_S3_KEY_SECRET", "PGBACKREST_REPO1_CIPHER_PASS", "PGBACKREST_REPO2_S3_KEY", "PGBACKREST_REPO2_S3_KEY_SECRET", "PGBACKREST_REPO2_CIPHER_PASS", "postgres-pgbackrest-client[*]"],
+      "postgres-dump/dump": ["DRKIT_PASSWORD_trading", "DRKIT_PASSWORD_users"],
+      "postgres-dump/upload": ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"],
+      "postgres-verify/verify": ["PGBACKREST_REPO1_S3_KEY", "PGBACKREST_REPO1_S3_KEY_SECRET", "PGBACKREST_REPO1_CIPHER_PASS"],
+      "redis-snapshot/dump": ["REDISCLI_AUTH", "redis-auth[ca.crt]"],
+      "redis-snapshot/upload": ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
+    });
+  });
+});
