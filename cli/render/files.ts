@@ -19,15 +19,23 @@ export const REDACTED = "[secret]";
  * - `files/<ConfigMap>/<key>`: each configuration file and script the pods run, as they run it;
  * - `alerts/<PrometheusRule>.rules.yaml`: the alert rules as a plain Prometheus rule file;
  * - `cloud/<provider>-<type>/<name>.yaml`: each cloud resource's inputs (buckets, lifecycle,
- *   policies, keys), secrets redacted.
+ *   policies, keys), secrets redacted, headed by the provider that creates it;
+ * - `cloud/providers/<package>-<name>.yaml`: each provider's settings (region, assumed role).
  *
  * Deterministic: the same stack file gives byte-identical output, so a diff shows what changed.
  */
 export function renderedFiles(stack: RenderedStack): RenderedFile[] {
   const files: RenderedFile[] = [];
   for (const resource of stack.resources) {
-    if (!resource.custom || resource.type.startsWith("pulumi:providers:")) continue;
+    if (!resource.custom) continue;
     const inputs = portable(redact(resource.inputs, "", resource.secretPaths)) as Record<string, unknown>;
+    if (resource.type.startsWith("pulumi:providers:")) {
+      // Where the cloud resources go (region, an assumed role: a vault's account); the plugin
+      // version is left out so an upgrade does not rewrite the tree.
+      const { version: _version, ...settings } = inputs;
+      files.push({ path: `cloud/providers/${resource.type.slice("pulumi:providers:".length)}-${resource.name}.yaml`, content: yaml(settings) });
+      continue;
+    }
     if (resource.type.startsWith("kubernetes:")) {
       const metadata = (inputs["metadata"] ?? {}) as { name?: string; namespace?: string };
       const kind = String(inputs["kind"] ?? resource.type.split(":").at(-1));
@@ -38,7 +46,10 @@ export function renderedFiles(stack: RenderedStack): RenderedFile[] {
       }
       if (kind === "PrometheusRule") files.push({ path: `alerts/${name}.rules.yaml`, content: yaml({ groups: (inputs["spec"] as { groups: unknown }).groups }) });
     } else {
-      files.push({ path: `cloud/${typeDirectory(resource)}/${resource.name}.yaml`, content: yaml(inputs) });
+      // Which provider (account, region) creates it: a vault's resources name the vault's.
+      const provider = /pulumi:providers:([^:]+)::([^:]+)::/.exec(resource.provider ?? "");
+      const through = provider ? `# provider: ${provider[1]} ${provider[2]}\n` : "";
+      files.push({ path: `cloud/${typeDirectory(resource)}/${resource.name}.yaml`, content: `${through}${yaml(inputs)}` });
     }
   }
   return unique(files);
