@@ -25,6 +25,8 @@ export const drkit = summarizeSpec(spec);
 export const backupStorage = {
   bucket: region.storage.bucketName,
   replicaBucket: region.storage.replicaBucketName,
+  /** Subscribe your on-call integration: a backup version removed for good, a replication failure. */
+  eventTopics: region.storage.eventTopicArns,
   writerKeyIds: Object.fromEntries(Object.entries(region.storage.writers).map(([path, access]) => [path, access.credentials.accessKeyId])),
   restoreKeyIds: Object.fromEntries(Object.entries(region.storage.restore).map(([store, access]) => [store, access.credentials.accessKeyId])),
   cronJobs: region.backups.cronJobNames,

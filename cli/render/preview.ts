@@ -109,6 +109,7 @@ export async function previewStack(options: PreviewOptions): Promise<RenderedSta
         if (args.type === "aws:s3/bucket:Bucket") state["arn"] = `arn:aws:s3:::${String(args.inputs["bucket"])}`;
         if (args.type === "aws:kms/key:Key") state["arn"] = `arn:aws:kms:${String(args.inputs["region"])}:${FAKE_ACCOUNT}:key/${args.name}`;
         if (args.type === "aws:iam/role:Role") state["arn"] = `arn:aws:iam::${FAKE_ACCOUNT}:role/${args.name}`;
+        if (args.type === "aws:sns/topic:Topic") state["arn"] = `arn:aws:sns:${String(args.inputs["region"])}:${FAKE_ACCOUNT}:${String(args.inputs["name"])}`;
         Object.assign(state, FAKE_STATE[args.type]?.(args.name, args.inputs) ?? {});
         return { id: `${args.name}-id`, state };
       },

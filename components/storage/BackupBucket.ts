@@ -4,7 +4,7 @@ import { REPLICATION_TIME_MINUTES } from "./paths";
 import { accountOf, type StorageSpec } from "../config";
 import { hardenedBucket } from "./hardenedBucket";
 import { renderLifecycleRules } from "./lifecycle";
-import { logBucketPolicy, replicationRolePolicy, s3AssumeRolePolicy } from "./policies";
+import { bucketEvents, logBucketPolicy, replicationRolePolicy, s3AssumeRolePolicy } from "./policies";
 
 /** How long S3 server access logs are kept. */
 const ACCESS_LOG_RETENTION_DAYS = 365;
@@ -59,6 +59,11 @@ export class BackupBucket extends pulumi.ComponentResource {
   public readonly replica?: { bucketArn: pulumi.Output<string>; kmsKeyArn: pulumi.Output<string> };
   /** The server access log bucket, when access logs are on. */
   public readonly logBucketName: pulumi.Output<string | undefined>;
+  /**
+   * The SNS topics of the bucket's events (a version removed for good, a replication failure):
+   * the bucket's, and the replica's in its account. Subscribe the on-call integration to them.
+   */
+  public readonly eventTopicArns: pulumi.Output<string[]>;
 
   constructor(name: string, args: BackupBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drkit:storage:BackupBucket", name, {}, opts);
@@ -81,12 +86,14 @@ export class BackupBucket extends pulumi.ComponentResource {
         objectLock: storage.objectLock,
         forceDestroy: disposable,
         keep,
+        events: bucketEvents(storage.replication?.replicationTimeControl ?? false),
       },
       this,
     );
 
     let replication: aws.s3.BucketReplicationConfig | undefined;
     let replicaName: pulumi.Output<string | undefined> = pulumi.output(undefined);
+    let replicaTopic: pulumi.Output<string> | undefined;
     if (storage.replication) {
       const target = storage.replication;
       const roleResource = new aws.iam.Role(
@@ -109,6 +116,7 @@ export class BackupBucket extends pulumi.ComponentResource {
           region: target.region,
           forceDestroy: disposable,
           keep,
+          events: bucketEvents(false),
           ...(vault && vaultProvider
             ? {
                 accountId: accountOf(vault.deployRoleArn),
@@ -181,6 +189,7 @@ export class BackupBucket extends pulumi.ComponentResource {
         { parent: this, dependsOn: [source.versioning, replica.versioning, rolePolicy] },
       );
       replicaName = replica.bucket.bucket;
+      replicaTopic = replica.eventsTopic.arn;
       this.replica = { bucketArn: replica.bucket.arn, kmsKeyArn: replica.key.arn };
       // The replica (a vault above all) keeps its own record of who read or wrote what.
       if (storage.accessLogs) {
@@ -212,12 +221,14 @@ export class BackupBucket extends pulumi.ComponentResource {
     this.kmsKeyArn = source.key.arn;
     this.replicaBucketName = replicaName;
     this.logBucketName = logName;
+    this.eventTopicArns = pulumi.all([source.eventsTopic.arn, ...(replicaTopic ? [replicaTopic] : [])]);
     this.registerOutputs({
       bucketName: this.bucketName,
       bucketArn: this.bucketArn,
       kmsKeyArn: this.kmsKeyArn,
       replicaBucketName: this.replicaBucketName,
       logBucketName: this.logBucketName,
+      eventTopicArns: this.eventTopicArns,
     });
   }
 

@@ -66,6 +66,8 @@ export class BackupStorage extends pulumi.ComponentResource {
   public readonly repositoryReader: S3Access;
   /** Read-only access to the backups a dr/drill stack restores from. */
   public readonly restore: { postgres?: S3Access; redis?: S3Access };
+  /** The SNS topics of the bucket's (and replica's) events, on AWS; none on Spaces, which has no notifications. */
+  public readonly eventTopicArns: pulumi.Output<string[]>;
   /** The replica bucket, when the bucket replicates (AWS). */
   public readonly replicaBucketName: pulumi.Output<string | undefined>;
   /**
@@ -92,10 +94,12 @@ export class BackupStorage extends pulumi.ComponentResource {
       ownBucketArn = bucket.bucketArn;
       kmsKeyArn = bucket.kmsKeyArn;
       replica = bucket.replica;
+      this.eventTopicArns = bucket.eventTopicArns;
     } else {
       const bucket = new SpacesBackupBucket(`${name}-bucket`, { storage, region, disposable }, { parent: this });
       this.bucketName = bucket.bucketName;
       this.replicaBucketName = pulumi.output(undefined);
+      this.eventTopicArns = pulumi.output([]);
     }
 
     // The bucket an identity is scoped to, as resources: an identity of this stack's own bucket

@@ -2,7 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ObjectLockSpec } from "../config";
 import { DAY } from "../config";
-import { backupBucketPolicy, keyPolicy } from "./policies";
+import { bucketArn } from "./paths";
+import { backupBucketPolicy, eventTopicPolicy, keyPolicy } from "./policies";
 
 export interface HardenedBucketArgs {
   bucketName: string;
@@ -25,12 +26,16 @@ export interface HardenedBucketArgs {
   keep: pulumi.CustomResourceOptions;
   /** The provider of the bucket's account (a vault's assumes a role there). @default the stack's */
   provider?: pulumi.ProviderResource;
+  /** The events its `<bucket>-events` SNS topic receives (`bucketEvents`). */
+  events: string[];
 }
 
 export interface HardenedBucket {
   bucket: aws.s3.Bucket;
   key: aws.kms.Key;
   versioning: aws.s3.BucketVersioning;
+  /** The SNS topic its events go to, encrypted with its key: subscribe an on-call integration. */
+  eventsTopic: aws.sns.Topic;
 }
 
 /**
@@ -60,6 +65,7 @@ export function hardenedBucket(name: string, args: HardenedBucketArgs, parentRes
               historyAdmins,
               ruleAdmins,
               sealed,
+              eventsOf: bucketArn(args.bucketName, region),
               ...(replicationRoleArn ? { crossAccount: { replicationRoleArn, readerAccounts: readerAccounts ?? [], region } } : {}),
             }),
           ),
@@ -135,5 +141,19 @@ export function hardenedBucket(name: string, args: HardenedBucketArgs, parentRes
       { ...opts, dependsOn: [versioning] },
     );
   }
-  return { bucket, key, versioning };
+  const eventsTopic = new aws.sns.Topic(`${name}-events`, { region, name: `${args.bucketName}-events`, kmsMasterKeyId: key.arn }, opts);
+  const topicPolicy = new aws.sns.TopicPolicy(
+    `${name}-events-policy`,
+    {
+      region,
+      arn: eventsTopic.arn,
+      policy: pulumi
+        .all([eventsTopic.arn, bucket.arn, args.accountId])
+        .apply(([topicArn, bucketArnValue, accountId]) => JSON.stringify(eventTopicPolicy({ topicArn, bucketArn: bucketArnValue, accountId }))),
+    },
+    opts,
+  );
+  // S3 checks that it may publish when the notification is set: after the topic's policy.
+  new aws.s3.BucketNotification(`${name}-notification`, { region, bucket: bucket.id, topics: [{ topicArn: eventsTopic.arn, events: args.events }] }, { ...opts, dependsOn: [topicPolicy] });
+  return { bucket, key, versioning, eventsTopic };
 }

@@ -255,6 +255,8 @@ export interface KeyPolicyInput {
   sealed?: boolean;
   /** A vault's key: the source's replication role encrypts replicas, reader accounts decrypt through S3 in `region`. */
   crossAccount?: { replicationRoleArn: string; readerAccounts: string[]; region: string };
+  /** The bucket whose event notifications S3 publishes to a topic encrypted with this key. @default none */
+  eventsOf?: string;
 }
 
 /**
@@ -262,7 +264,7 @@ export interface KeyPolicyInput {
  * key to the account's IAM (where any administrator could schedule its deletion): the account's
  * IAM may grant its use, the admins administer it, and only the break-glass role may destroy it.
  */
-export function keyPolicy({ accountId, historyAdmins, ruleAdmins, sealed = false, crossAccount }: KeyPolicyInput): PolicyDocument {
+export function keyPolicy({ accountId, historyAdmins, ruleAdmins, sealed = false, crossAccount, eventsOf }: KeyPolicyInput): PolicyDocument {
   const administrators = [...new Set([...ruleAdmins, ...historyAdmins])];
   const readers = [...new Set(crossAccount?.readerAccounts ?? [])].map((account) => `arn:aws:iam::${account}:root`);
   return document(
@@ -286,6 +288,42 @@ export function keyPolicy({ accountId, historyAdmins, ruleAdmins, sealed = false
             : []),
         ]
       : []),
+    ...(eventsOf
+      ? [
+          {
+            Sid: "S3PublishesThisBucketsEvents",
+            Effect: "Allow" as const,
+            Principal: { Service: "s3.amazonaws.com" },
+            Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+            Resource: "*",
+            Condition: { ArnLike: { "aws:SourceArn": eventsOf }, StringEquals: { "aws:SourceAccount": accountId } },
+          },
+        ]
+      : []),
     denyExcept("DenyDestructionExceptBreakGlass", sealed ? [...KEY_DESTRUCTION_ACTIONS, "kms:PutKeyPolicy"] : KEY_DESTRUCTION_ACTIONS, ["*"], historyAdmins),
   );
+}
+
+/**
+ * The events topic's policy: S3 may publish this bucket's events, and no one else may publish;
+ * who subscribes is the account's business (an on-call integration).
+ */
+export function eventTopicPolicy({ topicArn, bucketArn, accountId }: { topicArn: string; bucketArn: string; accountId: string }): PolicyDocument {
+  return document({
+    Sid: "S3PublishesThisBucketsEvents",
+    Effect: "Allow",
+    Principal: { Service: "s3.amazonaws.com" },
+    Action: "sns:Publish",
+    Resource: topicArn,
+    Condition: { ArnLike: { "aws:SourceArn": bucketArn }, StringEquals: { "aws:SourceAccount": accountId } },
+  });
+}
+
+/**
+ * The events a backup bucket reports: a version removed for good (only the admin role can, or a
+ * lifecycle rule, which reports as LifecycleExpiration, not this), and, where S3 replication
+ * metrics are on, an object that failed to replicate or missed the 15-minute threshold.
+ */
+export function bucketEvents(replicationMetrics: boolean): string[] {
+  return ["s3:ObjectRemoved:Delete", ...(replicationMetrics ? ["s3:Replication:OperationFailedReplication", "s3:Replication:OperationMissedThreshold"] : [])];
 }

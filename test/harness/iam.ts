@@ -6,7 +6,8 @@ import type { PolicyDocument, PolicyStatement } from "../../components/storage";
  * any policy wins. Within one account, an Allow in an identity policy, or a resource policy
  * naming the principal itself, allows. Across accounts (the resource's account given and not the
  * principal's) both must allow: the caller's identity policy and the resource policy, naming the
- * principal or its account's root. A KMS key's policy must always allow (`evaluateKey`): naming
+ * principal or its account's root. A service principal (no account) is allowed by the resource
+ * policy alone. A KMS key's policy must always allow (`evaluateKey`): naming
  * the principal, or its account's root when an identity policy allows too. Otherwise the request
  * is implicitly denied.
  */
@@ -50,7 +51,9 @@ function decide(request: IamRequest, policies: Policies, resourcePolicyRequired:
   const callerAccount = accountOfPrincipal(request.principal);
   const crossAccount = policies.resourceAccount !== undefined && callerAccount !== policies.resourceAccount;
   let allowed: boolean;
-  if (crossAccount) allowed = identityAllows && (direct || delegated);
+  // A service (S3 publishing events, log delivery) has no identity policy: the resource's decides.
+  if (/\.amazonaws\.com$/.test(request.principal)) allowed = direct;
+  else if (crossAccount) allowed = identityAllows && (direct || delegated);
   else if (resourcePolicyRequired) allowed = direct || (delegated && identityAllows);
   else allowed = identityAllows || direct;
   return allowed ? "allow" : "implicit-deny";

@@ -131,6 +131,30 @@ describe("the prod stack under mocks", () => {
       expect(stack.named("backups-bucket-logs-versioning").inputs["versioningConfiguration"]).toEqual({ status: "Enabled" });
     });
 
+    it("reports a version removed for good, and objects that failed or were late to replicate, to an encrypted topic only S3 may publish to", () => {
+      const notification = stack.named("backups-bucket-source-notification");
+      const topic = "arn:aws:sns:eu-central-1:123456789012:trading-dr-prod-eu-central-1-events";
+      expect(notification.inputs["topics"]).toEqual([{ topicArn: topic, events: ["s3:ObjectRemoved:Delete", "s3:Replication:OperationFailedReplication", "s3:Replication:OperationMissedThreshold"] }]);
+      expect(notification.dependsOn).toContain(stack.named("backups-bucket-source-events-policy").urn);
+      expect(stack.named("backups-bucket-source-events").inputs["kmsMasterKeyId"]).toBe("arn:aws:kms:eu-central-1:123456789012:key/backups-bucket-source-key");
+      const policy = policyOf(stack.named("backups-bucket-source-events-policy"));
+      const publish = (principal: string, sourceArn: string) =>
+        evaluate({ principal, action: "sns:Publish", resource: topic, context: { "aws:SourceArn": sourceArn, "aws:SourceAccount": "123456789012" } }, { resource: policy });
+      expect(publish("s3.amazonaws.com", "arn:aws:s3:::trading-dr-prod-eu-central-1")).toBe("allow");
+      expect(publish("s3.amazonaws.com", "arn:aws:s3:::someone-elses-bucket")).toBe("implicit-deny");
+      expect(publish("arn:aws:iam::123456789012:user/drkit/anyone", "arn:aws:s3:::trading-dr-prod-eu-central-1")).toBe("implicit-deny");
+      // S3 encrypts what it publishes with the bucket's key, for this bucket's events only.
+      const key = policyOf(stack.named("backups-bucket-source-key"));
+      const s3Uses = (sourceArn: string) => evaluateKey({ principal: "s3.amazonaws.com", action: "kms:GenerateDataKey", resource: "key", context: { "aws:SourceArn": sourceArn, "aws:SourceAccount": "123456789012" } }, { keyPolicy: key, keyAccount: "123456789012" });
+      expect(s3Uses("arn:aws:s3:::trading-dr-prod-eu-central-1")).toBe("allow");
+      expect(s3Uses("arn:aws:s3:::someone-elses-bucket")).toBe("implicit-deny");
+      // The vault reports to a topic of its own, in its account.
+      const vault = stack.named("backups-bucket-replica-notification");
+      expect(vault.provider).toContain("pulumi:providers:aws::backups-bucket-vault::");
+      expect((vault.inputs["topics"] as { events: string[] }[])[0]!.events).toEqual(["s3:ObjectRemoved:Delete"]);
+      expect(stack.outputs["backupStorage"]).toMatchObject({ eventTopics: [topic, "arn:aws:sns:eu-west-1:123456789012:trading-dr-prod-replica-eu-west-1-events"] });
+    });
+
     it("logs access to the vault in a log bucket of the vault's own, delivered for the vault's account", () => {
       const logs = stack.named("backups-bucket-replica-logs");
       expect(logs.inputs).toMatchObject({ bucket: "trading-dr-prod-replica-eu-west-1-logs", region: "eu-west-1" });
