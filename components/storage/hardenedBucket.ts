@@ -48,6 +48,14 @@ export function hardenedBucket(name: string, args: HardenedBucketArgs, parentRes
   const { region } = args;
   const opts: pulumi.CustomResourceOptions = { parent: parentResource, ...(args.provider ? { provider: args.provider } : {}) };
   const sealed = args.vault !== undefined;
+  // Who the bucket's policy and its key's policy exempt or grant: the same principals for both.
+  const principals = pulumi
+    .all([args.historyAdmins, args.ruleAdmins, args.vault?.replicationRoleArn, args.vault?.readerAccounts])
+    .apply(([historyAdmins, ruleAdmins, replicationRoleArn, readerAccounts]) => ({
+      historyAdmins,
+      ruleAdmins,
+      crossAccount: replicationRoleArn ? { replicationRoleArn, readerAccounts: readerAccounts ?? [] } : undefined,
+    }));
   const key = new aws.kms.Key(
     `${name}-key`,
     {
@@ -56,20 +64,18 @@ export function hardenedBucket(name: string, args: HardenedBucketArgs, parentRes
       enableKeyRotation: true,
       // Deleting this key makes every backup in the bucket unreadable: the longest wait.
       deletionWindowInDays: 30,
-      policy: pulumi
-        .all([args.accountId, args.historyAdmins, args.ruleAdmins, args.vault?.replicationRoleArn, args.vault?.readerAccounts])
-        .apply(([accountId, historyAdmins, ruleAdmins, replicationRoleArn, readerAccounts]) =>
-          JSON.stringify(
-            keyPolicy({
-              accountId,
-              historyAdmins,
-              ruleAdmins,
-              sealed,
-              eventsOf: bucketArn(args.bucketName, region),
-              ...(replicationRoleArn ? { crossAccount: { replicationRoleArn, readerAccounts: readerAccounts ?? [], region } } : {}),
-            }),
-          ),
+      policy: pulumi.all([args.accountId, principals]).apply(([accountId, who]) =>
+        JSON.stringify(
+          keyPolicy({
+            accountId,
+            historyAdmins: who.historyAdmins,
+            ruleAdmins: who.ruleAdmins,
+            sealed,
+            eventsOf: bucketArn(args.bucketName, region),
+            ...(who.crossAccount ? { crossAccount: { ...who.crossAccount, region } } : {}),
+          }),
         ),
+      ),
       // A sealed policy denies the deployer creating the key any later policy change, which
       // KMS's lockout check would refuse: that is the point (the break-glass role can).
       ...(sealed ? { bypassPolicyLockoutSafetyCheck: true } : {}),
@@ -114,18 +120,9 @@ export function hardenedBucket(name: string, args: HardenedBucketArgs, parentRes
     {
       region,
       bucket: bucket.id,
-      policy: pulumi
-        .all([bucket.arn, args.historyAdmins, args.ruleAdmins, args.vault?.replicationRoleArn, args.vault?.readerAccounts])
-        .apply(([bucketArn, historyAdmins, ruleAdmins, replicationRoleArn, readerAccounts]) =>
-          JSON.stringify(
-            backupBucketPolicy({
-              bucketArn,
-              historyAdmins,
-              ruleAdmins,
-              ...(replicationRoleArn ? { crossAccount: { replicationRoleArn, readerAccounts: readerAccounts ?? [] } } : {}),
-            }),
-          ),
-        ),
+      policy: pulumi.all([bucket.arn, principals]).apply(([arn, who]) =>
+        JSON.stringify(backupBucketPolicy({ bucketArn: arn, historyAdmins: who.historyAdmins, ruleAdmins: who.ruleAdmins, ...(who.crossAccount ? { crossAccount: who.crossAccount } : {}) })),
+      ),
     },
     // S3 refuses policies while the public access block is being created.
     { ...opts, dependsOn: [publicAccess] },
