@@ -120,6 +120,8 @@ interface BucketView {
   parts: (type: string) => PolicyResource[];
   /** Receives another bucket's access logs: exempt from the rules for backup buckets. */
   isLogTarget: boolean;
+  /** Any resource of the program, by URN. */
+  resource: (urn: string) => PolicyResource | undefined;
 }
 
 function bucketViews(resources: PolicyResource[]): BucketView[] {
@@ -131,6 +133,7 @@ function bucketViews(resources: PolicyResource[]): BucketView[] {
     bucket,
     parts: (type) => resources.filter((r) => r.type === type && bucketOf(r, buckets)?.urn === bucket.urn),
     isLogTarget: logTargets.has(bucket.urn),
+    resource: (urn) => resources.find((r) => r.urn === urn),
   }));
 }
 
@@ -175,6 +178,44 @@ const encrypted = bucketPolicy("drkit-bucket-kms", "A backup bucket encrypts wit
   );
   if (!kms) report("no default encryption with aws:kms: anyone with s3:GetObject reads the backups (fix: aws.s3.BucketServerSideEncryptionConfiguration with sseAlgorithm 'aws:kms' and a customer key)");
 });
+
+const KEY = "aws:kms/key:Key";
+
+const keyKeepsBackups = bucketPolicy(
+  "drkit-bucket-key-policy",
+  "A backup bucket's KMS key (made in the same program) has an explicit policy that denies scheduling its deletion, so no account administrator can destroy every backup by deleting the key.",
+  (view, report) => {
+    for (const configuration of view.parts("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")) {
+      // The key the encryption names, when the program makes it; an existing key's policy is not in the program to judge.
+      for (const dependency of configuration.propertyDependencies?.["rules"]?.filter((d) => d.type === KEY) ?? []) {
+        const key = view.resource(dependency.urn);
+        if (key && !deniesKeyDeletion(key.props["policy"])) {
+          report(
+            `its KMS key '${key.name}' has ${key.props["policy"] === undefined ? "the default policy, which lets any administrator of the account schedule its deletion" : "a policy that does not deny kms:ScheduleKeyDeletion"} (fix: a Deny of kms:ScheduleKeyDeletion and kms:DisableKey to every principal but a break-glass role, e.g. drkit's keyPolicy)`,
+          );
+        }
+      }
+    }
+  },
+);
+
+/** Whether a key policy document (JSON text or object) denies kms:ScheduleKeyDeletion to Principal "*". */
+export function deniesKeyDeletion(policy: unknown): boolean {
+  let document: unknown = policy;
+  if (typeof policy === "string") {
+    try {
+      document = JSON.parse(policy);
+    } catch {
+      return false;
+    }
+  }
+  const statements = (document as { Statement?: unknown } | undefined)?.Statement;
+  return (Array.isArray(statements) ? statements : [statements]).some((s) => {
+    const statement = s as { Effect?: unknown; Principal?: unknown; Action?: unknown } | undefined;
+    const actions = [statement?.Action].flat();
+    return statement?.Effect === "Deny" && statement.Principal === "*" && actions.some((a) => a === "kms:ScheduleKeyDeletion" || a === "kms:*");
+  });
+}
 
 const lockOutlivesVersions = bucketPolicy("drkit-bucket-lock-vs-lifecycle", "Noncurrent versions do not expire while Object Lock still holds them.", (view, report) => {
   for (const lock of view.parts("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")) {
@@ -262,6 +303,7 @@ export const POLICIES: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   publicAccessBlocked,
   tlsOnly,
   encrypted,
+  keyKeepsBackups,
   lockOutlivesVersions,
   objectivesMet,
   objectivesAdvice,

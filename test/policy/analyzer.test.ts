@@ -73,6 +73,7 @@ describe("the policy pack over the analyzer protocol", () => {
       "drkit-bucket-private",
       "drkit-bucket-tls-only",
       "drkit-bucket-kms",
+      "drkit-bucket-key-policy",
       "drkit-bucket-lock-vs-lifecycle",
       "drkit-objectives",
       "drkit-objectives-advice",

@@ -26,6 +26,8 @@ describe("drkit's policy pack on a plain program", () => {
     const policies = (name: string) => [...new Set(violations.filter((v) => v.name === name).map((v) => v.policy))].sort();
     expect(policies("bad-backups")).toEqual(["drkit-bucket-kms", "drkit-bucket-lock-vs-lifecycle", "drkit-bucket-private", "drkit-bucket-tls-only", "drkit-bucket-versioned"]);
     expect(policies("bad-lifecycle")).toEqual(["drkit-lifecycle-valid"]);
+    // A key with the default policy: any administrator of the account could delete every backup.
+    expect(about("weak")).toEqual([expect.stringMatching(/^drkit-bucket-key-policy weak-backups: its KMS key 'weak-key' has the default policy/)]);
     expect(violations.filter((v) => v.policy.startsWith("drkit-bucket") || v.policy === "drkit-lifecycle-valid").every((v) => v.level === "mandatory")).toBe(true);
   });
 
