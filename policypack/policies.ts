@@ -201,16 +201,7 @@ const keyKeepsBackups = bucketPolicy(
 
 /** Whether a key policy document (JSON text or object) denies kms:ScheduleKeyDeletion to Principal "*". */
 export function deniesKeyDeletion(policy: unknown): boolean {
-  let document: unknown = policy;
-  if (typeof policy === "string") {
-    try {
-      document = JSON.parse(policy);
-    } catch {
-      return false;
-    }
-  }
-  const statements = (document as { Statement?: unknown } | undefined)?.Statement;
-  return (Array.isArray(statements) ? statements : [statements]).some((s) => {
+  return statementsOf(policy).some((s) => {
     const statement = s as { Effect?: unknown; Principal?: unknown; Action?: unknown } | undefined;
     const actions = [statement?.Action].flat();
     return statement?.Effect === "Deny" && statement.Principal === "*" && actions.some((a) => a === "kms:ScheduleKeyDeletion" || a === "kms:*");
@@ -232,20 +223,25 @@ const lockOutlivesVersions = bucketPolicy("drkit-bucket-lock-vs-lifecycle", "Non
 
 /** Whether a bucket policy document (JSON text or object) denies requests made without TLS. */
 export function deniesInsecureTransport(policy: unknown): boolean {
+  return statementsOf(policy).some((s) => {
+    const statement = s as { Effect?: unknown; Condition?: Record<string, Record<string, unknown>> } | undefined;
+    const secure = statement?.Condition?.["Bool"]?.["aws:SecureTransport"];
+    return statement?.Effect === "Deny" && (secure === "false" || secure === false);
+  });
+}
+
+/** The statements of a policy document given as JSON text or as an object; none when it does not parse. */
+function statementsOf(policy: unknown): unknown[] {
   let document: unknown = policy;
   if (typeof policy === "string") {
     try {
       document = JSON.parse(policy);
     } catch {
-      return false;
+      return [];
     }
   }
   const statements = (document as { Statement?: unknown } | undefined)?.Statement;
-  return (Array.isArray(statements) ? statements : [statements]).some((s) => {
-    const statement = s as { Effect?: unknown; Condition?: Record<string, Record<string, unknown>> } | undefined;
-    const secure = statement?.Condition?.["Bool"]?.["aws:SecureTransport"];
-    return statement?.Effect === "Deny" && (secure === "false" || secure === false);
-  });
+  return Array.isArray(statements) ? statements : [statements];
 }
 
 // --- drkit's own components ------------------------------------------------------------------
