@@ -10,7 +10,9 @@ export { BackupStorage, type BackupStorageArgs, type RestoreSourceLocation, type
 export { backupStorageArgs, dataPathPrefixes, type DataPath } from "./storage/paths";
 export { BackupBucket, type BackupBucketArgs } from "./storage/BackupBucket";
 export { SpacesBackupBucket, SpacesIdentity, type SpacesBackupBucketArgs, type SpacesIdentityArgs } from "./storage/SpacesBackupBucket";
-export { BucketIdentity, type BucketIdentityArgs, type S3Credentials } from "./storage/BucketIdentity";
+export { BucketIdentity, type BucketIdentityArgs, type S3Credentials, type S3Grant } from "./storage/BucketIdentity";
+export { WorkloadRole, type WorkloadRoleArgs } from "./storage/WorkloadRole";
+export { workloadIdentityOf, type WorkloadIdentityArgs } from "./workloads/webIdentity";
 export { PostgresCluster, type PostgresClusterArgs } from "./postgres/PostgresCluster";
 export { BackupSchedule, type BackupScheduleArgs } from "./backup/BackupSchedule";
 export { RedisServer, type RedisServerArgs } from "./redis/RedisServer";

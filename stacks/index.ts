@@ -5,11 +5,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DrRegion } from "../components/region";
 import { summarizeSpec, type DrSpec } from "../components/config";
+import type { S3Access } from "../components/storage";
 import { loadSpec } from "./loadSpec";
 
 const spec = loadSpec();
 const needsPassphrase = spec.role !== "primary" && spec.postgres.restoreFrom?.encrypted === true;
 const region = new DrRegion("region", { spec, ...(needsPassphrase ? { sourceCipherPassphrase: sourceCipherPassphrase(spec) } : {}) });
+
+/** The access key ids of accesses that hold keys (none where the workloads assume roles). */
+function keyIds(accesses: Partial<Record<string, S3Access>>): Record<string, pulumi.Output<string>> {
+  return Object.fromEntries(Object.entries(accesses).flatMap(([name, access]) => (access?.credentials ? [[name, access.credentials.accessKeyId]] : [])));
+}
 
 /** The source repository's passphrase: the source stack's output, or the secret config key. */
 function sourceCipherPassphrase(spec: DrSpec): pulumi.Output<string> {
@@ -21,14 +27,18 @@ function sourceCipherPassphrase(spec: DrSpec): pulumi.Output<string> {
 /** What this stack declares, with derived paths and schedules, in human units. */
 export const drkit = summarizeSpec(spec);
 
-/** The backup bucket, its replica, the (non-secret) key ids of the data-path identities, the CronJobs. */
+/**
+ * The backup bucket, its replica, the IAM roles the workloads assume (IRSA) or the (non-secret)
+ * key ids of the data-path identities (static keys), the CronJobs.
+ */
 export const backupStorage = {
   bucket: region.storage.bucketName,
   replicaBucket: region.storage.replicaBucketName,
   /** Subscribe your on-call integration: a backup version removed for good, a replication failure. */
   eventTopics: region.storage.eventTopicArns,
-  writerKeyIds: Object.fromEntries(Object.entries(region.storage.writers).map(([path, access]) => [path, access.credentials.accessKeyId])),
-  restoreKeyIds: Object.fromEntries(Object.entries(region.storage.restore).map(([store, access]) => [store, access.credentials.accessKeyId])),
+  workloadRoles: { ...region.postgres.workloadRoleArns, ...region.backups.workloadRoleArns, ...region.redis?.workloadRoleArns },
+  writerKeyIds: keyIds(region.storage.writers),
+  restoreKeyIds: keyIds(region.storage.restore),
   cronJobs: region.backups.cronJobNames,
 };
 

@@ -60,8 +60,8 @@ export interface LocalClusterOptions {
 /**
  * A stand-in for the clusters and the bucket of a disaster: one local S3 endpoint over TLS, and
  * any number of stacks' plans, each on a Docker network of its own, run exactly as rendered.
- * The S3 endpoint is the only substitution. Used by `drkit drill`, the container tests and the
- * benchmarks.
+ * The S3 endpoint (and, for pods that assume roles, STS and the token issuer) are the only
+ * substitutions. Used by `drkit drill`, the container tests and the benchmarks.
  */
 export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
   const id = `${options.prefix}-${randomBytes(3).toString("hex")}`;
@@ -88,7 +88,17 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       const secretValue = localSecretValues({ spec, s3, cipher, serverNames: hosts.serverNames, redisNames: redisServerNames("redis", spec.cluster.namespace) });
       // Each stack on a network of its own, as each has a cluster (or namespace) of its own: two
       // stacks' pods carry the same DNS names. The S3 endpoint is reached across networks.
-      const runner = await PlanRunner.create(plan, { runId: `${id}-${++index}-${spec.stack}`, namespace: spec.cluster.namespace, images: options.images, secretValue, helperImage: options.helperImage });
+      // Where the pods assume roles, the local STS grants the endpoint's key pair; the aws CLI asks
+      // it in each region a store of the stack is in.
+      const regions = [spec.region, spec.storage.replication?.region, spec.postgres.restoreFrom?.region, spec.redis.restoreFrom?.region].filter((r): r is string => !!r);
+      const runner = await PlanRunner.create(plan, {
+        runId: `${id}-${++index}-${spec.stack}`,
+        namespace: spec.cluster.namespace,
+        images: options.images,
+        secretValue,
+        helperImage: options.helperImage,
+        webIdentity: { credentials: s3, regions },
+      });
       runners.push(runner);
       const redisTls = spec.redis.enabled && spec.redis.tls ? { ca: secretValue({ kind: "redisTls", part: "ca.crt" }), servername: redisObjects("redis").client } : undefined;
       return { spec, plan, runner, secretValue, psql: (sql, database) => psql(runner, sql, database), redisCli: (args, input) => redisCli(runner, args, input), ...(redisTls ? { redisTls } : {}) };

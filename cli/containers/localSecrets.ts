@@ -82,6 +82,11 @@ function issueRedisCertificates(names: { dnsNames: string[]; ipAddresses: string
   return withAuthority("drkit local Redis CA", (issue) => ({ server: issue("server", `/CN=${names.dnsNames[0]}`, `subjectAltName=${alternatives}\nextendedKeyUsage=serverAuth\n`) }));
 }
 
+/** A CA and a server certificate for `dnsNames` (a local stand-in for a public endpoint, such as STS). */
+export function issueServerCertificate(commonName: string, dnsNames: string[]): { ca: string; server: { "tls.crt": string; "tls.key": string } } {
+  return withAuthority(commonName, (issue) => ({ server: issue("server", `/CN=${dnsNames[0]}`, `subjectAltName=${dnsNames.map((n) => `DNS:${n}`).join(",")}\nextendedKeyUsage=serverAuth\n`) }));
+}
+
 type Issue = (name: string, subject: string, extensions: string) => { "tls.crt": string; "tls.key": string };
 
 /** A throwaway CA made with openssl (ECDSA P-256, 7 days) and the pairs `pairs` signs with it. */

@@ -1,8 +1,10 @@
 import { cpus } from "node:os";
 import { pack } from "tar-stream";
 import type { ContainerPlan, ImageName, JobPlan, PodPlan, Probe, SecretValue, VolumePlan, WorkloadPlan } from "../../components/workloads/plan";
-import { dataClaimName } from "../../components/workloads/names";
+import { dataClaimName, PATH } from "../../components/workloads/names";
+import { WEB_IDENTITY, WEB_IDENTITY_ENV } from "../../components/workloads/webIdentity";
 import { docker, dockerOk, dockerSettled, type DockerResult } from "./docker";
+import { startLocalSts, type LocalSts } from "./sts";
 
 /**
  * Runs a workload plan in a Docker engine the way a kubelet runs it on a node:
@@ -18,7 +20,9 @@ import { docker, dockerOk, dockerSettled, type DockerResult } from "./docker";
  * - init containers run in order, each to completion; then the containers start, with the
  *   pod's user, groups, resources, a read-only root filesystem and no capabilities;
  * - deleting a pod keeps its data volume (a StatefulSet's claim); scratch volumes go with it;
- * - a job is a pod with restartPolicy Never, run to completion within its deadline.
+ * - a job is a pod with restartPolicy Never, run to completion within its deadline;
+ * - a pod that assumes a role gets its ServiceAccount's token projected, and a local STS
+ *   (`startLocalSts`) exchanges it for credentials, as IAM would for the role that trusts it.
  *
  * Every container, volume and network carries the label `drkit.run=<runId>`; `destroy` removes
  * them all by that label.
@@ -39,6 +43,11 @@ export interface RunnerOptions {
   extraHosts?: Record<string, string>;
   /** Longest wait for a server to become ready. @default 10 minutes */
   readyTimeoutMs?: number;
+  /**
+   * For a plan whose pods assume roles: what the local STS grants (the local endpoint's key
+   * pair) and the regions the aws CLI asks it in. @default none: the plan must hold keys
+   */
+  webIdentity?: { credentials: { accessKeyId: string; secretAccessKey: string }; regions: string[] };
 }
 
 export interface ContainerOutcome {
@@ -66,6 +75,24 @@ interface PodInstance {
 
 const LABEL = "drkit.run";
 
+/** The local STS's CA, written beside the token: only the containers that assume a role mount it. */
+const STS_CA_FILE = "sts-ca.crt";
+
+/**
+ * A container that assumes a role trusts the local STS's CA: the aws CLI through AWS_CA_BUNDLE,
+ * pgBackRest through each web-id repository's CA file (2.45 verifies STS against it). Against
+ * AWS both use the system's CAs; this and the endpoint are what a local run substitutes.
+ */
+function stsTrust(container: ContainerPlan): string[] {
+  if (!container.env.some(([name]) => name === WEB_IDENTITY_ENV.tokenFile)) return [];
+  const ca = `${PATH.awsToken}/${STS_CA_FILE}`;
+  const repositories = container.env.flatMap(([name, source]) => {
+    const repo = /^PGBACKREST_REPO(\d+)_S3_KEY_TYPE$/.exec(name);
+    return repo && "value" in source && source.value === "web-id" ? [`PGBACKREST_REPO${repo[1]}_STORAGE_CA_FILE=${ca}`] : [];
+  });
+  return [`AWS_CA_BUNDLE=${ca}`, ...repositories].flatMap((assignment) => ["-e", assignment]);
+}
+
 export class PodFailed extends Error {}
 
 export class PlanRunner {
@@ -81,13 +108,36 @@ export class PlanRunner {
     readonly network: string,
     /** The address of this host on the run's network (where a local S3 endpoint listens). */
     readonly gateway: string,
+    /** The local STS, when the plan's pods assume roles. */
+    readonly sts?: LocalSts,
   ) {}
 
   static async create(plan: WorkloadPlan, options: RunnerOptions): Promise<PlanRunner> {
     const network = `${options.runId}-net`;
     await dockerOk(["network", "create", "--label", `${LABEL}=${options.runId}`, network]);
     const inspect = await dockerOk(["network", "inspect", network, "--format", "{{(index .IPAM.Config 0).Gateway}}"]);
-    return new PlanRunner(plan, options, network, inspect.stdout.trim());
+    const serviceAccounts = [...plan.servers.map((s) => s.pod), ...plan.jobs.map((j) => j.pod)].flatMap((pod) => (pod.serviceAccount ? [pod.serviceAccount.name] : []));
+    let sts: LocalSts | undefined;
+    if (serviceAccounts.length > 0) {
+      if (!options.webIdentity) throw new Error(`the plan's pods assume roles (${serviceAccounts.join(", ")}), and the run was given no webIdentity to grant them`);
+      try {
+        sts = await startLocalSts({
+          runId: options.runId,
+          network,
+          image: options.images.jobs,
+          namespace: options.namespace,
+          serviceAccounts,
+          regions: options.webIdentity.regions,
+          credentials: options.webIdentity.credentials,
+          audience: WEB_IDENTITY.audience,
+          tokenSeconds: WEB_IDENTITY.expirationSeconds,
+        });
+      } catch (error) {
+        await new PlanRunner(plan, options, network, "").destroy();
+        throw error;
+      }
+    }
+    return new PlanRunner(plan, options, network, inspect.stdout.trim(), sts);
   }
 
   private server(name: string) {
@@ -322,7 +372,14 @@ export class PlanRunner {
     }
     await dockerOk(["volume", "create", ...label, name]);
     if (volume.kind === "configMap" || volume.kind === "secret") await this.project(volume, name, pod);
+    if (volume.kind === "serviceAccountToken") await this.projectToken(name, pod);
     return name;
+  }
+
+  /** The pod's ServiceAccount token, and the local STS's CA beside it (the one substitution of a role's path). */
+  private async projectToken(target: string, pod: PodPlan): Promise<void> {
+    if (!this.sts || !pod.serviceAccount) throw new Error(`pod ${pod.name} projects a ServiceAccount token, and it has no ServiceAccount with a role`);
+    await this.writeFiles(target, 0o440, { token: this.sts.token(pod.serviceAccount.name), [STS_CA_FILE]: this.sts.ca });
   }
 
   /** Writes a ConfigMap's or Secret's keys into a volume as files with the volume's mode (root-owned, as kubelet writes them). */
@@ -338,12 +395,18 @@ export class PlanRunner {
       files = Object.fromEntries(Object.entries(secret.data).map(([key, value]) => [key, this.options.secretValue(value)]));
     }
     const keys = volume.items ?? Object.keys(files);
-    const archive = pack();
+    const selected: Record<string, string> = {};
     for (const key of keys) {
       const content = files[key];
       if (content === undefined) throw new Error(`${volume.kind} '${volume.object}' has no key '${key}'`);
-      archive.entry({ name: key, mode: volume.mode, uid: 0, gid: 0 }, content);
+      selected[key] = content;
     }
+    await this.writeFiles(target, volume.mode, selected);
+  }
+
+  private async writeFiles(target: string, mode: number, files: Record<string, string>): Promise<void> {
+    const archive = pack();
+    for (const [key, content] of Object.entries(files)) archive.entry({ name: key, mode, uid: 0, gid: 0 }, content);
     archive.finalize();
     await dockerOk(["run", "--rm", "-i", "--network", "none", "--mount", `type=volume,src=${target},dst=/v,volume-nocopy`, "--entrypoint", "tar", this.options.helperImage, "-x", "--same-permissions", "--same-owner", "-C", "/v"], {
       input: archive,
@@ -357,7 +420,7 @@ export class PlanRunner {
     const steps: string[] = [];
     for (const volume of pod.volumes) {
       const path = `/v/${volume.name}`;
-      const readOnly = volume.kind === "configMap" || volume.kind === "secret";
+      const readOnly = volume.kind === "configMap" || volume.kind === "secret" || volume.kind === "serviceAccountToken";
       mounts.push("--mount", `type=volume,src=${volumes.get(volume.name)},dst=${path},volume-nocopy`);
       // rwMask 0660 / roMask 0440, plus 0110 and setgid on directories (pkg/volume/volume_linux.go).
       const files = readOnly ? "ug+r" : "ug+rw";
@@ -379,6 +442,11 @@ export class PlanRunner {
         envArgs.push("-e", `${name}=${source.value}`);
         continue;
       }
+      if ("roleOf" in source) {
+        if (!this.sts) throw new Error(`container '${container.name}' names the role of '${source.roleOf}', and the run has no STS`);
+        envArgs.push("-e", `${name}=${this.sts.roleArn(source.roleOf)}`);
+        continue;
+      }
       if ("configMap" in source) {
         const value = this.plan.configMaps.find((c) => c.name === source.configMap)?.files[source.key];
         if (value === undefined) throw new Error(`container '${container.name}' reads ${source.configMap}/${source.key}, which the plan does not have`);
@@ -392,6 +460,7 @@ export class PlanRunner {
       env[name] = this.options.secretValue(value);
       envArgs.push("-e", name);
     }
+    envArgs.push(...stsTrust(container));
     const mountArgs = container.mounts.flatMap((m) => {
       const volume = volumes.get(m.volume);
       if (!volume) throw new Error(`container '${container.name}' mounts '${m.volume}', which pod ${pod.name} does not declare`);

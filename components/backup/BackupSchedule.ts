@@ -3,7 +3,9 @@ import type { PostgresCluster } from "../postgres/PostgresCluster";
 import type { S3Access } from "../storage/BackupStorage";
 import { configObjects, jobObject } from "../workloads/kubernetes";
 import { postgresObjects } from "../workloads/names";
-import type { SecretValue } from "../workloads/plan";
+import type { S3Identity, SecretValue } from "../workloads/plan";
+import { planAccess } from "../storage/WorkloadRole";
+import type { WorkloadIdentityArgs } from "../workloads/webIdentity";
 import { repositoryAt } from "../postgres/layout";
 import { storeAt } from "../redis/layout";
 import { backupLabels, backupPlan, type BackupInput } from "./plan";
@@ -32,6 +34,12 @@ export interface BackupScheduleArgs {
   restoreSource?: S3Access;
   /** The source repository's passphrase (a drill whose source is encrypted). */
   sourceCipherPassphrase?: pulumi.Input<string>;
+  /**
+   * Roles for service accounts (IRSA): each pod that reaches the bucket assumes a role of its own,
+   * and no key is created or held. Needs accesses made with `credentials: "web-identity"`.
+   * @default none: the accesses' static keys, in Secrets
+   */
+  workloadIdentity?: WorkloadIdentityArgs;
 }
 
 /**
@@ -42,6 +50,8 @@ export interface BackupScheduleArgs {
  */
 export class BackupSchedule extends pulumi.ComponentResource {
   /** The CronJobs by role: full, diff, incr, dump, verify, archiveCheck. */
+  /** The IAM roles its pods assume, by ServiceAccount (none with static keys). */
+  public readonly workloadRoleArns: Record<string, pulumi.Output<string>>;
   public readonly cronJobNames: Record<string, string>;
 
   constructor(name: string, args: BackupScheduleArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -54,25 +64,25 @@ export class BackupSchedule extends pulumi.ComponentResource {
     const replica = args.replicaRepositoryReader?.location;
     const input: BackupInput = {
       ...cluster.input,
+      credentials: args.workloadIdentity ? "web-identity" : "static-keys",
       timeZone: args.timeZone ?? "UTC",
       ...(args.dumps && postgres.dumps.enabled ? { dumps: storeAt(args.dumps.location) } : {}),
       ...(replica ? { replica: repositoryAt(replica, postgres.backups.stanza, postgres.backups.encrypt) } : {}),
     };
     const plan = backupPlan(input, { cluster: clusterName });
-    const identities: Record<string, S3Access | undefined> = {
+    const accesses: Partial<Record<S3Identity, S3Access>> = {
       pgbackrest: args.repository,
       pgbackrestReader: args.repositoryReader,
-      pgbackrestReplica: args.replicaRepositoryReader,
-      pgbackrestSource: args.restoreSource,
-      dumps: args.dumps,
+      ...(args.replicaRepositoryReader ? { pgbackrestReplica: args.replicaRepositoryReader } : {}),
+      ...(args.restoreSource ? { pgbackrestSource: args.restoreSource } : {}),
+      ...(args.dumps ? { dumps: args.dumps } : {}),
     };
+    const access = planAccess(`BackupSchedule '${name}'`, plan, { accesses, namespace: args.namespace, ...(args.workloadIdentity ? { workloadIdentity: args.workloadIdentity } : {}) }, this);
+    this.workloadRoleArns = access.roleArns;
     const secretValue = (value: SecretValue): pulumi.Input<string> => {
       switch (value.kind) {
-        case "s3Key": {
-          const access = identities[value.identity];
-          if (!access) throw new Error(`BackupSchedule '${name}' has no S3 identity '${value.identity}'`);
-          return value.part === "id" ? access.credentials.accessKeyId : access.credentials.secretAccessKey;
-        }
+        case "s3Key":
+          return access.s3Key(value);
         case "cipher":
           if (value.repository === "own") return cluster.repoCipherPassphrase;
           if (!args.sourceCipherPassphrase) throw new Error(`BackupSchedule '${name}' needs sourceCipherPassphrase: the source repository is encrypted`);
@@ -81,7 +91,7 @@ export class BackupSchedule extends pulumi.ComponentResource {
           throw new Error(`a backup plan has no ${value.kind} secret of its own`);
       }
     };
-    const mapping = { namespace: args.namespace, images: args.images, secretValue, labels: backupLabels(cluster.input.stack, clusterName) };
+    const mapping = { namespace: args.namespace, images: args.images, secretValue, labels: backupLabels(cluster.input.stack, clusterName), roleArn: access.roleArn };
     const { secrets, configMaps } = configObjects(plan, mapping, this);
     // The jobs also read the cluster's Secrets (owner passwords, the client certificate).
     const dependsOn: pulumi.Resource[] = [...Object.values(secrets), ...Object.values(configMaps), cluster];

@@ -8,6 +8,7 @@ import { longestGap, type DrSpec } from "../config";
 import { bucketEndpoint, bucketStore, type S3Substitute } from "../workloads/endpoints";
 import { ENV, PATH, PORT, UID, ownerPasswordVariable, pgbackrestRepoEnv, postgresObjects } from "../workloads/names";
 import type { ContainerPlan, EnvSource, JobPlan, Mount, PodPlan, SecretValue, VolumePlan, WorkloadPlan } from "../workloads/plan";
+import { withCredentials } from "../workloads/webIdentity";
 import { renderArchiveCheckScript, renderReplicaConf } from "./archiveCheck";
 import { backupJobLayout, deadlineForData } from "./layout";
 import { renderBackupJobConf, renderBackupScript, renderDumpScript, renderVerifyConf, renderVerifyScript } from "./render";
@@ -274,5 +275,5 @@ export function backupPlan(spec: BackupInput, options: BackupPlanOptions = {}): 
     });
   }
 
-  return { configMaps, secrets, servers: [], jobs };
+  return withCredentials({ configMaps, secrets, servers: [], jobs }, spec.credentials ?? "static-keys");
 }

@@ -265,6 +265,35 @@ export const RULES: Rule[] = [
     check: ({ cluster }) => (cluster.provider === "digitalocean" ? regionProblems(["cluster", "region"], cluster.region, "digitalocean") : []),
   },
   {
+    // An access key is a credential that works from anywhere until someone revokes it: with AWS
+    // storage it must be a decision written in the stack file, never what drkit falls back to.
+    needs: ["cluster", "storage", "postgres", "redis"],
+    check: ({ cluster, storage, postgres, redis }) => {
+      const identity = cluster.workloadIdentity;
+      if (!identity) {
+        if (storage.provider !== "aws") return [];
+        return [
+          error(
+            ["cluster", "workloadIdentity"],
+            "is required with AWS storage: say how the workloads reach the bucket",
+            cluster.provider === "existing"
+              ? "on EKS set {type: irsa, oidcProviderArn: <the cluster's IAM OIDC provider>} (no access keys exist then); set {type: static-keys} only for a cluster IAM cannot trust, and rotate the keys (README)"
+              : "set {type: static-keys}: DigitalOcean Kubernetes has no OIDC issuer IAM trusts; rotate the keys (README)",
+          ),
+        ];
+      }
+      if (identity.type !== "irsa") return [];
+      const problems: Problem[] = [];
+      const noIam = (path: (string | number)[]) =>
+        problems.push(error(path, "is on DigitalOcean Spaces, which IAM roles cannot reach (cluster.workloadIdentity is irsa)", "use type 'static-keys', or keep the backups in S3"));
+      if (storage.provider !== "aws") noIam(["storage", "provider"]);
+      if (postgres.restoreFrom?.provider === "digitalocean") noIam(["postgres", "restoreFrom", "provider"]);
+      // A source Redis inherited from PostgreSQL's is reported there, once.
+      if (redis.enabled && redis.restoreFrom?.provider === "digitalocean" && postgres.restoreFrom?.provider !== "digitalocean") noIam(["redis", "restoreFrom", "provider"]);
+      return problems;
+    },
+  },
+  {
     needs: ["role", "region", "storage"],
     check: ({ role, region, storage }) => {
       const replication = storage.replication;

@@ -259,6 +259,22 @@ const roleArn = (example: string) =>
       ),
     );
 
+const oidcProviderArn = z
+  .string()
+  .superRefine(
+    check<string>(
+      (s) => /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/[a-z0-9.-]+(\/[\w.-]+)*$/.test(s),
+      (s) => `is not an IAM OIDC provider ARN: '${s}'`,
+      "use the ARN IAM gives the cluster's OIDC issuer, e.g. 'arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-central-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B7' (EKS: `eksctl utils associate-iam-oidc-provider --cluster <name> --approve` creates it)",
+    ),
+  );
+
+/** How the workloads reach the bucket: roles for service accounts, or access keys chosen explicitly. */
+const workloadIdentity = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("irsa"), oidcProviderArn }),
+  z.strictObject({ type: z.literal("static-keys") }),
+]);
+
 const accountId = z.string().superRefine(check<string>((s) => /^\d{12}$/.test(s), (s) => `is not an AWS account id (12 digits): '${s}'`, "use the account's 12-digit id, e.g. '123456789012'"));
 
 export const storageSchema = z.strictObject({
@@ -460,6 +476,7 @@ export const clusterSchema = z.preprocess(
       clientNamespaces: z.array(namespaceName()).default([]),
       kubeconfig: z.string().min(1).optional(),
       context: z.string().min(1).optional(),
+      workloadIdentity: workloadIdentity.optional(),
     }),
     z.strictObject({
       provider: z.literal("digitalocean"),
@@ -469,6 +486,8 @@ export const clusterSchema = z.preprocess(
       region: z.string().min(1).optional(),
       versionPrefix: z.string().default(""),
       ha: z.boolean().default(false),
+      // DigitalOcean Kubernetes has no OIDC issuer that AWS IAM could trust.
+      workloadIdentity: z.strictObject({ type: z.literal("static-keys") }).optional(),
       nodePool: z
         .strictObject({ size: z.string().min(1).default("s-4vcpu-8gb"), count: positiveInt("nodes", 512).default(3) })
         .prefault({}),

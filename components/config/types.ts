@@ -414,6 +414,22 @@ export interface ApiAlertsSpec {
 
 export type ClusterSpec = ExistingClusterSpec | DigitalOceanClusterSpec;
 
+/**
+ * How drkit's workloads authenticate to the object store.
+ * - `irsa`: IAM roles for service accounts. Every pod that reaches the bucket runs as a
+ *   ServiceAccount of its own and assumes a role that trusts only that ServiceAccount, with a
+ *   token the kubelet projects for the audience `sts.amazonaws.com`: no access key exists.
+ * - `static-keys`: an IAM user (or a Spaces key) per data path, its access key in a Secret. For
+ *   clusters and hosts with no OIDC issuer IAM trusts; the README says how to rotate them.
+ */
+export type WorkloadIdentitySpec =
+  | {
+      type: "irsa";
+      /** The IAM OIDC provider of the cluster's ServiceAccount issuer (EKS: the cluster's OIDC provider). */
+      oidcProviderArn: string;
+    }
+  | { type: "static-keys" };
+
 export interface ExistingClusterSpec {
   provider: "existing";
   /** Namespace of every drkit workload. @default "drkit" */
@@ -427,6 +443,8 @@ export interface ExistingClusterSpec {
   kubeconfig?: string;
   /** Kubeconfig context. @default the current context */
   context?: string;
+  /** How the workloads reach the bucket. Required with AWS storage (`static-keys` only by choice). @default `static-keys` with Spaces */
+  workloadIdentity?: WorkloadIdentitySpec;
 }
 
 export interface DigitalOceanClusterSpec {
@@ -443,6 +461,8 @@ export interface DigitalOceanClusterSpec {
   versionPrefix: string;
   /** Highly available control plane. @default false (true outside drill stacks is advised) */
   ha: boolean;
+  /** Only static keys: DigitalOcean Kubernetes has no OIDC issuer IAM trusts. Required with AWS storage. */
+  workloadIdentity?: { type: "static-keys" };
   nodePool: {
     /** Droplet size slug. @default "s-4vcpu-8gb" */
     size: string;

@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Objective, PostgresSpec, Role } from "../config";
 import type { S3Access } from "../storage/BackupStorage";
+import { planAccess } from "../storage/WorkloadRole";
+import type { WorkloadIdentityArgs } from "../workloads/webIdentity";
 import { certificateAuthority } from "../workloads/certificates";
 import { clientPeers, configObjects, serverNetworkPolicy, serverObjects } from "../workloads/kubernetes";
 import { PORT, postgresObjects } from "../workloads/names";
@@ -42,6 +44,12 @@ export interface PostgresClusterArgs {
   restoreSource?: S3Access;
   /** The source repository's passphrase, when `postgres.restoreFrom.encrypted`. */
   sourceCipherPassphrase?: pulumi.Input<string>;
+  /**
+   * Roles for service accounts (IRSA): each pod that reaches the bucket assumes a role of its own,
+   * and no key is created or held. Needs accesses made with `credentials: "web-identity"`.
+   * @default none: the accesses' static keys, in Secrets
+   */
+  workloadIdentity?: WorkloadIdentityArgs;
 }
 
 /**
@@ -53,6 +61,8 @@ export interface PostgresClusterArgs {
  */
 export class PostgresCluster extends pulumi.ComponentResource {
   /** The client Service's in-cluster DNS name. */
+  /** The IAM roles its pods assume, by ServiceAccount (none with static keys). */
+  public readonly workloadRoleArns: Record<string, pulumi.Output<string>>;
   public readonly host: pulumi.Output<string>;
   public readonly port: number;
   /** Secret with POSTGRES_PASSWORD and the other bootstrap variables. */
@@ -91,6 +101,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
       objectives: { postgres: args.objectives },
       repository: repositoryAt(args.repository.location, postgres.backups.stanza, postgres.backups.encrypt),
       ...(from && args.restoreSource ? { source: repositoryAt(args.restoreSource.location, from.stanza, from.encrypted) } : {}),
+      credentials: args.workloadIdentity ? "web-identity" : "static-keys",
     };
     this.input = input;
     const plan = postgresPlan(input, { name });
@@ -121,15 +132,18 @@ export class PostgresCluster extends pulumi.ComponentResource {
     this.clientTls = { "ca.crt": ca.certPem, "tls.crt": client.cert, "tls.key": client.key };
 
     // --- the plan's Secrets, ConfigMap and StatefulSet ---------------------------------------
+    const access = planAccess(
+      `PostgresCluster '${name}'`,
+      plan,
+      { accesses: { pgbackrest: args.repository, ...(args.restoreSource ? { pgbackrestSource: args.restoreSource } : {}) }, namespace, ...(args.workloadIdentity ? { workloadIdentity: args.workloadIdentity } : {}) },
+      this,
+    );
     const secretValue = (value: SecretValue): pulumi.Input<string> => {
       switch (value.kind) {
         case "password":
           return password(value.id);
-        case "s3Key": {
-          const access = value.identity === "pgbackrest" ? args.repository : value.identity === "pgbackrestSource" ? args.restoreSource : undefined;
-          if (!access) throw new Error(`PostgresCluster '${name}' has no S3 identity '${value.identity}'`);
-          return value.part === "id" ? access.credentials.accessKeyId : access.credentials.secretAccessKey;
-        }
+        case "s3Key":
+          return access.s3Key(value);
         case "cipher":
           if (value.repository === "own") return this.repoCipherPassphrase;
           return args.sourceCipherPassphrase!;
@@ -143,8 +157,9 @@ export class PostgresCluster extends pulumi.ComponentResource {
           throw new Error(`a PostgreSQL plan has no ${value.kind} secret`);
       }
     };
-    const mapping = { namespace, images: args.images, secretValue, labels: this.podLabels };
+    const mapping = { namespace, images: args.images, secretValue, labels: this.podLabels, roleArn: access.roleArn };
     const { secrets, configMaps } = configObjects(plan, mapping, this);
+    this.workloadRoleArns = access.roleArns;
     this.credentialsSecretName = secrets[objects.credentials]!.metadata.name;
     this.backupClientSecretName = secrets[objects.clientTls]!.metadata.name;
     const serviceAccount = new k8s.core.v1.ServiceAccount(name, { metadata: { name: objects.statefulSet, namespace, labels: this.podLabels }, automountServiceAccountToken: false }, parent);

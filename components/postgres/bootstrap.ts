@@ -1,4 +1,5 @@
 import type { PostgresContext } from "./input";
+import { WEB_IDENTITY_ENV, type S3CredentialKind } from "../workloads/webIdentity";
 import type { PgbackrestRepository, PostgresLayout } from "./layout";
 import { renderScript } from "../shell/render";
 import { recoveryDeadline } from "./settings";
@@ -20,18 +21,20 @@ export function recoveryTargetTime(iso: string): string {
 export { ownerPasswordVariable };
 
 /** Environment variables the bootstrap needs, by role: what the pod (or the drill) must set. */
-export function bootstrapEnvironment(spec: PostgresContext): string[] {
+export function bootstrapEnvironment(spec: PostgresContext & { credentials?: S3CredentialKind }): string[] {
   const owners = [...new Set(spec.postgres.databases.map((db) => db.owner))];
   const own = pgbackrestRepoEnv(1);
   const source = pgbackrestRepoEnv(2);
+  const restoring = spec.role !== "primary" && spec.postgres.restoreFrom;
+  // With a role, one token and role serve both repositories; with keys, each has its own pair.
+  const roles = spec.credentials === "web-identity";
   return [
     ENV.superuserPassword,
     ENV.monitorPassword,
     ...owners.map(ownerPasswordVariable),
-    own.key,
-    own.secret,
+    ...(roles ? [WEB_IDENTITY_ENV.roleArn, WEB_IDENTITY_ENV.tokenFile] : [own.key, own.secret]),
     ...(spec.postgres.backups.encrypt ? [own.cipher] : []),
-    ...(spec.role !== "primary" && spec.postgres.restoreFrom ? [source.key, source.secret, ...(spec.postgres.restoreFrom.encrypted ? [source.cipher] : [])] : []),
+    ...(restoring ? [...(roles ? [] : [source.key, source.secret]), ...(restoring.encrypted ? [source.cipher] : [])] : []),
   ];
 }
 

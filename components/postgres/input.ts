@@ -1,6 +1,7 @@
 import type { DrSpec, Objective, PostgresSpec, Role } from "../config";
 import { bucketEndpoint, type S3Substitute } from "../workloads/endpoints";
 import { ownRepository, sourceRepository, type PgbackrestRepository } from "./layout";
+import { credentialKind, type S3CredentialKind } from "../workloads/webIdentity";
 
 /**
  * What PostgreSQL's configuration files depend on: the store's settings and three facts of the
@@ -23,6 +24,8 @@ export interface PostgresInput extends PostgresContext {
   repository: PgbackrestRepository;
   /** The repository a `dr` or `drill` stack restores from. */
   source?: PgbackrestRepository;
+  /** How the workloads authenticate to the repositories. @default "static-keys" */
+  credentials?: S3CredentialKind;
 }
 
 /**
@@ -33,5 +36,5 @@ export function postgresInput(spec: DrSpec, s3?: S3Substitute): PostgresInput {
   const own = ownRepository(spec, bucketEndpoint(spec.storage.provider, spec.storage.bucket, spec.region, s3));
   const from = spec.role !== "primary" ? spec.postgres.restoreFrom : undefined;
   const source = from ? sourceRepository(spec, bucketEndpoint(from.provider, from.bucket, from.region, s3)) : undefined;
-  return { stack: spec.stack, role: spec.role, postgres: spec.postgres, objectives: { postgres: spec.objectives.postgres }, repository: own, ...(source ? { source } : {}) };
+  return { stack: spec.stack, role: spec.role, postgres: spec.postgres, objectives: { postgres: spec.objectives.postgres }, repository: own, ...(source ? { source } : {}), credentials: credentialKind(spec) };
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { ENV, MONITOR_ROLE, PATH, PORT, UID, ownerPasswordVariable, pgbackrestRepoEnv, podHost, postgresObjects, serviceHost, TLS_KEYS } from "../workloads/names";
 import type { ContainerPlan, EnvSource, Probe, SecretValue, WorkloadPlan } from "../workloads/plan";
+import { withCredentials } from "../workloads/webIdentity";
 import { bootstrapEnvironment, renderBootstrapScript } from "./bootstrap";
 import { renderExporterQueries } from "./exporterQueries";
 import type { PostgresInput } from "./input";
@@ -86,8 +87,6 @@ export function postgresPlan(spec: PostgresInput, options: PostgresPlanOptions =
         }
       : {}),
   };
-  const missing = bootstrapEnvironment(spec).filter((variable) => !(variable in credentials));
-  if (missing.length > 0) throw new Error(`the PostgreSQL plan cannot set ${missing.join(", ")}`);
   const tls = (peer: "server" | "client"): Record<string, SecretValue> => Object.fromEntries(TLS_KEYS.map((part) => [part, { kind: "tls", part, peer }]));
 
   // --- configuration (no secrets) ----------------------------------------------------------
@@ -169,7 +168,7 @@ export function postgresPlan(spec: PostgresInput, options: PostgresPlanOptions =
     readinessProbe: { http: { path: "/metrics", port: PORT.postgresMetrics }, periodSeconds: 15 },
   };
 
-  return {
+  const plan = withCredentials({
     configMaps: [{ name: objects.config, files }],
     secrets: [
       { name: objects.credentials, data: credentials },
@@ -217,5 +216,10 @@ export function postgresPlan(spec: PostgresInput, options: PostgresPlanOptions =
       },
     ],
     jobs: [],
-  };
+  }, spec.credentials ?? "static-keys");
+  // The bootstrap script refuses to start without these: the plan must give every one.
+  const given = new Set(plan.servers[0]!.pod.initContainers[0]!.env.map(([variable]) => variable));
+  const missing = bootstrapEnvironment(spec).filter((variable) => !given.has(variable));
+  if (missing.length > 0) throw new Error(`the PostgreSQL plan cannot set ${missing.join(", ")}`);
+  return plan;
 }

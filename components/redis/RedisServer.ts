@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { RedisSpec, Role } from "../config";
 import type { S3Access } from "../storage/BackupStorage";
+import { planAccess } from "../storage/WorkloadRole";
+import type { WorkloadIdentityArgs } from "../workloads/webIdentity";
 import { clientPeers, configObjects, jobObject, serverNetworkPolicy, serverObjects } from "../workloads/kubernetes";
 import { certificateAuthority } from "../workloads/certificates";
 import { PORT, redisObjects, redisServerNames, serviceHost } from "../workloads/names";
@@ -39,6 +41,12 @@ export interface RedisServerArgs {
   snapshots: S3Access;
   /** Read access to the snapshots to seed from (`BackupStorage.restore.redis`). Required unless `role` is `primary`. */
   restoreSource?: S3Access;
+  /**
+   * Roles for service accounts (IRSA): each pod that reaches the bucket assumes a role of its own,
+   * and no key is created or held. Needs accesses made with `credentials: "web-identity"`.
+   * @default none: the accesses' static keys, in Secrets
+   */
+  workloadIdentity?: WorkloadIdentityArgs;
 }
 
 /**
@@ -49,6 +57,8 @@ export interface RedisServerArgs {
  */
 export class RedisServer extends pulumi.ComponentResource {
   /** In-cluster address, host:port. */
+  /** The IAM roles its pods assume, by ServiceAccount (none with static keys). */
+  public readonly workloadRoleArns: Record<string, pulumi.Output<string>>;
   public readonly endpoint: pulumi.Output<string>;
   /** Secret holding the password under `password`. */
   public readonly passwordSecretName: pulumi.Output<string>;
@@ -70,6 +80,7 @@ export class RedisServer extends pulumi.ComponentResource {
       timeZone: args.timeZone ?? "UTC",
       snapshots: storeAt(args.snapshots.location),
       ...(role !== "primary" && args.restoreSource ? { source: storeAt(args.restoreSource.location) } : {}),
+      credentials: args.workloadIdentity ? "web-identity" : "static-keys",
     };
     const plan = redisPlan(input, { name });
     const objects = redisObjects(name);
@@ -89,17 +100,16 @@ export class RedisServer extends pulumi.ComponentResource {
       const server = ca.issue("server", objects.client, ["server_auth"], names.dnsNames, names.ipAddresses);
       tlsPair = { ca: ca.certPem, ...server };
     }
+    const access = planAccess(`RedisServer '${name}'`, plan, { accesses: { redis: args.snapshots, ...(args.restoreSource ? { redisSource: args.restoreSource } : {}) }, namespace, ...(args.workloadIdentity ? { workloadIdentity: args.workloadIdentity } : {}) }, this);
+    this.workloadRoleArns = access.roleArns;
     const secretValue = (value: SecretValue): pulumi.Input<string> => {
       switch (value.kind) {
         case "password":
           return password;
         case "redisAcl":
           return password.apply((p) => renderRedisAcl(input, p));
-        case "s3Key": {
-          const access = value.identity === "redis" ? args.snapshots : value.identity === "redisSource" ? args.restoreSource : undefined;
-          if (!access) throw new Error(`RedisServer '${name}' has no S3 identity '${value.identity}'`);
-          return value.part === "id" ? access.credentials.accessKeyId : access.credentials.secretAccessKey;
-        }
+        case "s3Key":
+          return access.s3Key(value);
         case "redisTls":
           if (!tlsPair) throw new Error(`RedisServer '${name}' runs without TLS (redis.tls is off)`);
           return value.part === "ca.crt" ? tlsPair.ca : value.part === "tls.crt" ? tlsPair.cert : tlsPair.key;
@@ -107,7 +117,7 @@ export class RedisServer extends pulumi.ComponentResource {
           throw new Error(`a Redis plan has no ${value.kind} secret`);
       }
     };
-    const mapping = { namespace, images: args.images, secretValue, labels: this.podLabels };
+    const mapping = { namespace, images: args.images, secretValue, labels: this.podLabels, roleArn: access.roleArn };
     const { secrets, configMaps } = configObjects(plan, mapping, this);
     this.passwordSecretName = secrets[objects.auth]!.metadata.name;
     const dependsOn = [...Object.values(secrets), ...Object.values(configMaps)];

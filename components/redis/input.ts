@@ -1,6 +1,7 @@
 import type { DrSpec, RedisSpec, Role } from "../config";
 import { bucketStore, type S3Substitute } from "../workloads/endpoints";
 import type { SnapshotStore } from "./layout";
+import { credentialKind, type S3CredentialKind } from "../workloads/webIdentity";
 
 /** What Redis's configuration files depend on: the store's settings and two facts of the stack (a `DrSpec` has them). */
 export interface RedisContext {
@@ -20,6 +21,8 @@ export interface RedisInput extends RedisContext {
   snapshots: SnapshotStore;
   /** The snapshots a `dr` or `drill` stack seeds from. */
   source?: SnapshotStore;
+  /** How the workloads authenticate to the bucket. @default "static-keys" */
+  credentials?: S3CredentialKind;
 }
 
 /** A stack spec's Redis input: its snapshot stores at their cloud endpoints, or all at one local endpoint (`s3`). */
@@ -32,5 +35,6 @@ export function redisInput(spec: DrSpec, s3?: S3Substitute): RedisInput {
     timeZone: spec.timeZone,
     snapshots: bucketStore(spec.storage.provider, spec.storage.bucket, spec.region, spec.redis.snapshots.prefix, s3),
     ...(from ? { source: bucketStore(from.provider, from.bucket, from.region, from.prefix, s3) } : {}),
+    credentials: credentialKind(spec),
   };
 }

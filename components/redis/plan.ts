@@ -3,6 +3,7 @@ import { configHash } from "../postgres/plan";
 import { ENV, PATH, PORT, REDIS_ACL_KEY, REDIS_PASSWORD_KEY, TLS_KEYS, UID, redisObjects } from "../workloads/names";
 import type { RedisInput } from "./input";
 import type { ContainerPlan, EnvSource, JobPlan, Mount, Probe, SecretValue, VolumePlan, WorkloadPlan } from "../workloads/plan";
+import { withCredentials } from "../workloads/webIdentity";
 import { redisContainerLayout } from "./layout";
 import { redisCliTls, renderRedisConf } from "./redisConf";
 import { renderRestoreScript, renderSnapshotScript } from "./scripts";
@@ -161,7 +162,7 @@ export function redisPlan(spec: RedisInput, options: RedisPlanOptions = {}): Wor
     },
   };
 
-  return {
+  return withCredentials({
     configMaps: [{ name: objects.config, files }],
     secrets: [
       {
@@ -237,5 +238,5 @@ export function redisPlan(spec: RedisInput, options: RedisPlanOptions = {}): Wor
       },
     ],
     jobs: [snapshotJob],
-  };
+  }, spec.credentials ?? "static-keys");
 }

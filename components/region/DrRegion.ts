@@ -5,6 +5,7 @@ import { PostgresCluster } from "../postgres";
 import { RedisServer } from "../redis";
 import type { DrSpec } from "../config";
 import { BackupStorage, backupStorageArgs } from "../storage";
+import { workloadIdentityOf } from "../workloads/webIdentity";
 import { DrkitImages } from "../workloads/DrkitImages";
 import { kubernetesTarget } from "./kubernetes";
 import { cloudProviders } from "./providers";
@@ -46,7 +47,10 @@ export class DrRegion extends pulumi.ComponentResource {
     const providers = cloudProviders(spec, child());
     this.storage = new BackupStorage("backups", backupStorageArgs(spec), child({ providers }));
     const kubernetes = kubernetesTarget(spec, child());
-    const onCluster = child({ provider: kubernetes.provider });
+    // Kubernetes objects on the stack's cluster; the workloads' IAM roles through the stack's AWS provider.
+    const onCluster = child({ providers: [kubernetes.provider, ...Object.values(providers)] });
+    const roles = workloadIdentityOf(spec);
+    const workloadIdentity = roles ? { workloadIdentity: roles } : {};
     const images = new DrkitImages("images", { settings: spec.images, postgresVersion: spec.postgres.version, only: spec.redis.enabled ? (["postgres", "redis", "jobs"] as const) : (["postgres", "jobs"] as const) }, child()).refs;
     const storage = this.storage;
 
@@ -64,6 +68,7 @@ export class DrRegion extends pulumi.ComponentResource {
         repository: storage.writers.pgbackrest!,
         ...(storage.restore.postgres ? { restoreSource: storage.restore.postgres } : {}),
         ...(sourcePassphrase !== undefined ? { sourceCipherPassphrase: sourcePassphrase } : {}),
+        ...workloadIdentity,
       },
       onCluster,
     );
@@ -81,6 +86,7 @@ export class DrRegion extends pulumi.ComponentResource {
         ...(storage.writers.dumps ? { dumps: storage.writers.dumps } : {}),
         ...(spec.role === "drill" && storage.restore.postgres ? { restoreSource: storage.restore.postgres } : {}),
         ...(spec.role === "drill" && sourcePassphrase !== undefined ? { sourceCipherPassphrase: sourcePassphrase } : {}),
+        ...workloadIdentity,
       },
       onCluster,
     );
@@ -99,6 +105,7 @@ export class DrRegion extends pulumi.ComponentResource {
           images,
           snapshots: storage.writers.redis!,
           ...(storage.restore.redis ? { restoreSource: storage.restore.redis } : {}),
+          ...workloadIdentity,
         },
         onCluster,
       );

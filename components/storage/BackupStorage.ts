@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StorageProvider, StorageSpec } from "../config";
 import { BackupBucket, type BucketAdmins } from "./BackupBucket";
-import { BucketIdentity, type S3Credentials } from "./BucketIdentity";
+import type { S3CredentialKind } from "../workloads/webIdentity";
+import { BucketIdentity, type S3Credentials, type S3Grant } from "./BucketIdentity";
 import { bucketArn, s3Endpoint, type DataPath } from "./paths";
 import { SpacesBackupBucket, SpacesIdentity } from "./SpacesBackupBucket";
 
@@ -17,10 +18,13 @@ export interface S3Location {
   prefix: string;
 }
 
-/** A location with the credentials scoped to it. */
+/** A location with what may be done there: a static key scoped to it, or the grant a workload's role gets. */
 export interface S3Access {
   location: S3Location;
-  credentials: S3Credentials;
+  /** An access key of an identity scoped to the location: with `static-keys` only. */
+  credentials?: S3Credentials;
+  /** The location's scope as IAM grants it (on AWS): what a role of a pod that uses it is allowed. */
+  grant?: S3Grant;
 }
 
 /** Backups in another stack's bucket that a `dr` or `drill` stack restores from. */
@@ -50,6 +54,11 @@ export interface BackupStorageArgs {
   admins?: BucketAdmins;
   /** See BackupBucketArgs.tags. @default none */
   tags?: Record<string, string>;
+  /**
+   * `web-identity`: no IAM user or key is created; each access carries only its grant, which the
+   * workloads' roles get (`drkit:cluster.workloadIdentity` irsa). @default "static-keys"
+   */
+  credentials?: S3CredentialKind;
 }
 
 /**
@@ -110,31 +119,38 @@ export class BackupStorage extends pulumi.ComponentResource {
       kmsKeyArn?: pulumi.Input<string> | undefined;
     }
     const own: BucketRef = { name: this.bucketName, arn: ownBucketArn ?? bucketArn(storage.bucket, region), kmsKeyArn };
-    const identity = (identityName: string, location: S3Location, access: "write" | "read", bucket: BucketRef): S3Credentials =>
-      location.provider === "aws"
-        ? new BucketIdentity(identityName, { bucketArn: bucket.arn, prefixes: [location.prefix], access, region: location.region, ...(bucket.kmsKeyArn ? { kmsKeyArn: bucket.kmsKeyArn } : {}) }, { parent: this })
-        : new SpacesIdentity(identityName, { bucket: bucket.name, access }, { parent: this });
+    const roles = args.credentials === "web-identity";
+    // An access to a location: its grant (on AWS), and a key scoped to it unless the workloads
+    // assume roles, which hold the grant instead (no IAM user, no key).
+    const access = (identityName: string, location: S3Location, mode: "write" | "read", bucket: BucketRef): S3Access => {
+      if (location.provider !== "aws") {
+        if (roles) throw new Error(`BackupStorage '${name}': s3://${location.bucket} is on Spaces, which IAM roles cannot reach (credentials: web-identity)`);
+        return { location, credentials: new SpacesIdentity(identityName, { bucket: bucket.name, access: mode }, { parent: this }) };
+      }
+      const grant: S3Grant = { bucketArn: bucket.arn, prefixes: [location.prefix], access: mode, region: location.region, ...(bucket.kmsKeyArn ? { kmsKeyArn: bucket.kmsKeyArn } : {}) };
+      return { location, grant, ...(roles ? {} : { credentials: new BucketIdentity(identityName, grant, { parent: this }) }) };
+    };
 
     this.writers = {};
     for (const [path, prefix] of Object.entries(args.dataPaths) as [DataPath, string][]) {
       const location: S3Location = { provider: storage.provider, bucket: storage.bucket, region, endpoint, prefix };
-      this.writers[path] = { location, credentials: identity(`${name}-${path}-writer`, location, "write", own) };
+      this.writers[path] = access(`${name}-${path}-writer`, location, "write", own);
     }
 
     const repository = this.writers.pgbackrest!.location;
-    this.repositoryReader = { location: repository, credentials: identity(`${name}-pgbackrest-reader`, repository, "read", own) };
+    this.repositoryReader = access(`${name}-pgbackrest-reader`, repository, "read", own);
 
     const target = storage.replication;
     if (replica && target) {
       const location: S3Location = { provider: "aws", bucket: target.bucket, region: target.region, endpoint: s3Endpoint("aws", target.region), prefix: repository.prefix };
-      this.replicaRepositoryReader = { location, credentials: identity(`${name}-replica-pgbackrest-reader`, location, "read", { name: target.bucket, arn: replica.bucketArn, kmsKeyArn: replica.kmsKeyArn }) };
+      this.replicaRepositoryReader = access(`${name}-replica-pgbackrest-reader`, location, "read", { name: target.bucket, arn: replica.bucketArn, kmsKeyArn: replica.kmsKeyArn });
     }
 
     this.restore = {};
     for (const [store, source] of Object.entries(args.restoreSources ?? {}) as ["postgres" | "redis", RestoreSourceLocation | undefined][]) {
       if (!source) continue;
       const location: S3Location = { ...source, endpoint: s3Endpoint(source.provider, source.region) };
-      this.restore[store] = { location, credentials: identity(`${name}-restore-${store}`, location, "read", { name: source.bucket, arn: bucketArn(source.bucket, source.region) }) };
+      this.restore[store] = access(`${name}-restore-${store}`, location, "read", { name: source.bucket, arn: bucketArn(source.bucket, source.region) });
     }
     this.registerOutputs({ bucketName: this.bucketName, replicaBucketName: this.replicaBucketName });
   }

@@ -8,7 +8,8 @@ export interface S3Credentials {
   secretAccessKey: pulumi.Output<string>;
 }
 
-export interface BucketIdentityArgs {
+/** What an identity may do in one bucket: the scope of a key's user or a workload's role. */
+export interface S3Grant {
   /** ARN of the bucket this identity works in. */
   bucketArn: pulumi.Input<string>;
   /** Key prefixes it may use, each ending in `/`. */
@@ -20,6 +21,8 @@ export interface BucketIdentityArgs {
   /** The bucket's region. */
   region: string;
 }
+
+export type BucketIdentityArgs = S3Grant;
 
 /**
  * An IAM user with one inline policy scoped to some prefixes of one bucket, and an access key.

@@ -1,6 +1,8 @@
 export { BackupBucket, type BackupBucketArgs, type BucketAdmins } from "./BackupBucket";
 export { BackupStorage, type BackupStorageArgs, type RestoreSourceLocation, type S3Access, type S3Location } from "./BackupStorage";
-export { BucketIdentity, type BucketIdentityArgs, type S3Credentials } from "./BucketIdentity";
+export { BucketIdentity, type BucketIdentityArgs, type S3Credentials, type S3Grant } from "./BucketIdentity";
+export { WorkloadRole, type WorkloadRoleArgs } from "./WorkloadRole";
+export { planAccess, type PlanAccess } from "./WorkloadRole";
 export { SpacesBackupBucket, SpacesIdentity, type SpacesBackupBucketArgs, type SpacesIdentityArgs } from "./SpacesBackupBucket";
 export { renderLifecycleRules, renderSpacesLifecycleRules, type S3LifecycleRule, type SpacesLifecycleRule } from "./lifecycle";
 export * from "./policies";

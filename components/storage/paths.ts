@@ -1,4 +1,5 @@
 import type { DrSpec, StorageProvider } from "../config";
+import { credentialKind } from "../workloads/webIdentity";
 import type { BackupStorageArgs } from "./BackupStorage";
 
 /** The workloads that write to the backup bucket, each with its own identity. */
@@ -49,5 +50,6 @@ export function backupStorageArgs(spec: DrSpec): Omit<BackupStorageArgs, "admins
     },
     disposable: spec.role === "drill",
     tags: { ...spec.tags, "drkit:stack": spec.stack, "drkit:role": spec.role },
+    credentials: credentialKind(spec),
   };
 }

@@ -6,7 +6,7 @@
 export interface PolicyStatement {
   Sid?: string;
   Effect: "Allow" | "Deny";
-  Principal?: "*" | { AWS?: string | string[]; Service?: string | string[] };
+  Principal?: "*" | { AWS?: string | string[]; Service?: string | string[]; Federated?: string };
   Action: string | string[];
   Resource?: string | string[];
   Condition?: Record<string, Record<string, string | string[]>>;
@@ -210,6 +210,46 @@ export function dataPathPolicy({ bucketArn, prefixes, access, kmsKeyArn, region 
         },
     { Sid: "NeverRemoveHistoryOrRules", Effect: "Deny", Action: [...ADMIN_ONLY_ACTIONS], Resource: [bucketArn, `${bucketArn}/*`] },
   );
+}
+
+/**
+ * One role's grants over several data paths (a pod whose containers use more than one, such as
+ * PostgreSQL archiving to its own repository while restoring from its source): each data path's
+ * statements, named after it so that every Sid stays unique.
+ */
+export function dataPathsPolicy(grants: { name: string; grant: DataPathPolicyInput }[]): PolicyDocument {
+  const sid = (name: string) => name.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, _sep: string, c: string) => c.toUpperCase());
+  return document(...grants.flatMap(({ name, grant }) => dataPathPolicy(grant).Statement.map((s) => ({ ...s, Sid: `${sid(name)}${s.Sid ?? ""}` }))));
+}
+
+/** The issuer an IAM OIDC provider's ARN names: `oidc.eks.<region>.amazonaws.com/id/<id>`, the prefix of its condition keys. */
+export function oidcIssuerOf(oidcProviderArn: string): string {
+  const issuer = oidcProviderArn.split(":oidc-provider/")[1];
+  if (!issuer) throw new Error(`'${oidcProviderArn}' is not an IAM OIDC provider ARN`);
+  return issuer;
+}
+
+export interface WebIdentityTrustInput {
+  oidcProviderArn: string;
+  namespace: string;
+  serviceAccount: string;
+  /** The audience the pod's token is for. */
+  audience: string;
+}
+
+/**
+ * Who may assume a workload's role: tokens of one ServiceAccount in one namespace, issued by the
+ * cluster's OIDC issuer for STS's audience. Another pod, even in the same namespace, cannot.
+ */
+export function webIdentityTrustPolicy({ oidcProviderArn, namespace, serviceAccount, audience }: WebIdentityTrustInput): PolicyDocument {
+  const issuer = oidcIssuerOf(oidcProviderArn);
+  return document({
+    Sid: "OnlyThisServiceAccount",
+    Effect: "Allow",
+    Principal: { Federated: oidcProviderArn },
+    Action: "sts:AssumeRoleWithWebIdentity",
+    Condition: { StringEquals: { [`${issuer}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`, [`${issuer}:aud`]: audience } },
+  });
 }
 
 /**

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { formatCpu, formatSize } from "../config";
 import { dataClaimName, DRKIT_POD_LABEL, OBJECT_STORAGE_LABEL, PORT } from "./names";
-import { CONTAINER_SECURITY, type ContainerPlan, type ImageName, type JobPlan, type PodPlan, type Probe, type Resources, type SecretValue, type ServerPlan, type VolumePlan, type WorkloadPlan } from "./plan";
+import { CONTAINER_SECURITY, type ContainerPlan, type EnvSource, type ImageName, type JobPlan, type PodPlan, type Probe, type Resources, type SecretValue, type ServerPlan, type VolumePlan, type WorkloadPlan } from "./plan";
 
 /**
  * The Kubernetes mapping of a workload plan: one function per kind of object, nothing decided
@@ -19,6 +19,8 @@ export interface KubernetesMapping {
   secretValue: (value: SecretValue) => pulumi.Input<string>;
   /** Labels on every object (the pods' own labels come from the plan). */
   labels?: Record<string, string>;
+  /** The ARN of the role a ServiceAccount's pods assume (plans `withWebIdentity`). @default none: the plan names no role */
+  roleArn?: (serviceAccount: string) => pulumi.Input<string>;
 }
 
 const quantity = (r: Resources) => ({ cpu: formatCpu(r.cpu), memory: formatSize(r.memory) });
@@ -41,25 +43,23 @@ function imageOf(images: KubernetesMapping["images"], name: ImageName): pulumi.I
   return image;
 }
 
-export function containerOf(c: ContainerPlan, images: KubernetesMapping["images"]): k8s.types.input.core.v1.Container {
+function envOf(name: string, source: EnvSource, map: Pick<KubernetesMapping, "roleArn">): k8s.types.input.core.v1.EnvVar {
+  if ("value" in source) return { name, value: source.value };
+  if ("secret" in source) return { name, valueFrom: { secretKeyRef: { name: source.secret, key: source.key } } };
+  if ("configMap" in source) return { name, valueFrom: { configMapKeyRef: { name: source.configMap, key: source.key } } };
+  if (!map.roleArn) throw new Error(`${name} names the role of ServiceAccount '${source.roleOf}', and the component made no roles (workloadIdentity)`);
+  return { name, value: map.roleArn(source.roleOf) };
+}
+
+export function containerOf(c: ContainerPlan, map: Pick<KubernetesMapping, "images" | "roleArn">): k8s.types.input.core.v1.Container {
   const startupProbe = probe(c.startupProbe);
   const readinessProbe = probe(c.readinessProbe);
   const livenessProbe = probe(c.livenessProbe);
   return {
     name: c.name,
-    image: imageOf(images, c.image),
+    image: imageOf(map.images, c.image),
     command: c.command,
-    ...(c.env.length > 0
-      ? {
-          env: c.env.map(([name, source]) =>
-            "value" in source
-              ? { name, value: source.value }
-              : "secret" in source
-                ? { name, valueFrom: { secretKeyRef: { name: source.secret, key: source.key } } }
-                : { name, valueFrom: { configMapKeyRef: { name: source.configMap, key: source.key } } },
-          ),
-        }
-      : {}),
+    ...(c.env.length > 0 ? { env: c.env.map(([name, source]) => envOf(name, source, map)) } : {}),
     ...(c.ports.length > 0 ? { ports: c.ports.map((p) => ({ name: p.name, containerPort: p.port })) } : {}),
     resources: { requests: quantity(c.requests), limits: quantity(c.limits) },
     securityContext: {
@@ -93,12 +93,17 @@ function volumeOf(v: VolumePlan, podName: string): k8s.types.input.core.v1.Volum
       };
     case "data":
       return { name: v.name, persistentVolumeClaim: { claimName: dataClaimName(podName, v.name) } };
+    case "serviceAccountToken":
+      return { name: v.name, projected: { sources: [{ serviceAccountToken: { audience: v.audience, expirationSeconds: v.expirationSeconds, path: "token" } }] } };
   }
 }
 
-export function podSpecOf(pod: PodPlan, images: KubernetesMapping["images"]): k8s.types.input.core.v1.PodSpec {
+export function podSpecOf(pod: PodPlan, map: Pick<KubernetesMapping, "images" | "roleArn">): k8s.types.input.core.v1.PodSpec {
   return {
+    // The API token stays out of every pod; a role's token is projected for STS's audience only,
+    // which the API server does not accept.
     automountServiceAccountToken: false,
+    ...(pod.serviceAccount ? { serviceAccountName: pod.serviceAccount.name } : {}),
     restartPolicy: pod.restartPolicy,
     terminationGracePeriodSeconds: pod.terminationGracePeriodSeconds,
     securityContext: {
@@ -109,8 +114,8 @@ export function podSpecOf(pod: PodPlan, images: KubernetesMapping["images"]): k8
       runAsNonRoot: true,
       seccompProfile: { type: "RuntimeDefault" },
     },
-    initContainers: pod.initContainers.map((c) => containerOf(c, images)),
-    containers: pod.containers.map((c) => containerOf(c, images)),
+    initContainers: pod.initContainers.map((c) => containerOf(c, map)),
+    containers: pod.containers.map((c) => containerOf(c, map)),
     volumes: pod.volumes.map((v) => volumeOf(v, pod.name)),
   };
 }
@@ -286,7 +291,7 @@ export function serverObjects(server: ServerPlan, map: KubernetesMapping, opts: 
         selector: { matchLabels: labels },
         template: {
           metadata: { labels: templateLabels(pod), annotations: pod.annotations },
-          spec: { serviceAccountName: opts.serviceAccountName, ...podSpecOf(pod, map.images) },
+          spec: { serviceAccountName: opts.serviceAccountName, ...podSpecOf(pod, map) },
         },
       },
     },
@@ -316,12 +321,17 @@ export function serverObjects(server: ServerPlan, map: KubernetesMapping, opts: 
 export function jobObject(job: JobPlan, map: KubernetesMapping, opts: { parent: pulumi.Resource; dependsOn: pulumi.Resource[]; customTimeouts?: pulumi.CustomTimeouts }) {
   const labels = job.pod.labels;
   const metadata = { name: job.name, namespace: map.namespace, labels };
-  const template = { metadata: { labels: templateLabels(job.pod) }, spec: podSpecOf(job.pod, map.images) };
+  // A job whose pod assumes a role runs as a ServiceAccount of its own: the role trusts only it.
+  const serviceAccount = job.pod.serviceAccount
+    ? new k8s.core.v1.ServiceAccount(`${job.name}-account`, { metadata: { name: job.pod.serviceAccount.name, namespace: map.namespace, labels }, automountServiceAccountToken: false }, { parent: opts.parent })
+    : undefined;
+  const dependsOn = [...opts.dependsOn, ...(serviceAccount ? [serviceAccount] : [])];
+  const template = { metadata: { labels: templateLabels(job.pod) }, spec: podSpecOf(job.pod, map) };
   if (!job.schedule) {
     return new k8s.batch.v1.Job(
       job.name,
       { metadata, spec: { backoffLimit: job.backoffLimit, activeDeadlineSeconds: job.activeDeadlineSeconds, template } },
-      { parent: opts.parent, dependsOn: opts.dependsOn, ...(opts.customTimeouts ? { customTimeouts: opts.customTimeouts } : {}) },
+      { parent: opts.parent, dependsOn, ...(opts.customTimeouts ? { customTimeouts: opts.customTimeouts } : {}) },
     );
   }
   return new k8s.batch.v1.CronJob(
@@ -341,6 +351,6 @@ export function jobObject(job: JobPlan, map: KubernetesMapping, opts: { parent: 
         },
       },
     },
-    { parent: opts.parent, dependsOn: opts.dependsOn },
+    { parent: opts.parent, dependsOn },
   );
 }

@@ -33,6 +33,8 @@ export const PATH = {
   /** Redis's server pair and CA (the server), or the CA alone (the snapshot job). */
   redisTls: "/etc/drkit-redis-tls",
   jobMetricsData: "/var/lib/pushgateway",
+  /** The projected ServiceAccount token a pod exchanges for its role's credentials (web identity). */
+  awsToken: "/var/run/secrets/drkit/aws",
   work: "/work",
   tmp: "/tmp",
 } as const;

@@ -40,8 +40,11 @@ export interface ConfigMapPlan {
   files: Record<string, string>;
 }
 
-/** An environment variable: a literal, one key of a Secret, or one key of a ConfigMap. */
-export type EnvSource = { value: string } | { secret: string; key: string } | { configMap: string; key: string };
+/**
+ * An environment variable: a literal, one key of a Secret, one key of a ConfigMap, or the ARN of
+ * the IAM role a ServiceAccount's pods assume (known only once the role exists).
+ */
+export type EnvSource = { value: string } | { secret: string; key: string } | { configMap: string; key: string } | { roleOf: string };
 
 export interface Probe {
   /** A command run in the container; exit 0 is healthy. */
@@ -91,7 +94,9 @@ export type VolumePlan =
   /** Scratch space that lives as long as the pod (emptyDir); `memory` for a tmpfs. */
   | { name: string; kind: "scratch"; size: number; memory?: boolean }
   /** Scratch space as large as a volume (an ephemeral claim), for a whole dump or restored cluster. */
-  | { name: string; kind: "claim"; size: number; storageClass?: string };
+  | { name: string; kind: "claim"; size: number; storageClass?: string }
+  /** A token of the pod's ServiceAccount for `audience`, in the file `token`, renewed before it expires (a projected volume). */
+  | { name: string; kind: "serviceAccountToken"; audience: string; expirationSeconds: number };
 
 export interface PodSecurity {
   uid: number;
@@ -119,6 +124,11 @@ export interface PodPlan {
    * let it out on 443. Nothing else leaves the cluster. @default false
    */
   objectStorage?: boolean;
+  /**
+   * Where workloads have roles (`withWebIdentity`): the pod's own ServiceAccount, and the S3
+   * identities the role it assumes grants (the union of what its containers use). @default none
+   */
+  serviceAccount?: { name: string; s3: S3Identity[] };
 }
 
 /** A long-running pod with a stable name and its data volume (a one-replica StatefulSet). */

@@ -9,7 +9,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AlertRules, BackupSchedule, BackupStorage, backupStorageArgs, checkConfig, cloudProviders, DrkitImages, formatProblems, PostgresCluster, rawSpecFromConfig } from "../../components";
+import { AlertRules, BackupSchedule, BackupStorage, backupStorageArgs, checkConfig, cloudProviders, DrkitImages, formatProblems, PostgresCluster, rawSpecFromConfig, workloadIdentityOf } from "../../components";
 
 // The stack file's drkit:* keys, parsed and reviewed as `drkit review` does.
 const checked = checkConfig(rawSpecFromConfig(pulumi.runtime.allConfig()), { stack: pulumi.getStack() });
@@ -20,8 +20,14 @@ const spec = checked.spec;
 const provider = new k8s.Provider("cluster", {});
 const namespace = new k8s.core.v1.Namespace("orders", { metadata: { name: spec.cluster.namespace } }, { provider }).metadata.name;
 
-// The bucket and one identity per data path the stack file names (backupStorageArgs reads them from it).
-const storage = new BackupStorage("backups", backupStorageArgs(spec), { providers: cloudProviders(spec) });
+// The bucket, and what each data path the stack file names may do in it (backupStorageArgs reads
+// them from it): a role per pod where the cluster's ServiceAccounts are trusted (IRSA), else keys.
+const cloud = cloudProviders(spec);
+const storage = new BackupStorage("backups", backupStorageArgs(spec), { providers: cloud });
+const roles = workloadIdentityOf(spec);
+const workloadIdentity = roles ? { workloadIdentity: roles } : {};
+// The Kubernetes objects on the cluster, the pods' IAM roles through the stack's AWS provider.
+const onCluster = { providers: [provider, ...Object.values(cloud)] };
 const repository = storage.writers.pgbackrest!;
 const images = new DrkitImages("images", { settings: spec.images, postgresVersion: spec.postgres.version, only: ["postgres", "jobs"] }).refs;
 
@@ -37,8 +43,9 @@ const ordersDb = new PostgresCluster(
     objectives: spec.objectives.postgres,
     images,
     repository,
+    ...workloadIdentity,
   },
-  { provider },
+  onCluster,
 );
 const backups = new BackupSchedule(
   "orders-db-backups",
@@ -52,8 +59,9 @@ const backups = new BackupSchedule(
     // Where the bucket replicates, the archive check also measures the replica's lag.
     ...(storage.replicaRepositoryReader ? { replicaRepositoryReader: storage.replicaRepositoryReader } : {}),
     ...(storage.writers.dumps ? { dumps: storage.writers.dumps } : {}),
+    ...workloadIdentity,
   },
-  { provider },
+  onCluster,
 );
 new AlertRules("orders-db-alerts", { settings: spec, namespace, postgres: ordersDb }, { provider });
 

@@ -28,6 +28,8 @@ const BAD = `config:
     dumps: { retention: 3d }
   drkit:redis:
     snapshots: { keep: 1 }
+  drkit:cluster:
+    workloadIdentity: { type: static-keys }
 `;
 
 describe("drkit review", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseSpec } from "../../components/config";
-import { merge, minimalDrill, minimalPrimary, specOf } from "./fixtures";
+import { IRSA, merge, minimalDrill, minimalPrimary, specOf } from "./fixtures";
 
 const DAY = 86_400;
 const GI = 2 ** 30;
@@ -99,7 +99,7 @@ describe("defaults of a minimal primary", () => {
   });
 
   it("defaults the cluster to the ambient one", () => {
-    expect(spec.cluster).toEqual({ provider: "existing", namespace: "drkit", clientNamespaces: [] });
+    expect(spec.cluster).toEqual({ provider: "existing", namespace: "drkit", clientNamespaces: [], workloadIdentity: IRSA });
   });
 });
 
@@ -144,7 +144,7 @@ describe("derived defaults", () => {
   });
 
   it("does not transition dumps on DigitalOcean by default, and logs access there too", () => {
-    const spec = specOf(merge(minimalPrimary(), { region: "fra1", storage: { provider: "digitalocean" } }));
+    const spec = specOf(merge(minimalPrimary(), { region: "fra1", storage: { provider: "digitalocean" }, cluster: { workloadIdentity: undefined } }));
     expect(spec.storage.lifecycle.dumps.transitions).toEqual([]);
     expect(spec.storage.accessLogs).toBe(true);
   });
@@ -184,7 +184,7 @@ describe("derived defaults", () => {
   });
 
   it("names and places a DigitalOcean cluster after the stack and region", () => {
-    const spec = specOf(merge(minimalPrimary(), { region: "fra1", storage: { provider: "digitalocean" }, cluster: { provider: "digitalocean" } }), "prod");
+    const spec = specOf(merge(minimalPrimary(), { region: "fra1", storage: { provider: "digitalocean" }, cluster: { provider: "digitalocean", workloadIdentity: undefined } }), "prod");
     expect(spec.cluster).toEqual({
       provider: "digitalocean",
       namespace: "drkit",

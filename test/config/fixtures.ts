@@ -1,11 +1,15 @@
 import { parseSpec, type DrSpec, type Problem } from "../../components/config";
 
+/** An EKS cluster's IAM OIDC provider: the workloads assume roles, no access key exists. */
+export const IRSA = { type: "irsa", oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-central-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B7" };
+
 /** The smallest valid primary: everything else defaulted. */
 export const minimalPrimary = () => ({
   role: "primary",
   region: "eu-central-1",
   storage: { bucket: "acme-dr-prod" },
   images: { registry: "ghcr.io/acme" },
+  cluster: { workloadIdentity: IRSA },
 });
 
 /** The smallest valid drill: restores acme's prod repository from the replica bucket. */
@@ -14,6 +18,7 @@ export const minimalDrill = () => ({
   region: "eu-west-1",
   storage: { bucket: "acme-dr-drill" },
   images: { registry: "ghcr.io/acme" },
+  cluster: { workloadIdentity: IRSA },
   postgres: {
     restoreFrom: { bucket: "acme-dr-prod-replica", region: "eu-west-1", repoPath: "pgbackrest/prod", stackReference: "acme/drkit/prod" },
   },

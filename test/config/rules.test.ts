@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseSpec } from "../../components/config";
-import { merge, minimalDrill, minimalPrimary, paths, problemsOf } from "./fixtures";
+import { IRSA, merge, minimalDrill, minimalPrimary, paths, problemsOf } from "./fixtures";
 
 /**
  * Every rule across keys, accepting and rejecting. Each case lists the exact error and warning
@@ -8,7 +8,8 @@ import { merge, minimalDrill, minimalPrimary, paths, problemsOf } from "./fixtur
  */
 type Case = { name: string; base: "primary" | "drill"; patch: Record<string, any>; errors?: string[]; warnings?: string[] };
 
-const spaces = { region: "fra1", storage: { provider: "digitalocean" } };
+// Spaces has no IAM: its stacks keep the default, static keys.
+const spaces = { region: "fra1", storage: { provider: "digitalocean" }, cluster: { workloadIdentity: undefined } };
 const tags = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`tag${i}`, "x"]));
 
 const CASES: Case[] = [
@@ -39,14 +40,20 @@ const CASES: Case[] = [
   { name: "snapshots outside the Redis prefix", base: "primary", patch: { redis: { snapshots: { prefix: "snapshots/prod/" } } }, errors: ["drkit:redis.snapshots.prefix"] },
   { name: "media inside dumps", base: "primary", patch: { storage: { lifecycle: { media: { prefix: "dumps/media/" } } } }, errors: ["drkit:storage.lifecycle.media.prefix"] },
 
+  // how the workloads reach the bucket
+  { name: "AWS storage with no workload identity chosen", base: "primary", patch: { cluster: { workloadIdentity: undefined } }, errors: ["drkit:cluster.workloadIdentity"] },
+  { name: "static keys chosen explicitly", base: "primary", patch: { cluster: { workloadIdentity: { type: "static-keys", oidcProviderArn: undefined } } } },
+  { name: "roles for service accounts with a Spaces bucket", base: "primary", patch: merge(spaces, { cluster: { workloadIdentity: IRSA } }), errors: ["drkit:storage.provider"] },
+  { name: "roles for service accounts with a restore source on Spaces", base: "drill", patch: { postgres: { restoreFrom: { provider: "digitalocean", region: "ams3" } } }, errors: ["drkit:postgres.restoreFrom.provider"] },
+
   // regions match their provider
   { name: "a Spaces stack in a DigitalOcean region", base: "primary", patch: spaces },
-  { name: "a Spaces stack in an AWS region", base: "primary", patch: { storage: { provider: "digitalocean" } }, errors: ["drkit:region"] },
+  { name: "a Spaces stack in an AWS region", base: "primary", patch: merge(spaces, { region: "eu-central-1" }), errors: ["drkit:region"] },
   { name: "an AWS stack in a DigitalOcean region", base: "primary", patch: { region: "fra1" }, errors: ["drkit:region"] },
   { name: "a restore source in a made-up region", base: "drill", patch: { postgres: { restoreFrom: { region: "europe" } } }, errors: ["drkit:postgres.restoreFrom.region"] },
   { name: "a Redis source in its own made-up region", base: "drill", patch: { redis: { restoreFrom: { region: "europe" } } }, errors: ["drkit:redis.restoreFrom.region"] },
-  { name: "a restore source on Spaces", base: "drill", patch: { postgres: { restoreFrom: { provider: "digitalocean", region: "ams3" } } } },
-  { name: "a DigitalOcean cluster in its region", base: "primary", patch: { cluster: { provider: "digitalocean", region: "fra1" } } },
+  { name: "a restore source on Spaces", base: "drill", patch: { postgres: { restoreFrom: { provider: "digitalocean", region: "ams3" } }, cluster: { workloadIdentity: { type: "static-keys", oidcProviderArn: undefined } } } },
+  { name: "a DigitalOcean cluster in its region", base: "primary", patch: { cluster: { provider: "digitalocean", region: "fra1", workloadIdentity: { type: "static-keys", oidcProviderArn: undefined } } } },
 
   // replication
   { name: "replication to another region", base: "primary", patch: { storage: { replication: { region: "eu-west-1", bucket: "acme-replica" } } } },

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { bucketKeys } from "./bucketKeys";
+import { docker } from "../../cli/containers/docker";
 import { alertTargets, renderAlertRules } from "../../components/alerts";
 import { PORT } from "../../components/workloads/names";
 import { WAL_ARCHIVE_METRICS } from "../../components/postgres/exporterQueries";
@@ -219,6 +220,26 @@ describe("prod's primary, in containers", () => {
     expect(seriesValue(await scrape(prod, "redis", PORT.redisMetrics), "redis_up")).toBe(1);
     // Archiving keeps up on a healthy primary: completed WAL waits seconds at most, never minutes.
     expect(seriesValue(postgres, WAL_ARCHIVE_METRICS.oldestReadyAge)).toBeLessThan(30);
+  });
+
+  it("reaches the bucket through each pod's own role only: no access key anywhere, every token exchanged for its ServiceAccount's role", async () => {
+    // prod assumes roles (IRSA): the plan's Secrets hold no S3 key at all.
+    expect(prod.plan.secrets.flatMap((secret) => Object.values(secret.data)).filter((value) => value.kind === "s3Key")).toEqual([]);
+    // Only the containers that archive or restore hold the token and the role; no container an access key.
+    const environment = async (server: string, container: string) => JSON.parse((await docker(["inspect", "--format", "{{json .Config.Env}}", prod.runner.containerId(server, container)])).stdout) as string[];
+    const names = async (server: string, container: string) => (await environment(server, container)).map((entry) => entry.split("=")[0]!);
+    expect(await names("postgres", "postgres")).toEqual(expect.arrayContaining(["AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "PGBACKREST_REPO1_S3_KEY_TYPE"]));
+    for (const [server, container] of [["postgres", "postgres"], ["postgres", "pgbackrest"], ["postgres", "exporter"], ["redis", "redis"], ["redis", "exporter"]] as const) {
+      const held = (await names(server, container)).filter((name) => /S3_KEY$|S3_KEY_SECRET|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY/.test(name));
+      expect(held, `${server}/${container}`).toEqual([]);
+      if (container !== "postgres") expect(await names(server, container), `${server}/${container}`).not.toContain("AWS_ROLE_ARN");
+    }
+    // Every job and server above that reached the bucket exchanged its own token, and only for its own role.
+    const requests = await prod.runner.sts!.requests();
+    expect(requests.filter((request) => !request.granted)).toEqual([]);
+    const exchanged = new Set(requests.map((request) => request.role.split("/").at(-1)));
+    for (const serviceAccount of ["postgres", "postgres-backup-full", "postgres-backup-diff", "postgres-backup-incr", "postgres-dump", "postgres-verify", "redis-snapshot"]) expect(exchanged, serviceAccount).toContain(serviceAccount);
+    for (const request of requests) expect(request.subject).toBe(`system:serviceaccount:${spec.cluster.namespace}:${request.role.split("/").at(-1)}`);
   });
 
   it("comes back after a kill -9 of its pods", async () => {

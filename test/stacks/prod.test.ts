@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { checkConfig } from "../../components/config";
 import { rawSpecFromConfig, readStackFile } from "../../components/config";
 import { renderLifecycleRules } from "../../components/storage";
-import { FAKE_DEPLOYER_ROLE, isSecretInput, PROJECT_ROOT, renderStack, type RecordedResource, type RenderedStack } from "../harness/renderStack";
+import { FAKE_DEPLOYER_ROLE, PROJECT_ROOT, renderStack, type RecordedResource, type RenderedStack } from "../harness/renderStack";
 import { evaluate, evaluateKey } from "../harness/iam";
 import type { PolicyDocument } from "../../components/storage";
 
@@ -227,51 +227,86 @@ describe("the prod stack under mocks", () => {
     it("uses a role only S3 can assume, limited to replicating", () => {
       const role = stack.named("backups-bucket-replication", "aws:iam/role:Role");
       expect(JSON.parse(role.inputs["assumeRolePolicy"] as string).Statement).toEqual([{ Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }]);
-      const policy = policyOf(stack.ofType("aws:iam/rolePolicy:RolePolicy")[0]!);
+      const policy = policyOf(stack.named("backups-bucket-replication-policy", "aws:iam/rolePolicy:RolePolicy"));
       const principal = "arn:aws:iam::123456789012:role/backups-bucket-replication";
       expect(evaluate({ principal, action: "s3:ReplicateDelete", resource: "arn:aws:s3:::trading-dr-prod-replica-eu-west-1/x" }, { identity: [policy] })).toBe("allow");
       expect(evaluate({ principal, action: "s3:DeleteObjectVersion", resource: "arn:aws:s3:::trading-dr-prod-replica-eu-west-1/x" }, { identity: [policy] })).toBe("implicit-deny");
     });
   });
 
-  describe("identities for the data paths", () => {
-    it("gives pgBackRest, the dump job and the Redis snapshots one writer each, scoped to their prefix", () => {
-      const policies = Object.fromEntries(stack.ofType("aws:iam/userPolicy:UserPolicy").map((r) => [r.name, policyOf(r)]));
-      expect(Object.keys(policies).sort()).toEqual(["backups-dumps-writer-policy", "backups-pgbackrest-reader-policy", "backups-pgbackrest-writer-policy", "backups-redis-writer-policy", "backups-replica-pgbackrest-reader-policy"]);
-      const bucket = "arn:aws:s3:::trading-dr-prod-eu-central-1";
-      const can = (name: string, key: string) => evaluate({ principal: "u", action: "s3:PutObject", resource: `${bucket}/${key}` }, { identity: [policies[name]] });
-      expect(can("backups-pgbackrest-writer-policy", "pgbackrest/prod/archive/main/x")).toBe("allow");
-      expect(can("backups-pgbackrest-writer-policy", "dumps/trading/x")).toBe("implicit-deny");
-      expect(can("backups-dumps-writer-policy", "dumps/trading/2026-11-22T02:30:00Z/toc.dat")).toBe("allow");
-      expect(can("backups-redis-writer-policy", "redis/prod/20261122T0005Z.rdb")).toBe("allow");
-      expect(can("backups-redis-writer-policy", "pgbackrest/prod/x")).toBe("implicit-deny");
-      // Restore verification reads the repository and can write nothing.
-      expect(can("backups-pgbackrest-reader-policy", "pgbackrest/prod/archive/main/x")).toBe("implicit-deny");
-      expect(evaluate({ principal: "u", action: "s3:GetObject", resource: `${bucket}/pgbackrest/prod/backup/main/backup.info` }, { identity: [policies["backups-pgbackrest-reader-policy"]] })).toBe("allow");
-      // The archive check lists the replica's copy of the repository and can write nothing there.
-      const replica = "arn:aws:s3:::trading-dr-prod-replica-eu-west-1";
-      const replicaReader = { identity: [policies["backups-replica-pgbackrest-reader-policy"]] };
-      expect(evaluate({ principal: "u", action: "s3:ListBucket", resource: replica, context: { "s3:prefix": "pgbackrest/prod/archive/main/" } }, replicaReader)).toBe("allow");
-      expect(evaluate({ principal: "u", action: "s3:PutObject", resource: `${replica}/pgbackrest/prod/archive/main/x` }, replicaReader)).toBe("implicit-deny");
-      expect(evaluate({ principal: "u", action: "s3:GetObject", resource: `${bucket}/pgbackrest/prod/archive/main/x` }, replicaReader)).toBe("implicit-deny");
+  describe("the workloads' identities (IRSA)", () => {
+    const ROLES = ["postgres", "postgres-archive-check", "postgres-backup-diff", "postgres-backup-full", "postgres-backup-incr", "postgres-dump", "postgres-verify", "redis-snapshot"];
+    const rolePolicy = (serviceAccount: string): PolicyDocument => policyOf(stack.named(`${serviceAccount}-identity-policy`, "aws:iam/rolePolicy:RolePolicy"));
+
+    it("creates no IAM user and no access key: every pod that reaches the bucket assumes a role of its own", () => {
+      expect(stack.resources.filter((r) => /^aws:iam\/(user|userPolicy|accessKey):/.test(r.type)).map((r) => r.name)).toEqual([]);
+      expect(stack.ofType("drkit:storage:WorkloadRole").map((r) => r.name).sort()).toEqual(ROLES.map((sa) => `${sa}-identity`).sort());
+      expect(Object.keys(stack.outputs["backupStorage"] as object)).toContain("workloadRoles");
+      expect(stack.outputs["backupStorage"]).toMatchObject({ writerKeyIds: {}, restoreKeyIds: {} });
+      expect(Object.keys((stack.outputs["backupStorage"] as { workloadRoles: object }).workloadRoles).sort()).toEqual(ROLES);
     });
 
-    it("hands each access key out as a Pulumi secret and exports only key ids", () => {
-      for (const identity of stack.ofType("drkit:storage:BucketIdentity")) {
-        expect(identity.outputs["secretAccessKey"]).toBe(`FAKE-SECRET-${identity.name}-key`);
-        expect(identity.secretOutputPaths).toContain("secretAccessKey");
-        expect(identity.secretOutputPaths).not.toContain("accessKeyId");
+    it("lets only the pod's own ServiceAccount in the stack's namespace assume each role, with a token for STS", () => {
+      const issuer = "oidc.eks.eu-central-1.amazonaws.com/id/5C1F0E6E2A8B4D3C9E7F1A2B3C4D5E6F";
+      for (const serviceAccount of ROLES) {
+        const role = stack.named(`${serviceAccount}-identity-role`, "aws:iam/role:Role");
+        expect(JSON.parse(role.inputs["assumeRolePolicy"] as string).Statement, serviceAccount).toEqual([
+          {
+            Sid: "OnlyThisServiceAccount",
+            Effect: "Allow",
+            Principal: { Federated: `arn:aws:iam::123456789012:oidc-provider/${issuer}` },
+            Action: "sts:AssumeRoleWithWebIdentity",
+            Condition: { StringEquals: { [`${issuer}:sub`]: `system:serviceaccount:trading-data:${serviceAccount}`, [`${issuer}:aud`]: "sts.amazonaws.com" } },
+          },
+        ]);
+        expect(role.inputs["maxSessionDuration"]).toBe(3600);
       }
-      const plain = stack.resources.filter((r) => r.type !== "aws:iam/accessKey:AccessKey");
-      for (const r of plain) {
-        const leaked = Object.keys(r.inputs).filter((k) => JSON.stringify(r.inputs[k]).includes("FAKE-SECRET") && !isSecretInput(r, k));
-        expect(leaked, r.name).toEqual([]);
+    });
+
+    it("scopes each role to the data paths its containers use", () => {
+      const bucket = "arn:aws:s3:::trading-dr-prod-eu-central-1";
+      const replica = "arn:aws:s3:::trading-dr-prod-replica-eu-west-1";
+      const may = (serviceAccount: string, action: string, resource: string, context?: Record<string, string>) =>
+        evaluate({ principal: `arn:aws:iam::123456789012:role/drkit/${serviceAccount}`, action, resource, ...(context ? { context } : {}) }, { identity: [rolePolicy(serviceAccount)] });
+      // PostgreSQL archives to its own repository only.
+      expect(may("postgres", "s3:PutObject", `${bucket}/pgbackrest/prod/archive/main/x`)).toBe("allow");
+      expect(may("postgres", "s3:PutObject", `${bucket}/dumps/trading/x`)).toBe("implicit-deny");
+      for (const kind of ["full", "diff", "incr"]) expect(may(`postgres-backup-${kind}`, "s3:PutObject", `${bucket}/pgbackrest/prod/backup/main/x`)).toBe("allow");
+      expect(may("postgres-dump", "s3:PutObject", `${bucket}/dumps/trading/2026-11-22T02:30:00Z/toc.dat`)).toBe("allow");
+      expect(may("postgres-dump", "s3:PutObject", `${bucket}/pgbackrest/prod/x`)).toBe("implicit-deny");
+      expect(may("redis-snapshot", "s3:PutObject", `${bucket}/redis/prod/20261122T0005Z.rdb`)).toBe("allow");
+      expect(may("redis-snapshot", "s3:GetObject", `${bucket}/pgbackrest/prod/backup/main/backup.info`)).toBe("implicit-deny");
+      // Restore verification reads the repository and can write nothing.
+      expect(may("postgres-verify", "s3:GetObject", `${bucket}/pgbackrest/prod/backup/main/backup.info`)).toBe("allow");
+      expect(may("postgres-verify", "s3:PutObject", `${bucket}/pgbackrest/prod/archive/main/x`)).toBe("implicit-deny");
+      // The archive check repairs its repository and lists the replica, where it can write nothing.
+      expect(may("postgres-archive-check", "s3:PutObject", `${bucket}/pgbackrest/prod/backup/main/x`)).toBe("allow");
+      expect(may("postgres-archive-check", "s3:ListBucket", replica, { "s3:prefix": "pgbackrest/prod/archive/main/" })).toBe("allow");
+      expect(may("postgres-archive-check", "s3:PutObject", `${replica}/pgbackrest/prod/archive/main/x`)).toBe("implicit-deny");
+      // No role, whatever it holds, removes history or changes the bucket's rules.
+      for (const serviceAccount of ROLES) {
+        for (const action of ["s3:DeleteObjectVersion", "s3:PutLifecycleConfiguration", "s3:PutBucketPolicy", "s3:BypassGovernanceRetention"]) {
+          expect(may(serviceAccount, action, action === "s3:DeleteObjectVersion" || action === "s3:BypassGovernanceRetention" ? `${bucket}/pgbackrest/prod/x` : bucket), `${serviceAccount} ${action}`).toBe("explicit-deny");
+        }
       }
-      expect(JSON.stringify(stack.outputs)).not.toContain("FAKE-SECRET");
-      expect(stack.outputs["backupStorage"]).toMatchObject({
-        writerKeyIds: { pgbackrest: "backups-pgbackrest-writer-key-id", dumps: "backups-dumps-writer-key-id", redis: "backups-redis-writer-key-id" },
-        restoreKeyIds: {},
-      });
+    });
+
+    it("projects the token into exactly the containers that reach the bucket, and runs each pod as its role's ServiceAccount", () => {
+      const statefulSet = stack.named("postgres", "kubernetes:apps/v1:StatefulSet");
+      const spec = (statefulSet.inputs["spec"] as any).template.spec;
+      expect(spec.serviceAccountName).toBe("postgres");
+      expect(spec.automountServiceAccountToken).toBe(false);
+      expect(spec.volumes).toContainEqual({ name: "aws-token", projected: { sources: [{ serviceAccountToken: { audience: "sts.amazonaws.com", expirationSeconds: 86400, path: "token" } }] } });
+      const holders = [...spec.initContainers, ...spec.containers].filter((c: any) => (c.volumeMounts ?? []).some((m: any) => m.name === "aws-token")).map((c: any) => c.name);
+      expect(holders).toEqual(["bootstrap", "postgres"]);
+      const server = spec.containers.find((c: any) => c.name === "postgres");
+      const env = Object.fromEntries(server.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+      expect(env).toMatchObject({ AWS_WEB_IDENTITY_TOKEN_FILE: "/var/run/secrets/drkit/aws/token", PGBACKREST_REPO1_S3_KEY_TYPE: "web-id" });
+      expect(env["AWS_ROLE_ARN"]).toMatch(/^arn:aws:iam::123456789012:role\/postgres-identity-role/);
+      const cronJob = stack.named("postgres-dump", "kubernetes:batch/v1:CronJob");
+      const jobPod = (cronJob.inputs["spec"] as any).jobTemplate.spec.template.spec;
+      expect(jobPod.serviceAccountName).toBe("postgres-dump");
+      expect(stack.named("postgres-dump-account", "kubernetes:core/v1:ServiceAccount").inputs["automountServiceAccountToken"]).toBe(false);
     });
   });
 });

@@ -53,7 +53,7 @@ describe("prod's backup CronJobs under mocks", () => {
     expect(Object.keys(config).sort()).toEqual(["archive-check.sh", "backup.sh", "dump.sh", "pgbackrest.conf", "replica.conf", "verify.conf", "verify.sh"]);
   });
 
-  it("dumps every database as its owner and uploads with the dumps identity", () => {
+  it("dumps every database as its owner and uploads as the dump job's own role", () => {
     const pod = cron("postgres-dump").jobTemplate.spec.template.spec;
     expect(pod.initContainers[0].env.map((e: any) => e.valueFrom.secretKeyRef)).toEqual([
       { name: "postgres-credentials", key: "DRKIT_PASSWORD_trading" },
@@ -61,7 +61,13 @@ describe("prod's backup CronJobs under mocks", () => {
     ]);
     expect(pod.containers[0].command).toEqual(["bash", "/etc/drkit-backup/dump.sh", "upload"]);
     expect(cron("postgres-dump").jobTemplate.spec.template.metadata.labels).toMatchObject({ "drkit.dev/postgres-client": "true" });
-    expect((stack.named("postgres-dumps-s3").inputs["stringData"] as any).AWS_SECRET_ACCESS_KEY).toBe("FAKE-SECRET-backups-dumps-writer-key");
+    // The upload assumes the dump job's role; pg_dump, which reads the database, gets no token.
+    expect(pod.serviceAccountName).toBe("postgres-dump");
+    const names = (c: any) => c.env.map((e: any) => e.name);
+    expect(names(pod.containers[0])).toEqual(expect.arrayContaining(["AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"]));
+    expect(names(pod.initContainers[0])).not.toContain("AWS_ROLE_ARN");
+    expect(pod.initContainers[0].volumeMounts.map((m: any) => m.name)).not.toContain("aws-token");
+    expect(stack.resources.filter((r) => (r.inputs["metadata"] as any)?.name === "postgres-dumps-s3")).toEqual([]);
     expect(pod.volumes.find((v: any) => v.name === "work").ephemeral.volumeClaimTemplate.spec).toEqual({ accessModes: ["ReadWriteOnce"], storageClassName: "gp3", resources: { requests: { storage: "100Gi" } } });
   });
 
@@ -69,11 +75,14 @@ describe("prod's backup CronJobs under mocks", () => {
     const template = cron("postgres-archive-check").jobTemplate.spec.template;
     expect(template.metadata.labels).toMatchObject({ "drkit.dev/role": "backup-job", "drkit.dev/job-metrics-client": "true" });
     expect(template.spec.containers[0].command).toEqual(["bash", "/etc/drkit-backup/archive-check.sh"]);
-    expect(template.spec.containers[0].env.map((e: any) => e.valueFrom.secretKeyRef.name)).toEqual([
-      "postgres-backup-repository", "postgres-backup-repository", "postgres-backup-repository",
-      "postgres-replica-repository", "postgres-replica-repository", "postgres-replica-repository",
+    // Both repositories through the job's role; only the passphrases come from Secrets.
+    const env = template.spec.containers[0].env;
+    expect(env.filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => `${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}`)).toEqual([
+      "postgres-backup-repository/PGBACKREST_REPO1_CIPHER_PASS",
+      "postgres-replica-repository/PGBACKREST_REPO2_CIPHER_PASS",
     ]);
-    expect(stack.named("postgres-replica-repository").inputs["stringData"]).toMatchObject({ PGBACKREST_REPO2_S3_KEY_SECRET: "FAKE-SECRET-backups-replica-pgbackrest-reader-key" });
+    expect(env.filter((e: any) => e.value === "web-id").map((e: any) => e.name)).toEqual(["PGBACKREST_REPO1_S3_KEY_TYPE", "PGBACKREST_REPO2_S3_KEY_TYPE"]);
+    expect(template.spec.serviceAccountName).toBe("postgres-archive-check");
     const config = stack.named("postgres-backup-config").inputs["data"] as Record<string, string>;
     expect(config["archive-check.sh"]).toContain("METRICS_URL='http://job-metrics:9091'");
     expect(config["replica.conf"]).toContain("repo2-s3-bucket=trading-dr-prod-replica-eu-west-1\nrepo2-s3-endpoint=s3.eu-west-1.amazonaws.com");
@@ -97,15 +106,17 @@ describe("prod's backup CronJobs under mocks", () => {
     expect(stack.ofType("kubernetes:policy/v1:PodDisruptionBudget").map((p) => (p.inputs["metadata"] as any).name)).not.toContain("job-metrics");
   });
 
-  it("verifies with a read-only identity for the repository", () => {
+  it("verifies as a role of its own, which may only read the repository", () => {
     const pod = cron("postgres-verify").jobTemplate.spec.template.spec;
-    expect(pod.containers[0].env.map((e: any) => e.valueFrom.secretKeyRef.name)).toEqual(["postgres-verify-repository", "postgres-verify-repository", "postgres-verify-repository"]);
-    expect((stack.named("postgres-verify-repository").inputs["stringData"] as any).PGBACKREST_REPO1_S3_KEY_SECRET).toBe("FAKE-SECRET-backups-pgbackrest-reader-key");
+    expect(pod.serviceAccountName).toBe("postgres-verify");
+    expect(pod.containers[0].env.filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => e.valueFrom.secretKeyRef.key)).toEqual(["PGBACKREST_REPO1_CIPHER_PASS"]);
+    const policy = JSON.parse(stack.named("postgres-verify-identity-policy").inputs["policy"] as string);
+    expect(policy.Statement.filter((s: any) => s.Effect === "Allow").flatMap((s: any) => [s.Action].flat())).toEqual(["s3:GetBucketLocation", "s3:ListBucket", "s3:GetObject", "kms:Decrypt"]);
   });
 
   it("keeps the repository credentials and passphrase in a Secret", () => {
     const env = stack.named("postgres-backup-repository").inputs["stringData"] as Record<string, string>;
-    expect(Object.keys(env).sort()).toEqual(["PGBACKREST_REPO1_CIPHER_PASS", "PGBACKREST_REPO1_S3_KEY", "PGBACKREST_REPO1_S3_KEY_SECRET"]);
+    expect(Object.keys(env).sort()).toEqual(["PGBACKREST_REPO1_CIPHER_PASS"]);
     expect(secretLeaks(stack)).toEqual([]);
     expect(stack.outputs["backupStorage"]).toMatchObject({ cronJobs: { full: "postgres-backup-full", diff: "postgres-backup-diff", incr: "postgres-backup-incr", dump: "postgres-dump", verify: "postgres-verify", archiveCheck: "postgres-archive-check" } });
   });

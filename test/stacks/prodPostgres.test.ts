@@ -76,15 +76,14 @@ describe("prod's PostgreSQL under mocks", () => {
     for (const c of [...pod.initContainers, ...pod.containers]) expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
   });
 
-  it("puts the rendered configuration in a ConfigMap and every credential in a Secret", () => {
+  it("puts the rendered configuration in a ConfigMap and every credential in a Secret (no S3 key: the pod assumes its role)", () => {
     const config = stack.named("postgres-config").inputs["data"] as Record<string, string>;
     expect(Object.keys(config).sort()).toEqual(["bootstrap.sh", "exporter-queries.yaml", "pg_hba.conf", "pgbackrest.conf", "postgresql.conf"]);
     expect(config["postgresql.conf"]).toContain("archive_timeout = '60s'");
     const credentials = stack.named("postgres-credentials");
     expect(Object.keys(credentials.inputs["stringData"] as object).sort()).toEqual(
-      ["DRKIT_MONITOR_PASSWORD", "DRKIT_PASSWORD_trading", "DRKIT_PASSWORD_users", "PGBACKREST_REPO1_CIPHER_PASS", "PGBACKREST_REPO1_S3_KEY", "PGBACKREST_REPO1_S3_KEY_SECRET", "POSTGRES_PASSWORD"],
+      ["DRKIT_MONITOR_PASSWORD", "DRKIT_PASSWORD_trading", "DRKIT_PASSWORD_users", "PGBACKREST_REPO1_CIPHER_PASS", "POSTGRES_PASSWORD"],
     );
-    expect((credentials.inputs["stringData"] as any).PGBACKREST_REPO1_S3_KEY_SECRET).toBe("FAKE-SECRET-backups-pgbackrest-writer-key");
   });
 
   it("gives applications one Secret per database", () => {

@@ -34,19 +34,24 @@ describe("the staging (drill) stack under mocks", () => {
     expect(stack.ofType("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")).toEqual([]);
   });
 
-  it("writes only its own paths: no dump writer, dumps are off", () => {
-    expect(stack.ofType("drkit:storage:BucketIdentity").map((r) => r.name).sort()).toEqual([
-      "backups-pgbackrest-reader",
-      "backups-pgbackrest-writer",
-      "backups-redis-writer",
-      "backups-restore-postgres",
-      "backups-restore-redis",
+  it("writes only its own paths: a role per pod that reaches a bucket, no dump job (dumps are off), no IAM user", () => {
+    expect(stack.ofType("drkit:storage:WorkloadRole").map((r) => r.name).sort()).toEqual([
+      "postgres-archive-check-identity",
+      "postgres-backup-diff-identity",
+      "postgres-backup-full-identity",
+      "postgres-backup-incr-identity",
+      "postgres-identity",
+      "postgres-verify-at-start-identity",
+      "postgres-verify-identity",
+      "redis-identity",
+      "redis-snapshot-identity",
     ]);
+    expect(stack.resources.filter((r) => /^aws:iam\/(user|userPolicy|accessKey):/.test(r.type))).toEqual([]);
   });
 
   it("receives no credential that can write, delete or change anything of prod's", () => {
-    const identities = stack.ofType("aws:iam/userPolicy:UserPolicy").map((r) => [r.name, JSON.parse(r.inputs["policy"] as string)] as const);
-    expect(identities.length).toBe(5);
+    const identities = stack.ofType("aws:iam/rolePolicy:RolePolicy").map((r) => [r.name, JSON.parse(r.inputs["policy"] as string)] as const);
+    expect(identities.length).toBe(9);
     const prodBuckets = ["arn:aws:s3:::trading-dr-prod-eu-central-1", "arn:aws:s3:::trading-dr-prod-replica-eu-west-1"];
     const writes = ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectRetention", "s3:BypassGovernanceRetention"];
     const rules = ["s3:PutLifecycleConfiguration", "s3:PutBucketPolicy", "s3:PutBucketVersioning", "s3:DeleteBucket"];
@@ -70,15 +75,19 @@ describe("the staging (drill) stack under mocks", () => {
   it("reads prod's repository and snapshots from the replica, and nothing more", () => {
     const policy = (name: string) => JSON.parse(stack.named(name).inputs["policy"] as string);
     const replica = "arn:aws:s3:::trading-dr-prod-replica-eu-west-1";
-    const pg = policy("backups-restore-postgres-policy");
-    const redis = policy("backups-restore-redis-policy");
+    // The source's readers: PostgreSQL's pod (restore, and restore_command) and the verification at
+    // start; Redis's pod (the restore init container).
+    const pg = policy("postgres-verify-at-start-identity-policy");
+    const redis = policy("redis-identity-policy");
     const ask = (doc: any, action: string, key: string) => evaluate({ principal: "u", action, resource: `${replica}/${key}` }, { identity: [doc] });
     expect(ask(pg, "s3:GetObject", "pgbackrest/prod/backup/main/backup.info")).toBe("allow");
     expect(ask(pg, "s3:PutObject", "pgbackrest/prod/archive/main/x")).toBe("implicit-deny");
     expect(ask(pg, "s3:GetObject", "redis/prod/x.rdb")).toBe("implicit-deny");
     expect(ask(redis, "s3:GetObject", "redis/prod/x.rdb")).toBe("allow");
     expect(ask(redis, "s3:DeleteObject", "redis/prod/x.rdb")).toBe("implicit-deny");
-    const own = policy("backups-pgbackrest-writer-policy");
+    expect(ask(policy("postgres-identity-policy"), "s3:GetObject", "pgbackrest/prod/backup/main/backup.info")).toBe("allow");
+    expect(ask(policy("postgres-identity-policy"), "s3:PutObject", "pgbackrest/prod/archive/main/x")).toBe("implicit-deny");
+    const own = policy("postgres-identity-policy");
     expect(evaluate({ principal: "u", action: "s3:PutObject", resource: "arn:aws:s3:::trading-dr-staging-eu-west-1/pgbackrest/staging/x" }, { identity: [own] })).toBe("allow");
     expect(evaluate({ principal: "u", action: "s3:PutObject", resource: `${replica}/pgbackrest/prod/x` }, { identity: [own] })).toBe("implicit-deny");
   });

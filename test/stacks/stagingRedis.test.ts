@@ -18,8 +18,10 @@ describe("staging's Redis under mocks", () => {
     expect(config["restore.sh"]).toContain("PREFIX='redis/prod/'");
     expect(config["restore.sh"]).toContain("BUCKET='trading-dr-prod-replica-eu-west-1'");
     expect(config["restore.sh"]).toContain("IF_MISSING='fail'");
-    const restore = stack.named("redis-restore-s3").inputs["stringData"] as Record<string, string>;
-    expect(restore["AWS_SECRET_ACCESS_KEY"]).toBe("FAKE-SECRET-backups-restore-redis-key");
+    // The fetch assumes the Redis pod's role, which reads prod's snapshots; Redis itself gets no token.
+    expect(pod.serviceAccountName).toBe("redis");
+    const holders = [...pod.initContainers, ...pod.containers].filter((c: any) => (c.volumeMounts ?? []).some((m: any) => m.name === "aws-token")).map((c: any) => c.name);
+    expect(holders).toEqual(["restore-fetch"]);
     expect(secretLeaks(stack)).toEqual([]);
   });
 });

@@ -60,7 +60,7 @@ describe("renderLifecycleRules", () => {
 
 describe("renderSpacesLifecycleRules", () => {
   it("maps versioning and expiration rules onto Spaces' shape", () => {
-    const spec = specOf(merge(minimalPrimary(), { region: "fra1", storage: { provider: "digitalocean", lifecycle: { dumps: { expiration: "400d" }, redis: { noncurrentExpiration: null } } } }));
+    const spec = specOf(merge(minimalPrimary(), { region: "fra1", storage: { provider: "digitalocean", lifecycle: { dumps: { expiration: "400d" }, redis: { noncurrentExpiration: null } } }, cluster: { workloadIdentity: undefined } }));
     expect(renderSpacesLifecycleRules(spec.storage)).toEqual([
       { id: "drkit-pgbackrest", enabled: true, prefix: "pgbackrest/", noncurrentVersionExpiration: { days: 30 }, abortIncompleteMultipartUploadDays: 7 },
       { id: "drkit-dumps", enabled: true, prefix: "dumps/", expiration: { days: 400 }, noncurrentVersionExpiration: { days: 30 }, abortIncompleteMultipartUploadDays: 7 },

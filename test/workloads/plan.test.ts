@@ -92,8 +92,11 @@ describe("the plans' differences", () => {
     // Only the drill's Redis fetches from the bucket, so only its pod may reach the object store.
     const redisReaches = (plan: WorkloadPlan) => plan.servers.find((s) => s.pod.name === "redis")!.pod.objectStorage ?? false;
     expect([redisReaches(prod), redisReaches(staging)]).toEqual([false, true]);
-    expect(Object.keys(prod.secrets.find((s) => s.name === "postgres-credentials")!.data)).not.toContain("PGBACKREST_REPO2_S3_KEY");
-    expect(Object.keys(staging.secrets.find((s) => s.name === "postgres-credentials")!.data)).toContain("PGBACKREST_REPO2_S3_KEY");
+    // The drill's PostgreSQL pod reads the source (repo2) too: its role grants the source's reader.
+    const roleOf = (plan: WorkloadPlan) => plan.servers.find((s) => s.pod.name === "postgres")!.pod.serviceAccount?.s3;
+    expect([roleOf(prod), roleOf(staging)]).toEqual([["pgbackrest"], ["pgbackrest", "pgbackrestSource"]]);
+    const keyTypes = (plan: WorkloadPlan) => plan.servers.find((s) => s.pod.name === "postgres")!.pod.initContainers[0]!.env.filter(([name]) => name.endsWith("_S3_KEY_TYPE")).map(([name]) => name);
+    expect([keyTypes(prod), keyTypes(staging)]).toEqual([["PGBACKREST_REPO1_S3_KEY_TYPE"], ["PGBACKREST_REPO1_S3_KEY_TYPE", "PGBACKREST_REPO2_S3_KEY_TYPE"]]);
     expect(staging.jobs.find((j) => j.name === "postgres-verify-at-start")?.schedule).toBeUndefined();
     expect(prod.jobs.map((j) => j.name)).not.toContain("postgres-verify-at-start");
   });
@@ -107,24 +110,64 @@ describe("the plans' differences", () => {
   });
 });
 
-describe("credentials in the prod plan", () => {
-  it("reach only the containers that use them: each container's secret variables and mounted Secret keys", () => {
-    const plan = plans[0]![1];
-    const held: Record<string, string[]> = {};
-    for (const pod of pods(plan)) {
-      for (const container of containers(pod)) {
-        const variables = container.env.filter(([, source]) => "secret" in source).map(([name]) => name);
-        const files = container.mounts
-          .map((m) => pod.volumes.find((v) => v.name === m.volume)!)
-          .flatMap((v) => (v.kind === "secret" ? [`${v.object}[${(v.items ?? ["*"]).join(",")}]`] : []));
-        held[`${pod.name}/${container.name}`] = [...variables, ...files];
-      }
+/** What each container of a plan holds: its secret variables, its mounted Secret keys, the role it assumes. */
+function credentialsHeld(plan: WorkloadPlan): Record<string, string[]> {
+  const held: Record<string, string[]> = {};
+  for (const pod of pods(plan)) {
+    for (const container of containers(pod)) {
+      const variables = container.env.filter(([, source]) => "secret" in source).map(([name]) => name);
+      const role = container.env.flatMap(([, source]) => ("roleOf" in source ? [`role:${source.roleOf}`] : []));
+      const files = container.mounts
+        .map((m) => pod.volumes.find((v) => v.name === m.volume)!)
+        .flatMap((v) => (v.kind === "secret" ? [`${v.object}[${(v.items ?? ["*"]).join(",")}]`] : v.kind === "serviceAccountToken" ? [`token:${pod.serviceAccount?.name}`] : []));
+      held[`${pod.name}/${container.name}`] = [...variables, ...role, ...files];
     }
-    // The superuser's password only where roles are set (the bootstrap); the repository writer
-    // where WAL or backups are written; a dump's upload holds no database password and its dump
-    // step no bucket key; the snapshot's dump step verifies Redis with the CA alone; each
-    // exporter holds its own login and nothing else; the pgBackRest server, no bucket key.
-    expect(held).toEqual({
+  }
+  return held;
+}
+
+// The superuser's password only where roles are set (the bootstrap); the repository's access
+// where WAL or backups are written; a dump's upload holds no database password and its dump
+// step no bucket access; the snapshot's dump step verifies Redis with the CA alone; each
+// exporter holds its own login and nothing else; the pgBackRest server, no bucket access.
+describe("credentials in the prod plan", () => {
+  it("reach only the containers that use them: with roles (prod's IRSA), each pod's own role and token, and no key at all", () => {
+    expect(credentialsHeld(plans[0]![1])).toEqual({
+      "postgres/bootstrap": ["POSTGRES_PASSWORD", "DRKIT_MONITOR_PASSWORD", "DRKIT_PASSWORD_trading", "DRKIT_PASSWORD_users", "PGBACKREST_REPO1_CIPHER_PASS", "role:postgres", "token:postgres"],
+      "postgres/postgres": ["PGBACKREST_REPO1_CIPHER_PASS", "role:postgres", "postgres-pgbackrest-server[*]", "token:postgres"],
+      "postgres/pgbackrest": ["postgres-pgbackrest-server[*]"],
+      "postgres/exporter": ["DATA_SOURCE_PASS"],
+      "redis/redis": ["REDISCLI_AUTH", "redis-auth[users.acl]", "redis-tls[ca.crt,tls.crt,tls.key]"],
+      "redis/exporter": ["REDIS_PASSWORD"],
+      "postgres-backup-full/backup": ["PGBACKREST_REPO1_CIPHER_PASS", "role:postgres-backup-full", "postgres-pgbackrest-client[*]", "token:postgres-backup-full"],
+      "postgres-backup-diff/backup": ["PGBACKREST_REPO1_CIPHER_PASS", "role:postgres-backup-diff", "postgres-pgbackrest-client[*]", "token:postgres-backup-diff"],
+      "postgres-backup-incr/backup": ["PGBACKREST_REPO1_CIPHER_PASS", "role:postgres-backup-incr", "postgres-pgbackrest-client[*]", "token:postgres-backup-incr"],
+      "postgres-archive-check/backup": ["PGBACKREST_REPO1_CIPHER_PASS", "PGBACKREST_REPO2_CIPHER_PASS", "role:postgres-archive-check", "postgres-pgbackrest-client[*]", "token:postgres-archive-check"],
+      "postgres-dump/dump": ["DRKIT_PASSWORD_trading", "DRKIT_PASSWORD_users"],
+      "postgres-dump/upload": ["role:postgres-dump", "token:postgres-dump"],
+      "postgres-verify/verify": ["PGBACKREST_REPO1_CIPHER_PASS", "role:postgres-verify", "token:postgres-verify"],
+      "redis-snapshot/dump": ["REDISCLI_AUTH", "redis-auth[ca.crt]"],
+      "redis-snapshot/upload": ["role:redis-snapshot", "token:redis-snapshot"],
+    });
+    // Each role grants exactly what its pod's containers used.
+    expect(Object.fromEntries(pods(plans[0]![1]).flatMap((pod) => (pod.serviceAccount ? [[pod.serviceAccount.name, pod.serviceAccount.s3]] : [])))).toEqual({
+      postgres: ["pgbackrest"],
+      "postgres-backup-full": ["pgbackrest"],
+      "postgres-backup-diff": ["pgbackrest"],
+      "postgres-backup-incr": ["pgbackrest"],
+      "postgres-archive-check": ["pgbackrest", "pgbackrestReplica"],
+      "postgres-dump": ["dumps"],
+      "postgres-verify": ["pgbackrestReader"],
+      "redis-snapshot": ["redis"],
+    });
+  });
+
+  it("reach only the containers that use them: with static keys, each key where its data path is written or read", () => {
+    const spec = stackSpec("prod");
+    const keyed = { ...spec, cluster: { ...spec.cluster, workloadIdentity: { type: "static-keys" as const } } };
+    const plan = mergePlans(postgresPlan(postgresInput(keyed)), backupPlan(backupInput(keyed)), redisPlan(redisInput(keyed)));
+    expect(pods(plan).filter((pod) => pod.serviceAccount)).toEqual([]);
+    expect(credentialsHeld(plan)).toEqual({
       "postgres/bootstrap": ["POSTGRES_PASSWORD", "DRKIT_MONITOR_PASSWORD", "DRKIT_PASSWORD_trading", "DRKIT_PASSWORD_users", "PGBACKREST_REPO1_S3_KEY", "PGBACKREST_REPO1_S3_KEY_SECRET", "PGBACKREST_REPO1_CIPHER_PASS"],
       "postgres/postgres": ["PGBACKREST_REPO1_S3_KEY", "PGBACKREST_REPO1_S3_KEY_SECRET", "PGBACKREST_REPO1_CIPHER_PASS", "postgres-pgbackrest-server[*]"],
       "postgres/pgbackrest": ["postgres-pgbackrest-server[*]"],
@@ -139,7 +182,7 @@ describe("credentials in the prod plan", () => {
       "postgres-dump/upload": ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"],
       "postgres-verify/verify": ["PGBACKREST_REPO1_S3_KEY", "PGBACKREST_REPO1_S3_KEY_SECRET", "PGBACKREST_REPO1_CIPHER_PASS"],
       "redis-snapshot/dump": ["REDISCLI_AUTH", "redis-auth[ca.crt]"],
-      "redis-snapshot/upload": ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
+      "redis-snapshot/upload": ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"],
     });
   });
 });

@@ -163,8 +163,10 @@ fi
 # oldest of them has waited (segments the repository received within the check's own settling
 # time count too: replication lag starts at the source's write).
 if [[ -n "${REPLICA_CONFIG}" ]]; then
-  # Without the writer's repo1 variables: the replica is then the only repository pgBackRest sees.
-  replica=$(env -u PGBACKREST_REPO1_S3_KEY -u PGBACKREST_REPO1_S3_KEY_SECRET -u PGBACKREST_REPO1_CIPHER_PASS \
+  # Without any of the writer's repo1 variables (its key, passphrase, key type): the replica is
+  # then the only repository pgBackRest sees.
+  mapfile -t own_repository < <(compgen -e | grep '^PGBACKREST_REPO1_' || true)
+  replica=$(env "${own_repository[@]/#/-u}" \
     pgbackrest --config="${REPLICA_CONFIG}" --output=json repo-ls --recurse "archive/${STANZA}/${archive_id}" 2>&1) \
     || die "cannot list the replica's WAL archive archive/${STANZA}/${archive_id}: ${replica}"
   replicated=$(grep -oE '/[0-9A-F]{24}-' <<<"${replica}" | cut -c2-25 | sort -u || true)
