@@ -290,6 +290,21 @@ const objectivesAdvice: StackValidationPolicy = {
   validateStack: specReview("warning"),
 };
 
+/** Access keys: what a stack whose workloads assume roles must not hold, whoever added them. */
+const ACCESS_KEY_TYPES = ["aws:iam/user:User", "aws:iam/accessKey:AccessKey"];
+
+const noAccessKeys: StackValidationPolicy = {
+  name: "drkit-no-access-keys",
+  description: "A stack whose workloads assume roles (drkit:cluster.workloadIdentity irsa) holds no IAM user and no access key.",
+  enforcementLevel: "mandatory",
+  validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+    if (!specsOf(args.resources).some(({ spec }) => spec.cluster?.workloadIdentity?.type === "irsa")) return;
+    for (const r of args.resources.filter((resource) => ACCESS_KEY_TYPES.includes(resource.type))) {
+      report(`${r.type.split(":").at(-1)} '${r.name}' in a stack whose workloads assume roles: a long-lived key works from anywhere until revoked (fix: grant its data path through the pod's role, or set workloadIdentity to static-keys on purpose)`, r.urn);
+    }
+  },
+};
+
 /** Every policy of the pack, in the order `pulumi preview` lists them. */
 export const POLICIES: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   lifecycleValid,
@@ -303,4 +318,5 @@ export const POLICIES: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   lockOutlivesVersions,
   objectivesMet,
   objectivesAdvice,
+  noAccessKeys,
 ];

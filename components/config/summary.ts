@@ -57,6 +57,10 @@ export function summarizeSpec(spec: DrSpec) {
         : "none",
       objectLock: storage.objectLock ? `${storage.objectLock.mode} ${formatDuration(storage.objectLock.retention)}` : "none",
       ransomware: ransomwarePosture(spec),
+      credentials:
+        spec.cluster.workloadIdentity?.type === "irsa"
+          ? "a role per ServiceAccount (IRSA), no access keys"
+          : "static access keys per data path, in Secrets (rotate them: README)",
     },
     postgres: {
       version: postgres.version,

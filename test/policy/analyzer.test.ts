@@ -77,6 +77,7 @@ describe("the policy pack over the analyzer protocol", () => {
       "drkit-bucket-lock-vs-lifecycle",
       "drkit-objectives",
       "drkit-objectives-advice",
+      "drkit-no-access-keys",
     ]);
   });
 

@@ -41,6 +41,18 @@ describe("the objectives policies on drkit's components", () => {
     expect(found[0]!.message).toMatch(/^drkit:redis\.snapshots\.keep: keeps a single snapshot/);
   });
 
+  it("refuses an IAM user or access key in a stack whose workloads assume roles, and allows one where keys are the choice", async () => {
+    const user = (spec: unknown) => [
+      ...component(spec),
+      { type: "aws:iam/user:User", urn: "urn:pulumi:prod::drkit::aws:iam/user:User::legacy", name: "legacy", props: {}, propertyDependencies: {}, dependencies: [] },
+      { type: "aws:iam/accessKey:AccessKey", urn: "urn:pulumi:prod::drkit::aws:iam/accessKey:AccessKey::legacy-key", name: "legacy-key", props: {}, propertyDependencies: {}, dependencies: [] },
+    ] as never;
+    const withRoles = await runPolicies(POLICIES, user(specOf(minimalPrimary())));
+    expect(withRoles.filter((v) => v.policy === "drkit-no-access-keys").map((v) => `${v.level} ${v.name}`)).toEqual(["mandatory legacy", "mandatory legacy-key"]);
+    const withKeys = await runPolicies(POLICIES, user(specOf(merge(minimalPrimary(), { cluster: { workloadIdentity: { type: "static-keys", oidcProviderArn: undefined } } }))));
+    expect(withKeys.filter((v) => v.policy === "drkit-no-access-keys")).toEqual([]);
+  });
+
   it("says why a spec it cannot read fails, instead of throwing", async () => {
     const found = await runPolicies(POLICIES, component({ stack: "hand-made", objectives: {} }));
     expect(found.map((v) => v.policy)).toEqual(["drkit-objectives"]);
