@@ -20,7 +20,7 @@ if (!size.ok) throw new Error(`--size ${size.message}`);
 
 async function main() {
   const parsed = parseSpec(
-    { role: "primary", region: "us-east-1", storage: { bucket: "drkit-bench" }, images: { registry: "local" }, postgres: { resources: { cpu: "2", memory: "2Gi" }, storage: { size: "20Gi" } }, redis: { enabled: false } },
+    { role: "primary", region: "us-east-1", storage: { bucket: "drkit-bench" }, images: { registry: "local" }, postgres: { resources: { cpu: "2", memory: "2Gi" }, storage: { size: "20Gi" } }, redis: { enabled: false }, cluster: { workloadIdentity: { type: "static-keys" } } },
     { stack: "bench" },
   );
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));

@@ -35,7 +35,7 @@ async function main() {
     const redis = report.stores.find((s) => s.store === "redis");
     const mib = report.reference.dataBytes / 2 ** 20;
     console.log(
-      `   ${text.trim().padEnd(8)} ${`${mib.toFixed(0)} MiB`.padEnd(10)} ${`${report.reference.copySeconds.toFixed(1)} s (${(mib / report.reference.copySeconds).toFixed(0)})`.padEnd(19)} ${`${pg.rto.measured.toFixed(1)} s`.padEnd(16)} ${`${pg.rpo.measured.toFixed(1)} s`.padEnd(16)} ${`${redis?.rto.measured.toFixed(1) ?? "-"} s`.padEnd(11)} ${redis?.rpo.measured.toFixed(1) ?? "-"} s`,
+      `   ${text.trim().padEnd(8)} ${`${mib.toFixed(0)} MiB`.padEnd(10)} ${`${report.reference.copySeconds.toFixed(1)} s (${(mib / report.reference.copySeconds).toFixed(0)})`.padEnd(19)} ${`${pg.rto.measured.toFixed(1)} s`.padEnd(16)} ${`${pg.rpo?.measured.toFixed(1) ?? "-"} s`.padEnd(16)} ${`${redis?.rto.measured.toFixed(1) ?? "-"} s`.padEnd(11)} ${redis?.rpo?.measured.toFixed(1) ?? "-"} s`,
     );
   }
 }

@@ -19,7 +19,7 @@ const seconds = Number(values.seconds);
 
 function specFor(mode: "always" | "everysec" | "no"): DrSpec {
   const parsed = parseSpec(
-    { role: "primary", region: "us-east-1", storage: { bucket: "bench" }, images: { registry: "local" }, redis: { appendfsync: mode, resources: { memory: "1Gi" } } },
+    { role: "primary", region: "us-east-1", storage: { bucket: "bench" }, images: { registry: "local" }, redis: { appendfsync: mode, resources: { memory: "1Gi" } }, cluster: { workloadIdentity: { type: "static-keys" } } },
     { stack: `bench-${mode}` },
   );
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));

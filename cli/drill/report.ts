@@ -5,7 +5,7 @@ const seconds = (s: number) => (s < 60 ? `${s.toFixed(1)} s` : formatDuration(Ma
 
 function rows(report: DrillReport): string[][] {
   return report.stores.flatMap((s: StoreResult) => [
-    [s.store, "RPO", formatDuration(s.rpo.target), seconds(s.rpo.measured), s.rpo.met ? "met" : "MISSED"],
+    s.rpo ? [s.store, "RPO", formatDuration(s.rpo.target), seconds(s.rpo.measured), s.rpo.met ? "met" : "MISSED"] : [s.store, "RPO", "none", "-", "starts empty by design"],
     [s.store, "RTO", formatDuration(s.rto.target), seconds(s.rto.measured), s.rto.met ? "met" : "MISSED"],
   ]);
 }

@@ -61,7 +61,8 @@ function recoveryOf(spec: DrSpec): DrSpec {
     redis: {
       ...spec.redis,
       snapshots: { ...spec.redis.snapshots, prefix: `${spec.storage.lifecycle.redis.prefix}${stack}/` },
-      restoreFrom: { bucket: spec.storage.bucket, region: spec.region, provider: spec.storage.provider, prefix: spec.redis.snapshots.prefix, ifMissing: "fail" },
+      // Snapshots off: the drill's Redis restores nothing, as a dr stack's would.
+      ...(spec.redis.snapshots.enabled ? { restoreFrom: { bucket: spec.storage.bucket, region: spec.region, provider: spec.storage.provider, prefix: spec.redis.snapshots.prefix, ifMissing: "fail" as const } } : {}),
     },
   };
 }

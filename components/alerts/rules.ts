@@ -122,7 +122,9 @@ export function renderAlertRules(spec: AlertContext, targets: AlertTargets): Rul
   const backupJobs = Object.keys(t.backups).map((kind) => backupsCronJobName(targets.postgres, kind));
   const verify = verifyCronJobName(targets.postgres);
   const redis = targets.redis;
-  const snapshots = redis === undefined ? [] : [snapshotCronJobName(redis)];
+  // Without off-site snapshots there is no snapshot job to watch (Redis starts empty after a disaster, by design).
+  const snapshotsOn = redis !== undefined && spec.redis.snapshots.enabled;
+  const snapshots = snapshotsOn ? [snapshotCronJobName(redis)] : [];
   const claims = [dataClaimName(targets.postgres), ...(redis === undefined ? [] : [dataClaimName(redis)])];
   const failingWindow = seconds(2 * t.walArchiveFailingFor);
   const api = spec.alerts.api;
@@ -257,14 +259,18 @@ export function renderAlertRules(spec: AlertContext, targets: AlertTargets): Rul
           `Redis of stack ${spec.stack} cannot write its AOF`,
           `Redis {{ $labels.namespace }}/{{ $labels.pod }} reports a failed AOF write or rewrite: acknowledged writes are not reaching the volume.`,
         ),
-        rule(
-          "RedisSnapshotTooOld",
-          "critical",
-          cronJobOverdue(ns, snapshotCronJobName(redis), t.redisSnapshot),
-          undefined,
-          `The off-site Redis snapshot of stack ${spec.stack} is overdue`,
-          `CronJob {{ $labels.namespace }}/{{ $labels.cronjob }} has not succeeded for ${formatDuration(t.redisSnapshot.late)}, or its latest run did not succeed within ${formatDuration(t.redisSnapshot.runDeadline)}: the Redis RPO of ${formatDuration(spec.objectives.redis.rpo)} is breached in ${formatDuration(spec.objectives.redis.rpo - t.redisSnapshot.late)} if no snapshot reaches the bucket.`,
-        ),
+        ...(snapshotsOn
+          ? [
+              rule(
+                "RedisSnapshotTooOld",
+                "critical",
+                cronJobOverdue(ns, snapshotCronJobName(redis), t.redisSnapshot),
+                undefined,
+                `The off-site Redis snapshot of stack ${spec.stack} is overdue`,
+                `CronJob {{ $labels.namespace }}/{{ $labels.cronjob }} has not succeeded for ${formatDuration(t.redisSnapshot.late)}, or its latest run did not succeed within ${formatDuration(t.redisSnapshot.runDeadline)}: the Redis RPO of ${formatDuration(spec.objectives.redis.rpo)} is breached in ${formatDuration(spec.objectives.redis.rpo - t.redisSnapshot.late)} if no snapshot reaches the bucket.`,
+              ),
+            ]
+          : []),
       ],
     });
   }

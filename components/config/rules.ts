@@ -171,6 +171,13 @@ export const RULES: Rule[] = [
       if (role === "primary" && redis.restoreFrom) {
         return [error(["redis", "restoreFrom"], "must not be set on a primary stack", "remove it, or set drkit:role to 'dr' or 'drill'")];
       }
+      // Snapshots off is the decision that this data never comes back (a task queue): a source
+      // to restore from would contradict it.
+      if (!redis.snapshots.enabled) {
+        return role !== "primary" && redis.restoreFrom
+          ? [error(["redis", "restoreFrom"], "is set, and snapshots are off (drkit:redis.snapshots.enabled false): this stack starts Redis empty by design and restores nothing", "remove restoreFrom, or turn snapshots on for data that must come back")]
+          : [];
+      }
       if (role !== "primary" && !redis.restoreFrom) {
         return [
           error(["redis", "restoreFrom"], `is required for a ${role} stack`, "set prefix to the source stack's snapshots, e.g. 'redis/prod/' (ifMissing: start-empty for a pure cache)"),
@@ -199,7 +206,7 @@ export const RULES: Rule[] = [
     needs: ["storage", "redis"],
     check: ({ storage, redis }) => {
       const source = redis.restoreFrom;
-      if (!redis.enabled || !source || source.bucket !== storage.bucket || !overlaps(source.prefix, redis.snapshots.prefix)) return [];
+      if (!redis.enabled || !redis.snapshots.enabled || !source || source.bucket !== storage.bucket || !overlaps(source.prefix, redis.snapshots.prefix)) return [];
       return [
         error(
           ["redis", "restoreFrom", "prefix"],
@@ -219,7 +226,7 @@ export const RULES: Rule[] = [
       if (!`${postgres.backups.repoPath}/`.startsWith(pgPrefix)) {
         problems.push(error(["postgres", "backups", "repoPath"], `is outside the pgBackRest data class prefix '${pgPrefix}'`, `use a path under it, e.g. '${pgPrefix}${"<stack>"}'`));
       }
-      if (redis.enabled && !redis.snapshots.prefix.startsWith(storage.lifecycle.redis.prefix)) {
+      if (redis.enabled && redis.snapshots.enabled && !redis.snapshots.prefix.startsWith(storage.lifecycle.redis.prefix)) {
         problems.push(error(["redis", "snapshots", "prefix"], `is outside the Redis data class prefix '${storage.lifecycle.redis.prefix}'`, `use a prefix under it, e.g. '${storage.lifecycle.redis.prefix}<stack>/'`));
       }
       return problems;
@@ -348,7 +355,7 @@ export const RULES: Rule[] = [
     // Snapshots copied off-site are all that survives losing the volume or the region.
     needs: ["objectives", "redis"],
     check: ({ objectives, redis }) => {
-      if (!redis.enabled) return [];
+      if (!redis.enabled || !redis.snapshots.enabled) return [];
       const problems: Problem[] = [];
       const { interval } = redis.snapshots;
       const worst = snapshotWorstAge(interval, redis.maxmemory);

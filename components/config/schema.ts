@@ -426,6 +426,7 @@ export const redisSchema = z
     restoreEstimate: z.strictObject({ throughput: throughput(THROUGHPUT).prefault(DEFAULT_RESTORE_THROUGHPUT) }).prefault({}),
     snapshots: z
       .strictObject({
+        enabled: z.boolean().default(true),
         interval: duration({ min: 60 }).optional(),
         keep: positiveInt("snapshots").default(48),
         prefix: keyPrefix().optional(),

@@ -99,7 +99,7 @@ function longestRetention(spec: DrSpec): { seconds: number; what: string } {
   const candidates = [
     { seconds: postgres.backups.pitrWindow + longestGap(postgres.backups.full, spec.timeZone), what: "the PITR window and its full backup" },
     ...(postgres.dumps.enabled ? [{ seconds: postgres.dumps.retention, what: "the dumps' retention" }] : []),
-    ...(redis.enabled ? [{ seconds: redis.snapshots.keep * redis.snapshots.interval, what: "the Redis snapshots kept" }] : []),
+    ...(redis.enabled && redis.snapshots.enabled ? [{ seconds: redis.snapshots.keep * redis.snapshots.interval, what: "the Redis snapshots kept" }] : []),
     ...(storage.lifecycle.media?.noncurrentExpiration !== undefined ? [{ seconds: storage.lifecycle.media.noncurrentExpiration, what: "media's noncurrent versions" }] : []),
   ];
   return candidates.reduce((a, b) => (b.seconds > a.seconds ? b : a));
@@ -261,7 +261,7 @@ function dataClassProblems(spec: DrSpec, name: DataClass, rule: LifecycleRule, a
       problems.push(warning(at("noncurrentExpiration"), "is off: files pgBackRest expired stay as noncurrent versions forever", "set e.g. '30d' (remove the null) to reclaim them"));
     }
   }
-  if (name === "redis" && spec.redis.enabled) {
+  if (name === "redis" && spec.redis.enabled && spec.redis.snapshots.enabled) {
     problems.push(...snapshotRuleProblems(rule, at));
     if (rule.expiration !== undefined) {
       const kept = spec.redis.snapshots.keep * spec.redis.snapshots.interval;

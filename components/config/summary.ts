@@ -47,7 +47,8 @@ export function summarizeSpec(spec: DrSpec) {
     objectives: Object.fromEntries(
       Object.entries(objectives)
         .filter(([store]) => store !== "redis" || redis.enabled)
-        .map(([store, o]) => [store, { rpo: formatDuration(o.rpo), rto: formatDuration(o.rto) }]),
+        // Without snapshots, Redis's recovery point is empty: only its RTO is a promise.
+        .map(([store, o]) => [store, { rpo: store === "redis" && !redis.snapshots.enabled ? "none (snapshots off: starts empty)" : formatDuration(o.rpo), rto: formatDuration(o.rto) }]),
     ),
     storage: {
       provider: storage.provider,
@@ -80,8 +81,10 @@ export function summarizeSpec(spec: DrSpec) {
       ? {
           appendfsync: redis.appendfsync,
           maxmemory: formatSize(redis.maxmemory),
-          snapshots: `every ${formatDuration(redis.snapshots.interval)} ('${redis.snapshots.schedule}') to s3://${storage.bucket}/${redis.snapshots.prefix}, keep ${redis.snapshots.keep}`,
-          restoreFrom: redis.restoreFrom ? `s3://${redis.restoreFrom.bucket}/${redis.restoreFrom.prefix} (if missing: ${redis.restoreFrom.ifMissing})` : "none",
+          snapshots: redis.snapshots.enabled
+            ? `every ${formatDuration(redis.snapshots.interval)} ('${redis.snapshots.schedule}') to s3://${storage.bucket}/${redis.snapshots.prefix}, keep ${redis.snapshots.keep}`
+            : "off: never copied off-site; after a disaster Redis starts empty, by design",
+          restoreFrom: redis.snapshots.enabled && redis.restoreFrom ? `s3://${redis.restoreFrom.bucket}/${redis.restoreFrom.prefix} (if missing: ${redis.restoreFrom.ifMissing})` : "none",
         }
       : "disabled",
     cluster: spec.cluster.provider === "digitalocean" ? `DigitalOcean Kubernetes '${spec.cluster.name}' in ${spec.cluster.region}` : "existing cluster (kubeconfig)",

@@ -364,6 +364,12 @@ export interface RedisSpec {
 }
 
 export interface RedisSnapshotsSpec {
+  /**
+   * Off-site snapshots at all. Off for data that must never come back after a disaster (a task
+   * queue: restoring it runs the tasks again): nothing is uploaded, and a dr or drill stack starts
+   * Redis empty, by design, whatever the bucket holds. @default true
+   */
+  enabled: boolean;
   /** Off-site RDB snapshot interval; at most the Redis RPO. @default the longest cron-expressible interval within the RPO */
   interval: Seconds;
   /** The CronJob schedule for that interval (derived, not configurable). */

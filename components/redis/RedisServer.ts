@@ -37,8 +37,8 @@ export interface RedisServerArgs {
   timeZone?: string;
   /** drkit's images (`DrkitImages.refs`): Redis runs in `redis`, snapshot uploads in `jobs`. */
   images: { redis: pulumi.Input<string>; jobs: pulumi.Input<string> };
-  /** Write access to where the snapshots go: its location is the snapshot prefix (`BackupStorage.writers.redis`). */
-  snapshots: S3Access;
+  /** Write access to where the snapshots go: its location is the snapshot prefix (`BackupStorage.writers.redis`). Required unless `redis.snapshots.enabled` is false. */
+  snapshots?: S3Access;
   /** Read access to the snapshots to seed from (`BackupStorage.restore.redis`). Required unless `role` is `primary`. */
   restoreSource?: S3Access;
   /**
@@ -71,15 +71,17 @@ export class RedisServer extends pulumi.ComponentResource {
     super("drkit:redis:RedisServer", name, {}, opts);
     const { namespace, redis } = args;
     const role = args.role ?? "primary";
-    if (role !== "primary" && !args.restoreSource) throw new Error(`RedisServer '${name}' (role ${role}) needs restoreSource: the snapshots to seed from`);
+    const snapshotsOn = redis.snapshots.enabled;
+    if (snapshotsOn && !args.snapshots) throw new Error(`RedisServer '${name}' needs snapshots (BackupStorage.writers.redis): redis.snapshots.enabled is true`);
+    if (role !== "primary" && snapshotsOn && !args.restoreSource) throw new Error(`RedisServer '${name}' (role ${role}) needs restoreSource: the snapshots to seed from`);
     // The storage accesses are the one source of where the snapshots are.
     const input: RedisInput = {
       stack: args.stack,
       role,
       redis,
       timeZone: args.timeZone ?? "UTC",
-      snapshots: storeAt(args.snapshots.location),
-      ...(role !== "primary" && args.restoreSource ? { source: storeAt(args.restoreSource.location) } : {}),
+      ...(snapshotsOn && args.snapshots ? { snapshots: storeAt(args.snapshots.location) } : {}),
+      ...(role !== "primary" && snapshotsOn && args.restoreSource ? { source: storeAt(args.restoreSource.location) } : {}),
       credentials: args.workloadIdentity ? "web-identity" : "static-keys",
     };
     const plan = redisPlan(input, { name });
@@ -100,7 +102,7 @@ export class RedisServer extends pulumi.ComponentResource {
       const server = ca.issue("server", objects.client, ["server_auth"], names.dnsNames, names.ipAddresses);
       tlsPair = { ca: ca.certPem, ...server };
     }
-    const access = planAccess(`RedisServer '${name}'`, plan, { accesses: { redis: args.snapshots, ...(args.restoreSource ? { redisSource: args.restoreSource } : {}) }, namespace, ...(args.workloadIdentity ? { workloadIdentity: args.workloadIdentity } : {}) }, this);
+    const access = planAccess(`RedisServer '${name}'`, plan, { accesses: { ...(args.snapshots ? { redis: args.snapshots } : {}), ...(args.restoreSource ? { redisSource: args.restoreSource } : {}) }, namespace, ...(args.workloadIdentity ? { workloadIdentity: args.workloadIdentity } : {}) }, this);
     this.workloadRoleArns = access.roleArns;
     const secretValue = (value: SecretValue): pulumi.Input<string> => {
       switch (value.kind) {

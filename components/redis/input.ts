@@ -17,9 +17,9 @@ export interface RedisContext {
 export interface RedisInput extends RedisContext {
   /** Time zone of the snapshot schedule (an IANA name, `drkit:timeZone`). */
   timeZone: string;
-  /** Where this server's snapshots go. */
-  snapshots: SnapshotStore;
-  /** The snapshots a `dr` or `drill` stack seeds from. */
+  /** Where this server's snapshots go: required unless `redis.snapshots.enabled` is false. */
+  snapshots?: SnapshotStore;
+  /** The snapshots a `dr` or `drill` stack seeds from: required for them unless snapshots are off. */
   source?: SnapshotStore;
   /** How the workloads authenticate to the bucket. @default "static-keys" */
   credentials?: S3CredentialKind;
@@ -27,13 +27,14 @@ export interface RedisInput extends RedisContext {
 
 /** A stack spec's Redis input: its snapshot stores at their cloud endpoints, or all at one local endpoint (`s3`). */
 export function redisInput(spec: DrSpec, s3?: S3Substitute): RedisInput {
-  const from = spec.role === "primary" ? undefined : spec.redis.restoreFrom;
+  const on = spec.redis.snapshots.enabled;
+  const from = spec.role === "primary" || !on ? undefined : spec.redis.restoreFrom;
   return {
     stack: spec.stack,
     role: spec.role,
     redis: spec.redis,
     timeZone: spec.timeZone,
-    snapshots: bucketStore(spec.storage.provider, spec.storage.bucket, spec.region, spec.redis.snapshots.prefix, s3),
+    ...(on ? { snapshots: bucketStore(spec.storage.provider, spec.storage.bucket, spec.region, spec.redis.snapshots.prefix, s3) } : {}),
     ...(from ? { source: bucketStore(from.provider, from.bucket, from.region, from.prefix, s3) } : {}),
     credentials: credentialKind(spec),
   };

@@ -56,13 +56,16 @@ export function redisPlan(spec: RedisInput, options: RedisPlanOptions = {}): Wor
   const layout = redisContainerLayout();
   // The snapshot job runs in the server's namespace and reaches it by its Service's name there.
   const host = objects.client;
-  const own = spec.snapshots;
-  const source = spec.role === "primary" ? undefined : spec.source;
-  if (spec.role !== "primary" && !source) throw new Error(`a ${spec.role} stack's Redis needs the snapshots to seed from (drkit:redis.restoreFrom)`);
+  // Snapshots off: nothing leaves the pod, and a dr/drill stack starts empty whatever the bucket holds.
+  const snapshotsOn = redis.snapshots.enabled;
+  const own = snapshotsOn ? spec.snapshots : undefined;
+  if (snapshotsOn && !own) throw new Error("the Redis plan needs the snapshots' store when redis.snapshots.enabled is true");
+  const source = spec.role === "primary" || !snapshotsOn ? undefined : spec.source;
+  if (spec.role !== "primary" && snapshotsOn && !source) throw new Error(`a ${spec.role} stack's Redis needs the snapshots to seed from (drkit:redis.restoreFrom)`);
 
   const files: Record<string, string> = {
     "redis.conf": renderRedisConf(spec, layout),
-    "snapshot.sh": renderSnapshotScript(spec, layout, own, host),
+    ...(own ? { "snapshot.sh": renderSnapshotScript(spec, layout, own, host) } : {}),
     ...(source ? { "restore.sh": renderRestoreScript(spec, layout, source) } : {}),
   };
   const s3Secret = (identity: "redis" | "redisSource"): Record<string, SecretValue> => ({
@@ -119,7 +122,7 @@ export function redisPlan(spec: RedisInput, options: RedisPlanOptions = {}): Wor
       ]
     : [];
 
-  const snapshotJob: JobPlan = {
+  const snapshotJob: JobPlan | undefined = own && {
     name: objects.snapshotJob,
     schedule: redis.snapshots.schedule,
     timeZone: spec.timeZone,
@@ -175,7 +178,7 @@ export function redisPlan(spec: RedisInput, options: RedisPlanOptions = {}): Wor
         },
       },
       ...(tls ? [{ name: objects.tls, data: Object.fromEntries(TLS_KEYS.map((part) => [part, { kind: "redisTls", part } as SecretValue])) }] : []),
-      { name: objects.snapshotCredentials, data: s3Secret("redis") },
+      ...(own ? [{ name: objects.snapshotCredentials, data: s3Secret("redis") }] : []),
       ...(source ? [{ name: objects.restoreCredentials, data: s3Secret("redisSource") }] : []),
     ],
     servers: [
@@ -237,6 +240,6 @@ export function redisPlan(spec: RedisInput, options: RedisPlanOptions = {}): Wor
         retainData: spec.role !== "drill",
       },
     ],
-    jobs: [snapshotJob],
+    jobs: snapshotJob ? [snapshotJob] : [],
   }, spec.credentials ?? "static-keys");
 }

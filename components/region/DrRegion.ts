@@ -103,7 +103,7 @@ export class DrRegion extends pulumi.ComponentResource {
           redis: spec.redis,
           timeZone: spec.timeZone,
           images,
-          snapshots: storage.writers.redis!,
+          ...(storage.writers.redis ? { snapshots: storage.writers.redis } : {}),
           ...(storage.restore.redis ? { restoreSource: storage.restore.redis } : {}),
           ...workloadIdentity,
         },

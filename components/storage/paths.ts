@@ -13,7 +13,7 @@ export function dataPathPrefixes(spec: DrSpec): Partial<Record<DataPath, string>
   return {
     pgbackrest: `${spec.postgres.backups.repoPath}/`,
     ...(spec.postgres.dumps.enabled ? { dumps: spec.storage.lifecycle.dumps.prefix } : {}),
-    ...(spec.redis.enabled ? { redis: spec.redis.snapshots.prefix } : {}),
+    ...(spec.redis.enabled && spec.redis.snapshots.enabled ? { redis: spec.redis.snapshots.prefix } : {}),
   };
 }
 
@@ -39,7 +39,7 @@ export function bucketArn(bucket: string, region: string): string {
 export function backupStorageArgs(spec: DrSpec): Omit<BackupStorageArgs, "admins"> {
   const restoring = spec.role !== "primary";
   const pg = restoring ? spec.postgres.restoreFrom : undefined;
-  const redis = restoring && spec.redis.enabled ? spec.redis.restoreFrom : undefined;
+  const redis = restoring && spec.redis.enabled && spec.redis.snapshots.enabled ? spec.redis.restoreFrom : undefined;
   return {
     storage: spec.storage,
     region: spec.region,

@@ -76,7 +76,7 @@ describe("defaults of a minimal primary", () => {
       resources: { cpu: 500, memory: GI },
       restoreEstimate: { throughput: 100 * 1024 * 1024 },
       // An hour's RPO pages at 48 min: every 20 minutes keeps the newest snapshot under 35 min, 30 would not.
-      snapshots: { interval: 1200, schedule: "*/20 * * * *", keep: 48, prefix: "redis/prod/" },
+      snapshots: { enabled: true, interval: 1200, schedule: "*/20 * * * *", keep: 48, prefix: "redis/prod/" },
       allowDangerousCommands: false,
       tls: true,
     });

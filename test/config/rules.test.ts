@@ -46,6 +46,11 @@ const CASES: Case[] = [
   { name: "roles for service accounts with a Spaces bucket", base: "primary", patch: merge(spaces, { cluster: { workloadIdentity: IRSA } }), errors: ["drkit:storage.provider"] },
   { name: "roles for service accounts with a restore source on Spaces", base: "drill", patch: { postgres: { restoreFrom: { provider: "digitalocean", region: "ams3" } } }, errors: ["drkit:postgres.restoreFrom.provider"] },
 
+  // Redis whose snapshots are off (a task queue) never restores
+  { name: "Redis snapshots off on a drill that names a source", base: "drill", patch: { redis: { snapshots: { enabled: false } } }, errors: ["drkit:redis.restoreFrom"] },
+  { name: "Redis snapshots off on a drill without a source", base: "drill", patch: { redis: { snapshots: { enabled: false }, restoreFrom: undefined } } },
+  { name: "Redis snapshots off, with an interval no RPO would allow", base: "primary", patch: { objectives: { redis: { rpo: "5m", rto: "10m" } }, redis: { snapshots: { enabled: false, interval: "1h", keep: 1 } } } },
+
   // regions match their provider
   { name: "a Spaces stack in a DigitalOcean region", base: "primary", patch: spaces },
   { name: "a Spaces stack in an AWS region", base: "primary", patch: merge(spaces, { region: "eu-central-1" }), errors: ["drkit:region"] },

@@ -43,8 +43,8 @@ describe("drkit drill", () => {
     const json = JSON.parse(readFileSync(report, "utf8")) as DrillReport;
     expect(json.stores.map((s) => s.store)).toEqual(["postgres", "redis"]);
     for (const store of json.stores) {
-      expect(store.rpo.measured).toBeGreaterThanOrEqual(0);
-      expect(store.rpo.measured).toBeLessThanOrEqual(store.rpo.target);
+      expect(store.rpo!.measured).toBeGreaterThanOrEqual(0);
+      expect(store.rpo!.measured).toBeLessThanOrEqual(store.rpo!.target);
       expect(store.rto.measured).toBeGreaterThan(0);
       expect(store.rto.measured).toBeLessThanOrEqual(store.rto.target);
       expect(store.mechanism).not.toBe("");
@@ -72,6 +72,24 @@ describe("drkit drill", () => {
     expect(json.events.map((e) => e.name)).not.toContain("diff backup");
     const writing = json.phases.find((p) => p.name.startsWith("Writing"))!;
     expect(writing.end - writing.start).toBeLessThan(25_000);
+  });
+
+  it("drills a Redis whose snapshots are off: none are taken, and the recovered Redis starts empty, with no RPO promised", () => {
+    const file = variant("queue", (config) => {
+      config["drkit:redis"] = { resources: { memory: "512Mi" }, snapshots: { enabled: false } };
+      config["drkit:postgres"].backups = { diff: null };
+    });
+    const report = join(scratch, "queue.json");
+    const result = drkit(["drill", "--file", file, "--stack", "queue", "--size", "16MiB", "--seed", "5", "--max-wait", "20s", "--report", report]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toContain("starts empty by design");
+    const json = JSON.parse(readFileSync(report, "utf8")) as DrillReport;
+    const redis = json.stores.find((s) => s.store === "redis")!;
+    expect(redis.rpo).toBeUndefined();
+    expect(redis.verified).toMatch(/^started empty, as its snapshots are off/);
+    expect(redis.rto.measured).toBeLessThanOrEqual(redis.rto.target);
+    expect(json.events.map((e) => e.name)).not.toContain("redis snapshot");
+    expect(json.events.map((e) => e.name)).toContain("redis recovered");
   });
 
   it("exits 1 and names the objective it missed", () => {

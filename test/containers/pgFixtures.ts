@@ -1,4 +1,4 @@
-import { specOf } from "../config/fixtures";
+import { IRSA, specOf } from "../config/fixtures";
 
 /** The bucket every local repository lives in. */
 export const BUCKET = "drkit-it";
@@ -12,6 +12,8 @@ export function primarySpec(stack = "prod", overrides: Record<string, unknown> =
       objectives: { postgres: { rpo: "1m", rto: "15m" } },
       storage: { bucket: BUCKET },
       images: { registry: "local" }, postgres: { databases: [{ name: "app" }], resources: { cpu: "2", memory: "512Mi" }, storage: { size: "8Gi" } },
+      // The pods assume roles: every edge below runs through the local STS too.
+      cluster: { workloadIdentity: IRSA },
       redis: { enabled: false },
       ...overrides,
     },
@@ -34,6 +36,7 @@ export function drillSpec(stack: string, restoreFrom: Record<string, unknown> = 
         storage: { size: "8Gi" },
         restoreFrom: { bucket: BUCKET, region: "us-east-1", repoPath: "pgbackrest/prod", stackReference: "local/drkit/prod", ...restoreFrom },
       },
+      cluster: { workloadIdentity: IRSA },
       redis: { enabled: false },
     },
     stack,

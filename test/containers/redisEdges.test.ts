@@ -8,7 +8,7 @@ import { waitFor } from "../../cli/containers/wait";
 import { redisCliArgs } from "../../cli/containers/stores";
 import { bucketKeys } from "./bucketKeys";
 import { killJobContainer, startCluster, type Cluster, type StackRun } from "./harness";
-import { REDIS_BUCKET, redisDrillSpec, redisPrimarySpec } from "./redisFixtures";
+import { REDIS_BUCKET, redisDrillSpec, redisPrimarySpec, redisQueueDrillSpec } from "./redisFixtures";
 
 // Containers: images start, restores replay, jobs run to completion.
 vi.setConfig({ testTimeout: 600_000, hookTimeout: 900_000 });
@@ -167,6 +167,20 @@ describe("off-site snapshots and restore-on-bootstrap", () => {
     const lenient = await drill("staging-cache", { prefix: "redis/nothing/", ifMissing: "start-empty" });
     await lenient.runner.startServer("redis");
     expect(await lenient.redisCli(["DBSIZE"])).toBe("0");
+  });
+
+  it("starts empty by design when its snapshots are off, although the primary's snapshots are in the bucket", async () => {
+    // The primary's complete snapshots are there (the tests above uploaded them).
+    expect(objects("redis/prod").filter((key) => key.endsWith(".rdb")).length).toBeGreaterThan(0);
+    const queue = await cluster.stack(redisQueueDrillSpec("staging-queue"), { own: "unused", source: "unused" });
+    // Nothing in its plan reads or writes the bucket: no restore steps, no snapshot job, no key.
+    expect(queue.plan.servers.find((s) => s.pod.name === "redis")!.pod.initContainers).toEqual([]);
+    expect(queue.plan.jobs.map((j) => j.name)).not.toContain("redis-snapshot");
+    expect(queue.plan.secrets.flatMap((s) => Object.values(s.data)).filter((v) => v.kind === "s3Key" && v.identity.startsWith("redis"))).toEqual([]);
+    await queue.runner.startServer("redis");
+    expect(await queue.redisCli(["DBSIZE"])).toBe("0");
+    await queue.redisCli(["RPUSH", "queue", "task-after-disaster"]);
+    expect(await queue.redisCli(["LLEN", "queue"])).toBe("1");
   });
 });
 

@@ -12,8 +12,25 @@ export function redisPrimarySpec(appendfsync: "always" | "everysec" | "no" = "ev
       storage: { bucket: REDIS_BUCKET },
       images: { registry: "local" },
       redis: { appendfsync, snapshots: { interval: "2m", keep: 3 }, resources: { memory: "512Mi" } },
+      // Static keys, chosen as a DigitalOcean or Docker host stack would: the aws CLI's key path runs here.
+      cluster: { workloadIdentity: { type: "static-keys" } },
     },
     "prod",
+  );
+}
+
+/** A drill whose Redis holds a task queue: snapshots off, so it starts empty whatever the bucket holds. */
+export function redisQueueDrillSpec(stack: string) {
+  return specOf(
+    {
+      role: "drill",
+      region: "us-east-1",
+      storage: { bucket: REDIS_BUCKET },
+      images: { registry: "local" }, postgres: { restoreFrom: { bucket: REDIS_BUCKET, region: "us-east-1", repoPath: "pgbackrest/prod", encrypted: false } },
+      redis: { snapshots: { enabled: false }, resources: { memory: "512Mi" } },
+      cluster: { workloadIdentity: { type: "static-keys" } },
+    },
+    stack,
   );
 }
 
@@ -27,6 +44,7 @@ export function redisDrillSpec(stack: string, restoreFrom: Record<string, unknow
       storage: { bucket: REDIS_BUCKET },
       images: { registry: "local" }, postgres: { restoreFrom: { bucket: REDIS_BUCKET, region: "us-east-1", repoPath: "pgbackrest/prod", encrypted: false } },
       redis: { snapshots: { interval: "2m" }, resources: { memory: "512Mi" }, restoreFrom: { prefix: "redis/prod/", ...restoreFrom } },
+      cluster: { workloadIdentity: { type: "static-keys" } },
     },
     stack,
   );

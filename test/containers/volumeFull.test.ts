@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { waitFor } from "../../cli/containers/wait";
 import { VOLUME_FULL_RATIO } from "../../components/alerts";
 import { PORT } from "../../components/workloads/names";
-import { specOf } from "../config/fixtures";
+import { IRSA, specOf } from "../config/fixtures";
 import { BUCKET } from "./pgFixtures";
 import { boundedDataVolume, type BoundedVolume } from "./boundedVolume";
 import { scrape, seriesValue, settleArchive, startCluster, switchAndWaitArchived, type Cluster, type StackRun } from "./harness";
@@ -33,6 +33,7 @@ beforeAll(async () => {
       images: { registry: "local" },
       postgres: { databases: [{ name: "app" }], resources: { cpu: "2", memory: "512Mi" }, storage: { size: `${POSTGRES_MiB}Mi` } },
       redis: { snapshots: { interval: "2m", keep: 3 }, resources: { memory: "512Mi" }, storage: { size: `${REDIS_MiB}Mi` } },
+      cluster: { workloadIdentity: IRSA },
     },
     "prod",
   );

@@ -59,7 +59,7 @@ describe("the ACL", () => {
 
 describe("the snapshot and restore scripts", () => {
   const scripts = {
-    snapshot: renderSnapshotScript(primary, layout, redisInput(primary).snapshots, "redis.app.svc"),
+    snapshot: renderSnapshotScript(primary, layout, redisInput(primary).snapshots!, "redis.app.svc"),
     restore: renderRestoreScript(drill, layout, redisInput(drill).source!),
   };
 
