@@ -36,18 +36,14 @@ export const backupStorage = {
   replicaBucket: region.storage.replicaBucketName,
   /** Subscribe your on-call integration: a backup version removed for good, a replication failure. */
   eventTopics: region.storage.eventTopicArns,
-  workloadRoles: { ...region.postgres.workloadRoleArns, ...region.backups.workloadRoleArns, ...region.redis?.workloadRoleArns },
+  workloadRoles: { ...region.postgres?.workloadRoleArns, ...region.backups?.workloadRoleArns, ...region.redis?.workloadRoleArns },
   writerKeyIds: keyIds(region.storage.writers),
   restoreKeyIds: keyIds(region.storage.restore),
-  cronJobs: region.backups.cronJobNames,
+  cronJobs: region.backups?.cronJobNames ?? {},
 };
 
 /** Where applications connect, and the Secrets that hold their credentials. */
-export const database = {
-  host: region.postgres.host,
-  port: region.postgres.port,
-  secrets: region.postgres.databaseSecretNames,
-};
+export const database = region.postgres ? { host: region.postgres.host, port: region.postgres.port, secrets: region.postgres.databaseSecretNames } : undefined;
 
 /** Where applications reach Redis, and the Secret with its password. */
 export const cache = region.redis ? { endpoint: region.redis.endpoint, passwordSecret: region.redis.passwordSecretName } : undefined;
@@ -56,4 +52,4 @@ export const cache = region.redis ? { endpoint: region.redis.endpoint, passwordS
  * The pgBackRest repository passphrase (secret). A dr or drill stack restoring these backups
  * reads it through `drkit:postgres.restoreFrom.stackReference`.
  */
-export const repoCipherPassphrase = region.postgres.repoCipherPassphrase;
+export const repoCipherPassphrase = region.postgres?.repoCipherPassphrase;

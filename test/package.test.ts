@@ -26,7 +26,8 @@ if (!result.ok) throw new pulumi.RunError(formatProblems(result.problems));
 const region = new DrRegion("region", { spec: result.spec });
 
 export const pods: string[] = postgresPlan(postgresInput(result.spec)).servers.map((server) => server.pod.name);
-export const host: pulumi.Output<string> = region.postgres.host;
+// PostgreSQL is optional (drkit:postgres.enabled): a stack without it has no host.
+export const host: pulumi.Output<string> | undefined = region.postgres?.host;
 `;
 
 beforeAll(async () => {

@@ -83,7 +83,10 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     s3,
     async stack(spec, cipher) {
       const substitute = { host: s3.host, port: s3.port };
-      const plan = mergePlans(postgresPlan(postgresInput(spec, substitute)), backupPlan(backupInput(spec, substitute)), jobMetricsPlan({ stack: spec.stack, retainData: spec.role !== "drill" }), ...(spec.redis.enabled ? [redisPlan(redisInput(spec, substitute))] : []));
+      const plan = mergePlans(
+        ...(spec.postgres.enabled ? [postgresPlan(postgresInput(spec, substitute)), backupPlan(backupInput(spec, substitute)), jobMetricsPlan({ stack: spec.stack, retainData: spec.role !== "drill" })] : []),
+        ...(spec.redis.enabled ? [redisPlan(redisInput(spec, substitute))] : []),
+      );
       const hosts = postgresHosts(spec.cluster.namespace);
       const secretValue = localSecretValues({ spec, s3, cipher, serverNames: hosts.serverNames, redisNames: redisServerNames("redis", spec.cluster.namespace) });
       // Each stack on a network of its own, as each has a cluster (or namespace) of its own: two

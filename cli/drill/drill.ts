@@ -80,13 +80,16 @@ function seeded(seed: number): () => number {
 }
 
 const TEN_MINUTES = 600;
+/** The shortest write phase of a drill without PostgreSQL, seconds. */
+const SHORTEST_WRITES = 15;
 
 /**
  * The disaster's moment: seeded between one forced WAL switch and one snapshot interval (where
  * the losses the mechanisms allow are largest), bounded by `maxWait`.
  */
 export function disasterAfter(primary: DrSpec, random: number, maxWait?: number): number {
-  const earliest = archiveTimeout(primary.objectives.postgres.rpo);
+  // Without PostgreSQL, after a few seconds of writes (at least one snapshot has been taken then).
+  const earliest = primary.postgres.enabled ? archiveTimeout(primary.objectives.postgres.rpo) : SHORTEST_WRITES;
   const latest = Math.max(earliest * 2, primary.redis.enabled && primary.redis.snapshots.enabled ? primary.redis.snapshots.interval : 0);
   const bound = maxWait ?? Math.min(TEN_MINUTES, latest);
   return Math.min(bound, earliest + random * (latest - earliest));
@@ -108,8 +111,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   const phases: DrillReport["phases"] = [];
   const events: DrillReport["events"] = [];
   const redisEnabled = primary.redis.enabled;
-  const stores = redisEnabled ? "PostgreSQL and Redis" : "PostgreSQL";
-  const totalPhases = 7;
+  const pgEnabled = primary.postgres.enabled;
+  const stores = [...(pgEnabled ? ["PostgreSQL"] : []), ...(redisEnabled ? ["Redis"] : [])].join(" and ");
+  // Without PostgreSQL there are no scheduled backups to take.
+  const totalPhases = pgEnabled ? 7 : 6;
   const phase = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
     const start = now();
     options.log(`[${phases.length + 1}/${totalPhases}] ${name}...`);
@@ -120,7 +125,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     return result;
   };
 
-  const buckets = [...new Set([primary.storage.bucket, recovery.storage.bucket, recovery.postgres.restoreFrom!.bucket])];
+  const sources = [pgEnabled ? recovery.postgres.restoreFrom?.bucket : undefined, redisEnabled ? recovery.redis.restoreFrom?.bucket : undefined].filter((b): b is string => !!b);
+  const buckets = [...new Set([primary.storage.bucket, recovery.storage.bucket, ...sources])];
   let cluster: LocalCluster | undefined;
   const cleanup = async () => {
     await cluster?.destroy();
@@ -135,26 +141,29 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     const cipher = { own: randomBytes(24).toString("base64url"), drill: randomBytes(24).toString("base64url") };
     const source = await cluster.stack(primary, { own: cipher.own });
     const pg = source.runner;
-    await phase(`Starting the primary '${primary.stack}' in containers: PostgreSQL ${primary.postgres.version} archiving WAL${redisEnabled ? `, Redis with AOF ${primary.redis.appendfsync}` : ""}`, async () => {
-      await pg.startServer("postgres");
+    const starting = [...(pgEnabled ? [`PostgreSQL ${primary.postgres.version} archiving WAL`] : []), ...(redisEnabled ? [`Redis with AOF ${primary.redis.appendfsync}`] : [])].join(", ");
+    await phase(`Starting the primary '${primary.stack}' in containers: ${starting}`, async () => {
+      if (pgEnabled) await pg.startServer("postgres");
       if (redisEnabled) await pg.startServer("redis");
     });
     const database = primary.postgres.databases[0]!.name;
 
     await phase(`Loading ${formatSize(options.sizeBytes)} into ${stores}`, async () => {
-      const scale = Math.max(1, Math.round(options.sizeBytes / (15 * 2 ** 20)));
-      const load = await pg.exec("postgres", "postgres", ["pgbench", "-i", "-q", "-s", String(scale), "-h", "/var/run/postgresql", "-U", "postgres", database], { timeoutMs: 6 * 3600_000 });
-      if (load.code !== 0) throw new Error(`pgbench -i failed: ${load.stderr}`);
-      await psql(pg, "CREATE TABLE drkit_drill_writes (seq bigint PRIMARY KEY, at timestamptz NOT NULL)", database);
+      if (pgEnabled) {
+        const scale = Math.max(1, Math.round(options.sizeBytes / (15 * 2 ** 20)));
+        const load = await pg.exec("postgres", "postgres", ["pgbench", "-i", "-q", "-s", String(scale), "-h", "/var/run/postgresql", "-U", "postgres", database], { timeoutMs: 6 * 3600_000 });
+        if (load.code !== 0) throw new Error(`pgbench -i failed: ${load.stderr}`);
+        await psql(pg, "CREATE TABLE drkit_drill_writes (seq bigint PRIMARY KEY, at timestamptz NOT NULL)", database);
+      }
       if (redisEnabled) {
         const protocol = Array.from({ length: 10_000 }, (_, i) => `*3\r\n$3\r\nSET\r\n$${`drkit:drill:key:${i}`.length}\r\ndrkit:drill:key:${i}\r\n$100\r\n${"x".repeat(100)}\r\n`).join("");
         await redisCli(pg, ["--pipe"], protocol);
       }
     });
     // What copying the same data directory costs on the engine's disk: the floor for any restore.
-    const reference = await copyReference(pg, primary.images.base, drillId);
+    const reference = pgEnabled ? await copyReference(pg, primary.images.base, drillId, "postgres", "pgdata") : await copyReference(pg, primary.images.base, drillId, "redis", ".");
 
-    await phase(`Taking the scheduled backups: ${primary.postgres.backups.diff ? "full, then differential" : "full"} (pgBackRest over mutual TLS, from job pods)`, async () => {
+    if (pgEnabled) await phase(`Taking the scheduled backups: ${primary.postgres.backups.diff ? "full, then differential" : "full"} (pgBackRest over mutual TLS, from job pods)`, async () => {
       const kinds = primary.postgres.backups.diff ? (["full", "diff"] as const) : (["full"] as const);
       for (const kind of kinds) {
         const job = await pg.runJob(postgresObjects("postgres").backupJob(kind));
@@ -165,6 +174,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
 
     const waitSeconds = disasterAfter(primary, random(), options.maxWaitSeconds);
     const acked = await phase(`Writing to ${stores}; the disaster strikes after ${formatDuration(Math.round(waitSeconds))}`, async () => {
+      if (pgEnabled) {
       await psql(
         pg,
         `CREATE PROCEDURE drkit_drill_writer() LANGUAGE plpgsql AS $$
@@ -180,6 +190,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         database,
       );
       await dockerOk(["exec", "-d", pg.containerId("postgres", "postgres"), "psql", "-X", "-h", "/var/run/postgresql", "-U", "postgres", "-d", database, "-c", "CALL drkit_drill_writer()"]);
+      }
       events.push({ name: "writes start", at: now() });
       const deadline = now() + waitSeconds * 1000;
       const redisAcks: number[] = [0];
@@ -216,16 +227,18 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
           })()
         : Promise.resolve();
       await Promise.all([writer, snapshots]);
-      const pgNewest = Number(await psql(pg, "SELECT extract(epoch FROM max(at)) FROM drkit_drill_writes", database));
-      const pgCount = Number(await psql(pg, "SELECT max(seq) FROM drkit_drill_writes", database));
+      const pgNewest = pgEnabled ? Number(await psql(pg, "SELECT extract(epoch FROM max(at)) FROM drkit_drill_writes", database)) : 0;
+      const pgCount = pgEnabled ? Number(await psql(pg, "SELECT max(seq) FROM drkit_drill_writes", database)) : 0;
       return { pgNewest, pgCount, redisAcks };
     });
 
     const disasterAt = now();
     const disasterWall = Date.now();
     await phase(`Disaster: the primary's ${stores} pods killed, their volumes removed`, async () => {
-      await pg.stopServer("postgres", { kill: true });
-      await pg.removeData("postgres");
+      if (pgEnabled) {
+        await pg.stopServer("postgres", { kill: true });
+        await pg.removeData("postgres");
+      }
       if (redisEnabled) {
         await pg.stopServer("redis", { kill: true });
         await pg.removeData("redis");
@@ -237,7 +250,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     if (options.restoreLatencyMs) cluster.s3.fault({ delayMs: options.restoreLatencyMs });
     const results = await phase(`Recovering as stack '${recovery.stack}' (${recovery.role}) would: its pods restore from the bucket`, () =>
       Promise.all([
-        recoverPostgres(recovered.runner, recovery, primary, database, acked, disasterWall),
+        ...(pgEnabled ? [recoverPostgres(recovered.runner, recovery, primary, database, acked, disasterWall)] : []),
         ...(redisEnabled ? [recoverRedis(recovered.runner, recovery, primary, acked.redisAcks, disasterWall, waitSeconds)] : []),
       ]),
     );
@@ -250,14 +263,17 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   }
 }
 
-/** `cp -a` of the primary's data directory into a scratch volume, timed inside the container. */
-async function copyReference(runner: PlanRunner, helperImage: string, drillId: string): Promise<DrillReport["reference"]> {
+/**
+ * `cp -a` of a primary server's data (`dir` in its data volume: PostgreSQL's data directory, or
+ * Redis's whole volume) into a scratch volume, timed inside the container.
+ */
+async function copyReference(runner: PlanRunner, helperImage: string, drillId: string, server: "postgres" | "redis", dir: string): Promise<DrillReport["reference"]> {
   const scratch = `${drillId}-copy-reference`;
   await dockerOk(["volume", "create", "--label", `drkit.run=${drillId}`, scratch]);
   try {
-    const script = 'du -sb /src/pgdata | cut -f1; start=$(date +%s%N); cp -a /src/pgdata /dst/; end=$(date +%s%N); echo $(((end - start) / 1000000))';
+    const script = `du -sb /src/${dir} | cut -f1; start=$(date +%s%N); cp -a /src/${dir} /dst/data; end=$(date +%s%N); echo $(((end - start) / 1000000))`;
     const result = await dockerOk(
-      ["run", "--rm", "--label", `drkit.run=${drillId}`, "--mount", `type=volume,src=${runner.dataVolume("postgres")},dst=/src,readonly`, "--mount", `type=volume,src=${scratch},dst=/dst`, "--entrypoint", "sh", helperImage, "-ec", script],
+      ["run", "--rm", "--label", `drkit.run=${drillId}`, "--mount", `type=volume,src=${runner.dataVolume(server)},dst=/src,readonly`, "--mount", `type=volume,src=${scratch},dst=/dst`, "--entrypoint", "sh", helperImage, "-ec", script],
       { timeoutMs: 6 * 3600_000 },
     );
     const [bytes, millis] = result.stdout.trim().split("\n").map(Number);

@@ -16,7 +16,7 @@ export async function preflight(spec: DrSpec): Promise<{ problem: string; fix: s
     problems.push({ problem: "openssl is missing (the local endpoint's and the pods' certificates)", fix: "sudo apt-get install -y openssl" });
   }
   const version = spec.postgres.version;
-  if (!spec.images.postgres && !DEBIAN_POSTGRES_VERSIONS.includes(version)) {
+  if (spec.postgres.enabled && !spec.images.postgres && !DEBIAN_POSTGRES_VERSIONS.includes(version)) {
     problems.push({
       problem: `PostgreSQL ${version} is not packaged in Debian bookworm (it has ${DEBIAN_POSTGRES_VERSIONS.join(", ")}), so drkit's postgres image cannot be built from it`,
       fix: `set drkit:images.postgres to an image with PostgreSQL ${version}, pgBackRest and postgres_exporter (for example one built from images/postgres/Dockerfile with the PostgreSQL apt repository, apt.postgresql.org, added), or drill with drkit:postgres.version: 15`,

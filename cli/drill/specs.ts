@@ -18,21 +18,24 @@ export function drillSides(spec: DrSpec): DrillSides {
 
 /** The primary a dr/drill spec restores from: its source bucket, repository and snapshots. */
 function primaryOf(spec: DrSpec): DrSpec {
-  const source = spec.postgres.restoreFrom;
-  if (!source) throw new Error(`stack '${spec.stack}' (role ${spec.role}) has no drkit:postgres.restoreFrom to drill`);
-  const stack = source.repoPath.split("/").at(-1) ?? "source";
+  const source = spec.postgres.enabled ? spec.postgres.restoreFrom : undefined;
+  if (spec.postgres.enabled && !source) throw new Error(`stack '${spec.stack}' (role ${spec.role}) has no drkit:postgres.restoreFrom to drill`);
   const { restoreFrom: _pg, ...postgres } = spec.postgres;
   const { restoreFrom: redisSource, ...redis } = spec.redis;
+  // The source stack's name: its repository's last segment, or (without PostgreSQL) its snapshots'.
+  const stack = (source ? source.repoPath.split("/").at(-1) : redisSource?.prefix.split("/").filter(Boolean).at(-1)) ?? "source";
   return {
     ...spec,
     stack,
     role: "primary",
-    storage: { ...spec.storage, bucket: source.bucket, replication: undefined, objectLock: undefined },
-    postgres: {
-      ...postgres,
-      backups: { ...spec.postgres.backups, repoPath: source.repoPath, stanza: source.stanza, encrypt: source.encrypted },
-      dumps: { ...spec.postgres.dumps, enabled: false },
-    },
+    storage: { ...spec.storage, bucket: source?.bucket ?? redisSource?.bucket ?? spec.storage.bucket, replication: undefined, objectLock: undefined },
+    postgres: source
+      ? {
+          ...postgres,
+          backups: { ...spec.postgres.backups, repoPath: source.repoPath, stanza: source.stanza, encrypt: source.encrypted },
+          dumps: { ...spec.postgres.dumps, enabled: false },
+        }
+      : postgres,
     redis: { ...redis, snapshots: { ...spec.redis.snapshots, prefix: redisSource?.prefix ?? `redis/${stack}/` } },
   };
 }
@@ -45,19 +48,21 @@ function recoveryOf(spec: DrSpec): DrSpec {
     stack,
     role: "drill",
     storage: { ...spec.storage, replication: undefined, objectLock: undefined },
-    postgres: {
-      ...spec.postgres,
-      backups: { ...spec.postgres.backups, repoPath: `${spec.storage.lifecycle.pgbackrest.prefix}${stack}` },
-      restoreFrom: {
-        bucket: spec.storage.bucket,
-        region: spec.region,
-        provider: spec.storage.provider,
-        repoPath: spec.postgres.backups.repoPath,
-        stanza: spec.postgres.backups.stanza,
-        target: "latest",
-        encrypted: spec.postgres.backups.encrypt,
-      },
-    },
+    postgres: spec.postgres.enabled
+      ? {
+          ...spec.postgres,
+          backups: { ...spec.postgres.backups, repoPath: `${spec.storage.lifecycle.pgbackrest.prefix}${stack}` },
+          restoreFrom: {
+            bucket: spec.storage.bucket,
+            region: spec.region,
+            provider: spec.storage.provider,
+            repoPath: spec.postgres.backups.repoPath,
+            stanza: spec.postgres.backups.stanza,
+            target: "latest",
+            encrypted: spec.postgres.backups.encrypt,
+          },
+        }
+      : spec.postgres,
     redis: {
       ...spec.redis,
       snapshots: { ...spec.redis.snapshots, prefix: `${spec.storage.lifecycle.redis.prefix}${stack}/` },

@@ -22,8 +22,8 @@ export interface AlertRulesArgs {
   settings: AlertContext;
   /** Namespace of the workloads watched: their volume claims, CronJobs and Jobs. */
   namespace: pulumi.Input<string>;
-  /** The PostgreSQL the rules watch (a `PostgresCluster`): its pod's labels and the name its objects carry. */
-  postgres: WatchedWorkload;
+  /** The PostgreSQL the rules watch (a `PostgresCluster`): its pod's labels and the name its objects carry. @default none: a stack without PostgreSQL, no PostgreSQL or pgBackRest rules */
+  postgres?: WatchedWorkload;
   /** The Redis the rules watch (a `RedisServer`), when the stack runs Redis. @default none: no Redis rules' targets */
   redis?: WatchedWorkload;
   /** The job-metrics gateway (a `JobMetrics`), scraped with the jobs' own labels. @default none: the jobs' metrics are not scraped */
@@ -45,7 +45,7 @@ export class AlertRules extends pulumi.ComponentResource {
     const spec = args.settings;
     // The workloads it is given, by the names they carry: no Redis given, no Redis rules.
     const watched = pulumi.output(args.namespace);
-    const targets = watched.apply((ns): AlertTargets => ({ namespace: ns, postgres: args.postgres.workloadName, ...(args.redis ? { redis: args.redis.workloadName } : {}) }));
+    const targets = watched.apply((ns): AlertTargets => ({ namespace: ns, ...(args.postgres ? { postgres: args.postgres.workloadName } : {}), ...(args.redis ? { redis: args.redis.workloadName } : {}) }));
     const { namespace, ruleLabels } = spec.alerts;
     this.ruleName = `drkit-${spec.stack}`;
     new k8s.apiextensions.CustomResource(
@@ -79,7 +79,7 @@ export class AlertRules extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-    podMonitor("postgres", args.postgres.podLabels);
+    if (args.postgres) podMonitor("postgres", args.postgres.podLabels);
     if (args.redis) podMonitor("redis", args.redis.podLabels);
     if (args.jobMetrics) {
       new k8s.apiextensions.CustomResource(

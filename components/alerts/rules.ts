@@ -119,18 +119,20 @@ export function renderAlertRules(spec: AlertContext, targets: AlertTargets): Rul
     labels: { severity, drkit_stack: spec.stack },
     annotations: { summary, description, runbook_url: `${spec.alerts.runbookBaseUrl}#${alert.toLowerCase()}` },
   });
-  const backupJobs = Object.keys(t.backups).map((kind) => backupsCronJobName(targets.postgres, kind));
-  const verify = verifyCronJobName(targets.postgres);
+  const postgres = targets.postgres;
+  const backupJobs = postgres === undefined ? [] : Object.keys(t.backups).map((kind) => backupsCronJobName(postgres, kind));
+  const verify = postgres === undefined ? [] : [verifyCronJobName(postgres)];
   const redis = targets.redis;
   // Without off-site snapshots there is no snapshot job to watch (Redis starts empty after a disaster, by design).
   const snapshotsOn = redis !== undefined && spec.redis.snapshots.enabled;
   const snapshots = snapshotsOn ? [snapshotCronJobName(redis)] : [];
-  const claims = [dataClaimName(targets.postgres), ...(redis === undefined ? [] : [dataClaimName(redis)])];
+  const claims = [...(postgres === undefined ? [] : [dataClaimName(postgres)]), ...(redis === undefined ? [] : [dataClaimName(redis)])];
   const failingWindow = seconds(2 * t.walArchiveFailingFor);
   const api = spec.alerts.api;
 
-  const groups: RuleGroup[] = [
-    {
+  const groups: RuleGroup[] = [];
+  if (postgres !== undefined) {
+    groups.push({
       name: "drkit-postgres",
       rules: [
         rule(
@@ -182,11 +184,16 @@ export function renderAlertRules(spec: AlertContext, targets: AlertTargets): Rul
           `More than ${formatPercent(CONNECTIONS_RATIO)} of max_connections (${spec.postgres.maxConnections}) are in use; new connections will be refused.`,
         ),
       ],
-    },
+    });
+  }
+  groups.push(
     {
       name: "drkit-backups",
       rules: [
-        rule(
+        ...(postgres === undefined
+          ? []
+          : [
+              rule(
           "BackupTooOld",
           "critical",
           backupJobs.map((job, i) => cronJobOverdue(ns, job, Object.values(t.backups)[i]!)).join(" or "),
@@ -194,6 +201,10 @@ export function renderAlertRules(spec: AlertContext, targets: AlertTargets): Rul
           `A backup of stack ${spec.stack} is overdue`,
           `CronJob {{ $labels.namespace }}/{{ $labels.cronjob }} has not succeeded within its schedule's longest gap plus its deadlines, or its latest scheduled run did not succeed within its deadlines.`,
         ),
+            ]),
+        ...([...backupJobs, ...snapshots].length === 0
+          ? []
+          : [
         rule(
           "BackupJobFailed",
           "warning",
@@ -205,25 +216,29 @@ export function renderAlertRules(spec: AlertContext, targets: AlertTargets): Rul
         rule(
           "BackupJobMissing",
           "critical",
-          cronJobsMissing(ns, [...backupJobs, verify, ...snapshots]),
+          cronJobsMissing(ns, [...backupJobs, ...verify, ...snapshots]),
           600,
           `A backup CronJob of stack ${spec.stack} is not reported`,
           `CronJob {{ $labels.namespace }}/{{ $labels.cronjob }} is not in kube-state-metrics for 10 minutes: it was renamed or deleted, or kube-state-metrics is not scraped. Every freshness alert for it is blind until it is back.`,
         ),
-        rule(
-          "RestoreVerificationFailed",
-          "critical",
-          `(${latestRunFailed(ns, [verify])}) or ${cronJobOverdue(ns, verify, t.verification)}`,
-          undefined,
-          `Restore verification of stack ${spec.stack} failed or did not run`,
-          `The latest restore verification of {{ $labels.namespace }} failed, or none succeeded within ${formatDuration(t.verification.late)}; the alert clears when a verification succeeds.`,
+            ]),
+        ...verify.map((job) =>
+          rule(
+            "RestoreVerificationFailed",
+            "critical",
+            `(${latestRunFailed(ns, [job])}) or ${cronJobOverdue(ns, job, t.verification)}`,
+            undefined,
+            `Restore verification of stack ${spec.stack} failed or did not run`,
+            `The latest restore verification of {{ $labels.namespace }} failed, or none succeeded within ${formatDuration(t.verification.late)}; the alert clears when a verification succeeds.`,
+          ),
         ),
       ],
     },
     {
       name: "drkit-storage",
       rules: [
-        ...(spec.storage.replication
+        // The archive check measures the replica's lag from the repository's WAL: PostgreSQL's.
+        ...(spec.storage.replication && postgres !== undefined
           ? [
               rule(
                 "ReplicationLagging",
@@ -245,7 +260,7 @@ export function renderAlertRules(spec: AlertContext, targets: AlertTargets): Rul
         ),
       ],
     },
-  ];
+  );
   if (redis !== undefined) {
     groups.push({
       name: "drkit-redis",
@@ -295,7 +310,8 @@ export function renderAlertRules(spec: AlertContext, targets: AlertTargets): Rul
       ),
     ],
   });
-  return groups;
+  // A store without jobs (Redis alone, snapshots off) leaves a group empty: Prometheus needs none.
+  return groups.filter((group) => group.rules.length > 0);
 }
 
 /** The rules as a plain Prometheus rule file (for promtool, GitOps, or Prometheus without the operator). */

@@ -8,15 +8,19 @@ import { dataClaimName, postgresObjects, redisObjects } from "../workloads/names
 export interface AlertTargets {
   /** Namespace of the workloads (PVCs, CronJobs, Jobs). */
   namespace: string;
-  /** Name of the PostgresCluster (its StatefulSet, PVC `data-<name>-0`). @default "postgres" */
-  postgres: string;
+  /** Name of the PostgresCluster (its StatefulSet, PVC `data-<name>-0`); no PostgreSQL or backup rules without one. @default "postgres" when `drkit:postgres.enabled` */
+  postgres?: string;
   /** Name of the RedisServer; no Redis rules without one. @default "redis" when `drkit:redis.enabled` */
   redis?: string;
 }
 
 /** The targets of a stack deployed by DrRegion (or with its components' default names). */
 export function alertTargets(spec: DrSpec, names: Partial<Omit<AlertTargets, "namespace">> = {}): AlertTargets {
-  return { namespace: spec.cluster.namespace, postgres: names.postgres ?? "postgres", ...(spec.redis.enabled ? { redis: names.redis ?? "redis" } : {}) };
+  return {
+    namespace: spec.cluster.namespace,
+    ...(spec.postgres.enabled ? { postgres: names.postgres ?? "postgres" } : {}),
+    ...(spec.redis.enabled ? { redis: names.redis ?? "redis" } : {}),
+  };
 }
 
 /** The backup CronJobs of a PostgresCluster named `cluster`. */

@@ -92,7 +92,9 @@ export function derive(sections: Partial<Sections>, stack: string): { spec: Part
     const derived = deriveRedis(sections.redis, stack, {
       rpo: spec.objectives?.redis.rpo ?? HOUR,
       prefix: lifecycle?.redis.prefix ?? "redis/",
-      postgresSource: spec.postgres?.restoreFrom,
+      // A disabled PostgreSQL lends Redis no source: Redis names its own bucket and region.
+      postgresSource: spec.postgres?.enabled === false ? undefined : spec.postgres?.restoreFrom,
+      postgresEnabled: spec.postgres?.enabled !== false,
     });
     spec.redis = derived.redis;
     problems.push(...derived.problems);
@@ -180,7 +182,7 @@ function derivePostgres(
 function deriveRedis(
   redis: Sections["redis"],
   stack: string,
-  context: { rpo: Seconds; prefix: string; postgresSource: PostgresSpec["restoreFrom"] },
+  context: { rpo: Seconds; prefix: string; postgresSource: PostgresSpec["restoreFrom"]; postgresEnabled: boolean },
 ): { redis: RedisSpec; problems: Problem[] } {
   const problems: Problem[] = [];
   const { restoreFrom, snapshots, maxmemory: declaredMaxmemory, ...rest } = redis;
@@ -204,7 +206,12 @@ function deriveRedis(
     const region = restoreFrom.region ?? context.postgresSource?.region;
     // Without its own bucket and region, Redis restores from where PostgreSQL does. When
     // PostgreSQL has no source either, the stack already fails on that key (a dr or drill stack
-    // needs drkit:postgres.restoreFrom, a primary must not restore Redis), so no second error here.
+    // needs drkit:postgres.restoreFrom, a primary must not restore Redis), so no second error here;
+    // without PostgreSQL, Redis must name them.
+    if (!context.postgresEnabled && rest.enabled && snapshots.enabled) {
+      if (!bucket) problems.push(error(["redis", "restoreFrom", "bucket"], "is required: drkit:postgres is disabled, so there is no PostgreSQL source to take it from", "name the bucket holding the source stack's snapshots"));
+      if (!region) problems.push(error(["redis", "restoreFrom", "region"], "is required: drkit:postgres is disabled, so there is no PostgreSQL source to take it from", "name that bucket's region"));
+    }
     source = {
       ...restoreFrom,
       bucket: bucket ?? "",

@@ -11,7 +11,7 @@ import { validateStorage } from "./storageRules";
  * Lock); shape and unit mistakes were already caught by parseSpec.
  */
 export function reviewSpec(spec: DrSpec): Problem[] {
-  return [...validateStorage(spec), ...validatePostgres(spec)];
+  return [...validateStorage(spec), ...(spec.postgres.enabled ? validatePostgres(spec) : [])];
 }
 
 /**

@@ -14,6 +14,8 @@ import { formatDuration, formatSize } from "./units";
 interface Rule {
   needs: (keyof DrSpec)[];
   check(spec: DrSpec): Problem[];
+  /** It needs `postgres` for a part of its checks only, and guards that part itself: it also runs when PostgreSQL is disabled. */
+  alsoWithoutPostgres?: true;
 }
 
 /** Databases every cluster has from initdb; drkit must not try to create or own them. */
@@ -67,7 +69,7 @@ const OBJECTIVE_RULES: Rule[] = [
     },
   },
   {
-    needs: ["objectives"],
+    needs: ["objectives", "postgres"],
     check: ({ objectives }) => rtoBelowFloor("postgres", objectives.postgres.rto, "start the pod, fetch the backup, start PostgreSQL, promote"),
   },
   {
@@ -220,10 +222,11 @@ export const RULES: Rule[] = [
     // Lifecycle rules match by prefix: data written outside its class's prefix gets no rule, or
     // the wrong one (a Glacier transition on pgBackRest files breaks every restore).
     needs: ["storage", "postgres", "redis"],
+    alsoWithoutPostgres: true,
     check: ({ storage, postgres, redis }) => {
       const problems: Problem[] = [];
       const pgPrefix = storage.lifecycle.pgbackrest.prefix;
-      if (!`${postgres.backups.repoPath}/`.startsWith(pgPrefix)) {
+      if (postgres.enabled && !`${postgres.backups.repoPath}/`.startsWith(pgPrefix)) {
         problems.push(error(["postgres", "backups", "repoPath"], `is outside the pgBackRest data class prefix '${pgPrefix}'`, `use a path under it, e.g. '${pgPrefix}${"<stack>"}'`));
       }
       if (redis.enabled && redis.snapshots.enabled && !redis.snapshots.prefix.startsWith(storage.lifecycle.redis.prefix)) {
@@ -260,10 +263,11 @@ export const RULES: Rule[] = [
   },
   {
     needs: ["postgres", "redis"],
+    alsoWithoutPostgres: true,
     check: ({ postgres, redis }) => [
-      ...(postgres.restoreFrom ? regionProblems(["postgres", "restoreFrom", "region"], postgres.restoreFrom.region, postgres.restoreFrom.provider) : []),
+      ...(postgres.enabled && postgres.restoreFrom ? regionProblems(["postgres", "restoreFrom", "region"], postgres.restoreFrom.region, postgres.restoreFrom.provider) : []),
       // A region Redis inherited from PostgreSQL's source is reported there, once.
-      ...(redis.enabled && redis.restoreFrom && redis.restoreFrom.region !== "" && redis.restoreFrom.region !== postgres.restoreFrom?.region
+      ...(redis.enabled && redis.restoreFrom && redis.restoreFrom.region !== "" && (!postgres.enabled || redis.restoreFrom.region !== postgres.restoreFrom?.region)
         ? regionProblems(["redis", "restoreFrom", "region"], redis.restoreFrom.region, redis.restoreFrom.provider) : []),
     ],
   },
@@ -272,9 +276,16 @@ export const RULES: Rule[] = [
     check: ({ cluster }) => (cluster.provider === "digitalocean" ? regionProblems(["cluster", "region"], cluster.region, "digitalocean") : []),
   },
   {
+    needs: ["postgres", "redis"],
+    alsoWithoutPostgres: true,
+    check: ({ postgres, redis }) =>
+      postgres.enabled || redis.enabled ? [] : [error(["postgres", "enabled"], "is false, and so is drkit:redis.enabled: the stack has nothing to protect", "enable the store the stack is for")],
+  },
+  {
     // An access key is a credential that works from anywhere until someone revokes it: with AWS
     // storage it must be a decision written in the stack file, never what drkit falls back to.
     needs: ["cluster", "storage", "postgres", "redis"],
+    alsoWithoutPostgres: true,
     check: ({ cluster, storage, postgres, redis }) => {
       const identity = cluster.workloadIdentity;
       if (!identity) {
@@ -294,9 +305,10 @@ export const RULES: Rule[] = [
       const noIam = (path: (string | number)[]) =>
         problems.push(error(path, "is on DigitalOcean Spaces, which IAM roles cannot reach (cluster.workloadIdentity is irsa)", "use type 'static-keys', or keep the backups in S3"));
       if (storage.provider !== "aws") noIam(["storage", "provider"]);
-      if (postgres.restoreFrom?.provider === "digitalocean") noIam(["postgres", "restoreFrom", "provider"]);
+      const pgSource = postgres.enabled ? postgres.restoreFrom : undefined;
+      if (pgSource?.provider === "digitalocean") noIam(["postgres", "restoreFrom", "provider"]);
       // A source Redis inherited from PostgreSQL's is reported there, once.
-      if (redis.enabled && redis.restoreFrom?.provider === "digitalocean" && postgres.restoreFrom?.provider !== "digitalocean") noIam(["redis", "restoreFrom", "provider"]);
+      if (redis.enabled && redis.restoreFrom?.provider === "digitalocean" && pgSource?.provider !== "digitalocean") noIam(["redis", "restoreFrom", "provider"]);
       return problems;
     },
   },
@@ -486,5 +498,7 @@ export const RULES: Rule[] = [
 
 /** Runs every rule whose sections parsed. */
 export function crossFieldProblems(spec: PartialSpec): Problem[] {
-  return RULES.filter((rule) => rule.needs.every((key) => spec[key] !== undefined)).flatMap((rule) => rule.check(spec as DrSpec));
+  // A disabled PostgreSQL has nothing to check: its keys are ignored, like a section that failed to parse.
+  const withoutPostgres = spec.postgres?.enabled === false;
+  return RULES.filter((rule) => rule.needs.every((key) => spec[key] !== undefined) && !(withoutPostgres && rule.needs.includes("postgres") && !rule.alsoWithoutPostgres)).flatMap((rule) => rule.check(spec as DrSpec));
 }

@@ -329,6 +329,7 @@ const qualifiedTable = z
 
 export const postgresSchema = z
   .strictObject({
+    enabled: z.boolean().default(true),
     version: z
       .number()
       .superRefine(check<number>((v) => Number.isInteger(v) && v >= 13 && v <= 17, (v) => `is not a supported PostgreSQL major version: ${v}`, "use 13, 14, 15, 16 or 17"))

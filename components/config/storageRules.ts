@@ -97,8 +97,8 @@ export function snapshotRuleProblems(rule: LifecycleRule, at: RulePath): Problem
 function longestRetention(spec: DrSpec): { seconds: number; what: string } {
   const { postgres, redis, storage } = spec;
   const candidates = [
-    { seconds: postgres.backups.pitrWindow + longestGap(postgres.backups.full, spec.timeZone), what: "the PITR window and its full backup" },
-    ...(postgres.dumps.enabled ? [{ seconds: postgres.dumps.retention, what: "the dumps' retention" }] : []),
+    ...(postgres.enabled ? [{ seconds: postgres.backups.pitrWindow + longestGap(postgres.backups.full, spec.timeZone), what: "the PITR window and its full backup" }] : []),
+    ...(postgres.enabled && postgres.dumps.enabled ? [{ seconds: postgres.dumps.retention, what: "the dumps' retention" }] : []),
     ...(redis.enabled && redis.snapshots.enabled ? [{ seconds: redis.snapshots.keep * redis.snapshots.interval, what: "the Redis snapshots kept" }] : []),
     ...(storage.lifecycle.media?.noncurrentExpiration !== undefined ? [{ seconds: storage.lifecycle.media.noncurrentExpiration, what: "media's noncurrent versions" }] : []),
   ];
@@ -272,7 +272,7 @@ function dataClassProblems(spec: DrSpec, name: DataClass, rule: LifecycleRule, a
       }
     }
   }
-  if (name === "dumps" && spec.postgres.dumps.enabled && rule.expiration !== undefined) {
+  if (name === "dumps" && spec.postgres.enabled && spec.postgres.dumps.enabled && rule.expiration !== undefined) {
     const retention = spec.postgres.dumps.retention;
     if (rule.expiration < retention) {
       problems.push(error(at("expiration"), `${formatDuration(rule.expiration)} deletes dumps before drkit:postgres.dumps.retention (${formatDuration(retention)})`, "remove it: the dump job prunes by retention and keepLast"));

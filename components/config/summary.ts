@@ -46,7 +46,7 @@ export function summarizeSpec(spec: DrSpec) {
     // A disabled Redis has no objectives to meet.
     objectives: Object.fromEntries(
       Object.entries(objectives)
-        .filter(([store]) => store !== "redis" || redis.enabled)
+        .filter(([store]) => (store !== "redis" || redis.enabled) && (store !== "postgres" || postgres.enabled))
         // Without snapshots, Redis's recovery point is empty: only its RTO is a promise.
         .map(([store, o]) => [store, { rpo: store === "redis" && !redis.snapshots.enabled ? "none (snapshots off: starts empty)" : formatDuration(o.rpo), rto: formatDuration(o.rto) }]),
     ),
@@ -63,20 +63,22 @@ export function summarizeSpec(spec: DrSpec) {
           ? "a role per ServiceAccount (IRSA), no access keys"
           : "static access keys per data path, in Secrets (rotate them: README)",
     },
-    postgres: {
-      version: postgres.version,
-      databases: postgres.databases.map((db) => db.name),
-      volume: formatSize(postgres.storage.size),
-      restoreEstimate: `about ${formatDuration(restoreSeconds(postgres.restoreEstimate.dataSize ?? postgres.storage.size, postgres.restoreEstimate.throughput))} for ${formatSize(postgres.restoreEstimate.dataSize ?? postgres.storage.size)} at ${formatSize(postgres.restoreEstimate.throughput)}/s, before WAL replay`,
-      repository: `s3://${storage.bucket}/${postgres.backups.repoPath} (stanza ${postgres.backups.stanza})`,
-      schedules: { full: postgres.backups.full, diff: postgres.backups.diff ?? "none", incr: postgres.backups.incr ?? "none", archiveCheck: postgres.backups.archiveCheck },
-      pitrWindow: formatDuration(postgres.backups.pitrWindow),
-      dumps: postgres.dumps.enabled ? `${postgres.dumps.schedule}, kept ${formatDuration(postgres.dumps.retention)} (at least ${postgres.dumps.keepLast})` : "disabled",
-      verification: postgres.verification.schedule,
-      restoreFrom: postgres.restoreFrom
-        ? `s3://${postgres.restoreFrom.bucket}/${postgres.restoreFrom.repoPath} (${postgres.restoreFrom.region}), target ${postgres.restoreFrom.target}`
-        : "none",
-    },
+    postgres: postgres.enabled
+      ? {
+          version: postgres.version,
+          databases: postgres.databases.map((db) => db.name),
+          volume: formatSize(postgres.storage.size),
+          restoreEstimate: `about ${formatDuration(restoreSeconds(postgres.restoreEstimate.dataSize ?? postgres.storage.size, postgres.restoreEstimate.throughput))} for ${formatSize(postgres.restoreEstimate.dataSize ?? postgres.storage.size)} at ${formatSize(postgres.restoreEstimate.throughput)}/s, before WAL replay`,
+          repository: `s3://${storage.bucket}/${postgres.backups.repoPath} (stanza ${postgres.backups.stanza})`,
+          schedules: { full: postgres.backups.full, diff: postgres.backups.diff ?? "none", incr: postgres.backups.incr ?? "none", archiveCheck: postgres.backups.archiveCheck },
+          pitrWindow: formatDuration(postgres.backups.pitrWindow),
+          dumps: postgres.dumps.enabled ? `${postgres.dumps.schedule}, kept ${formatDuration(postgres.dumps.retention)} (at least ${postgres.dumps.keepLast})` : "disabled",
+          verification: postgres.verification.schedule,
+          restoreFrom: postgres.restoreFrom
+            ? `s3://${postgres.restoreFrom.bucket}/${postgres.restoreFrom.repoPath} (${postgres.restoreFrom.region}), target ${postgres.restoreFrom.target}`
+            : "none",
+        }
+      : "disabled",
     redis: redis.enabled
       ? {
           appendfsync: redis.appendfsync,

@@ -190,6 +190,11 @@ export interface LifecycleRule {
 }
 
 export interface PostgresSpec {
+  /**
+   * A stack without PostgreSQL (a team whose only store is Redis): no cluster, no backup jobs, no
+   * repository, no PostgreSQL alerts; its other keys must still parse, and no rule reads them. @default true
+   */
+  enabled: boolean;
   /** PostgreSQL major version. @default 15 */
   version: number;
   /** Databases created (idempotently) with their owners. @default [{ name: "app", owner: "app" }] */

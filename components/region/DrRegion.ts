@@ -29,11 +29,14 @@ export interface DrRegionArgs {
  */
 export class DrRegion extends pulumi.ComponentResource {
   public readonly storage: BackupStorage;
-  public readonly postgres: PostgresCluster;
-  public readonly backups: BackupSchedule;
+  /** Undefined when `drkit:postgres.enabled` is false. */
+  public readonly postgres?: PostgresCluster;
+  /** PostgreSQL's backup jobs; undefined without PostgreSQL. */
+  public readonly backups?: BackupSchedule;
   /** Undefined when `drkit:redis.enabled` is false. */
   public readonly redis?: RedisServer;
-  public readonly jobMetrics: JobMetrics;
+  /** The gateway PostgreSQL's jobs report to; undefined without PostgreSQL (no other job reports). */
+  public readonly jobMetrics?: JobMetrics;
   public readonly alerts: AlertRules;
 
   constructor(name: string, args: DrRegionArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -51,9 +54,16 @@ export class DrRegion extends pulumi.ComponentResource {
     const onCluster = child({ providers: [kubernetes.provider, ...Object.values(providers)] });
     const roles = workloadIdentityOf(spec);
     const workloadIdentity = roles ? { workloadIdentity: roles } : {};
-    const images = new DrkitImages("images", { settings: spec.images, postgresVersion: spec.postgres.version, only: spec.redis.enabled ? (["postgres", "redis", "jobs"] as const) : (["postgres", "jobs"] as const) }, child()).refs;
+    const only = [...(spec.postgres.enabled ? (["postgres"] as const) : []), ...(spec.redis.enabled ? (["redis"] as const) : []), "jobs" as const];
+    const images = new DrkitImages("images", { settings: spec.images, postgresVersion: spec.postgres.version, only }, child()).refs;
+    const image = (name: "postgres" | "redis") => {
+      const ref = images[name];
+      if (!ref) throw new Error(`DrRegion: no ${name} image was made`);
+      return ref;
+    };
     const storage = this.storage;
 
+    if (spec.postgres.enabled) {
     this.postgres = new PostgresCluster(
       "postgres",
       {
@@ -64,7 +74,7 @@ export class DrRegion extends pulumi.ComponentResource {
         monitoringNamespace: spec.alerts.namespace,
         postgres: spec.postgres,
         objectives: spec.objectives.postgres,
-        images,
+        images: { postgres: image("postgres") },
         repository: storage.writers.pgbackrest!,
         ...(storage.restore.postgres ? { restoreSource: storage.restore.postgres } : {}),
         ...(sourcePassphrase !== undefined ? { sourceCipherPassphrase: sourcePassphrase } : {}),
@@ -78,10 +88,10 @@ export class DrRegion extends pulumi.ComponentResource {
       {
         timeZone: spec.timeZone,
         namespace: kubernetes.namespace,
-        images,
+        images: { postgres: image("postgres"), jobs: images.jobs },
         cluster: this.postgres,
         repository: storage.writers.pgbackrest!,
-        repositoryReader: storage.repositoryReader,
+        repositoryReader: storage.repositoryReader!,
         ...(storage.replicaRepositoryReader ? { replicaRepositoryReader: storage.replicaRepositoryReader } : {}),
         ...(storage.writers.dumps ? { dumps: storage.writers.dumps } : {}),
         ...(spec.role === "drill" && storage.restore.postgres ? { restoreSource: storage.restore.postgres } : {}),
@@ -90,6 +100,7 @@ export class DrRegion extends pulumi.ComponentResource {
       },
       onCluster,
     );
+    }
 
     if (spec.redis.enabled) {
       this.redis = new RedisServer(
@@ -102,7 +113,7 @@ export class DrRegion extends pulumi.ComponentResource {
           monitoringNamespace: spec.alerts.namespace,
           redis: spec.redis,
           timeZone: spec.timeZone,
-          images,
+          images: { redis: image("redis"), jobs: images.jobs },
           ...(storage.writers.redis ? { snapshots: storage.writers.redis } : {}),
           ...(storage.restore.redis ? { restoreSource: storage.restore.redis } : {}),
           ...workloadIdentity,
@@ -111,10 +122,12 @@ export class DrRegion extends pulumi.ComponentResource {
       );
     }
 
-    this.jobMetrics = new JobMetrics("job-metrics", { stack: spec.stack, namespace: kubernetes.namespace, images, monitoringNamespace: spec.alerts.namespace, retainData: spec.role !== "drill" }, onCluster);
+    if (this.postgres) {
+      this.jobMetrics = new JobMetrics("job-metrics", { stack: spec.stack, namespace: kubernetes.namespace, images, monitoringNamespace: spec.alerts.namespace, retainData: spec.role !== "drill" }, onCluster);
+    }
     this.alerts = new AlertRules(
       "alerts",
-      { settings: spec, namespace: kubernetes.namespace, postgres: this.postgres, jobMetrics: this.jobMetrics, ...(this.redis ? { redis: this.redis } : {}) },
+      { settings: spec, namespace: kubernetes.namespace, ...(this.postgres ? { postgres: this.postgres } : {}), ...(this.jobMetrics ? { jobMetrics: this.jobMetrics } : {}), ...(this.redis ? { redis: this.redis } : {}) },
       onCluster,
     );
     // The spec the region was built from: drkit's policy pack reviews it (policypack/).

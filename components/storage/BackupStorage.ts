@@ -43,7 +43,7 @@ export interface BackupStorageArgs {
   region: string;
   /**
    * The data paths this stack writes and the key prefix of each (`dataPathPrefixes(spec)`):
-   * each gets an identity that may write under its prefix only. `pgbackrest` is required.
+   * each gets an identity that may write under its prefix only (`pgbackrest` unless the stack has no PostgreSQL).
    */
   dataPaths: Partial<Record<DataPath, string>>;
   /** Backups a `dr` or `drill` stack restores from: each gets a read-only identity. @default none */
@@ -71,8 +71,8 @@ export class BackupStorage extends pulumi.ComponentResource {
   public readonly bucketName: pulumi.Output<string>;
   /** Write access per data path this stack runs (pgbackrest, dumps, redis). */
   public readonly writers: Partial<Record<DataPath, S3Access>>;
-  /** Read-only access to this stack's own pgBackRest repository: what restore verification needs. */
-  public readonly repositoryReader: S3Access;
+  /** Read-only access to this stack's own pgBackRest repository: what restore verification needs. None without PostgreSQL. */
+  public readonly repositoryReader?: S3Access;
   /** Read-only access to the backups a dr/drill stack restores from. */
   public readonly restore: { postgres?: S3Access; redis?: S3Access };
   /** The SNS topics of the bucket's (and replica's) events, on AWS; none on Spaces, which has no notifications. */
@@ -88,7 +88,6 @@ export class BackupStorage extends pulumi.ComponentResource {
   constructor(name: string, args: BackupStorageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drkit:storage:BackupStorage", name, {}, opts);
     const { storage, region } = args;
-    if (!args.dataPaths.pgbackrest) throw new Error(`BackupStorage '${name}' needs dataPaths.pgbackrest: the repository prefix`);
     const disposable = args.disposable ?? false;
     const aws = storage.provider === "aws";
     const endpoint = s3Endpoint(storage.provider, region);
@@ -137,11 +136,11 @@ export class BackupStorage extends pulumi.ComponentResource {
       this.writers[path] = access(`${name}-${path}-writer`, location, "write", own);
     }
 
-    const repository = this.writers.pgbackrest!.location;
-    this.repositoryReader = access(`${name}-pgbackrest-reader`, repository, "read", own);
+    const repository = this.writers.pgbackrest?.location;
+    if (repository) this.repositoryReader = access(`${name}-pgbackrest-reader`, repository, "read", own);
 
     const target = storage.replication;
-    if (replica && target) {
+    if (replica && target && repository) {
       const location: S3Location = { provider: "aws", bucket: target.bucket, region: target.region, endpoint: s3Endpoint("aws", target.region), prefix: repository.prefix };
       this.replicaRepositoryReader = access(`${name}-replica-pgbackrest-reader`, location, "read", { name: target.bucket, arn: replica.bucketArn, kmsKeyArn: replica.kmsKeyArn });
     }

@@ -11,8 +11,8 @@ export type DataPath = "pgbackrest" | "dumps" | "redis";
  */
 export function dataPathPrefixes(spec: DrSpec): Partial<Record<DataPath, string>> {
   return {
-    pgbackrest: `${spec.postgres.backups.repoPath}/`,
-    ...(spec.postgres.dumps.enabled ? { dumps: spec.storage.lifecycle.dumps.prefix } : {}),
+    ...(spec.postgres.enabled ? { pgbackrest: `${spec.postgres.backups.repoPath}/` } : {}),
+    ...(spec.postgres.enabled && spec.postgres.dumps.enabled ? { dumps: spec.storage.lifecycle.dumps.prefix } : {}),
     ...(spec.redis.enabled && spec.redis.snapshots.enabled ? { redis: spec.redis.snapshots.prefix } : {}),
   };
 }
@@ -38,7 +38,7 @@ export function bucketArn(bucket: string, region: string): string {
 /** The backup storage of a stack spec: `BackupStorage`'s args from `drkit:storage`, the data paths and the sources to restore. */
 export function backupStorageArgs(spec: DrSpec): Omit<BackupStorageArgs, "admins"> {
   const restoring = spec.role !== "primary";
-  const pg = restoring ? spec.postgres.restoreFrom : undefined;
+  const pg = restoring && spec.postgres.enabled ? spec.postgres.restoreFrom : undefined;
   const redis = restoring && spec.redis.enabled && spec.redis.snapshots.enabled ? spec.redis.restoreFrom : undefined;
   return {
     storage: spec.storage,

@@ -55,7 +55,7 @@ const backups = new BackupSchedule(
     timeZone: spec.timeZone,
     images,
     repository,
-    repositoryReader: storage.repositoryReader,
+    repositoryReader: storage.repositoryReader!,
     // Where the bucket replicates, the archive check also measures the replica's lag.
     ...(storage.replicaRepositoryReader ? { replicaRepositoryReader: storage.replicaRepositoryReader } : {}),
     ...(storage.writers.dumps ? { dumps: storage.writers.dumps } : {}),

@@ -10,6 +10,7 @@ import { ALERT_NAMES, WAL_LOST_PAGE_SECONDS, alertTargets, alertThresholds, back
 import { checkConfig } from "../../components/config";
 import { rawSpecFromConfig, readStackFile, type DrSpec } from "../../components/config";
 import { PROJECT_ROOT } from "../harness/renderStack";
+import { merge, minimalPrimary, specOf } from "../config/fixtures";
 
 /**
  * Every generated rule file passes `promtool check rules`, and `promtool test rules` proves each
@@ -153,7 +154,7 @@ function buildTests(spec: DrSpec) {
   test("PostgresConnectionsNearLimit stays silent at 94 %", "1m", connections(Math.round(max * 0.94)), [at(10, "PostgresConnectionsNearLimit", [])]);
 
   // --- backups (hours between samples; eval times in minutes) -----------------------------
-  const full = backupCronJobName(targets.postgres, "full");
+  const full = backupCronJobName(targets.postgres!, "full");
   const job = (cronjob: string) => ({ namespace: ns, cronjob });
   const evalMinutes = Math.ceil(Math.max(...Object.values(t.backups).map((l) => l.late)) / 3600 + 24) * 60;
   const now = evalMinutes * 60;
@@ -166,7 +167,7 @@ function buildTests(spec: DrSpec) {
   ];
   const successAgo = (cronjob: string, age: number) => cronJob(cronjob, { successAgo: age, scheduledAgo: age + 60 });
   const limitsOf = (kind: string) => t.backups[kind]!;
-  const backupCronJobs = Object.keys(t.backups).map((kind) => backupsCronJobName(targets.postgres, kind));
+  const backupCronJobs = Object.keys(t.backups).map((kind) => backupsCronJobName(targets.postgres!, kind));
   const others = (except: string) => backupCronJobs.filter((name) => name !== except).flatMap((name) => successAgo(name, 60));
   const fullLimits = limitsOf("full");
   test(`BackupTooOld fires for a full backup just over ${fullLimits.late}s old`, "1h", [...others(full), ...successAgo(full, fullLimits.late + 60)], [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", job(full))])]);
@@ -198,7 +199,7 @@ function buildTests(spec: DrSpec) {
     [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", job(full))])],
   );
   if (t.backups["diff"]) {
-    const diff = backupCronJobName(targets.postgres, "diff");
+    const diff = backupCronJobName(targets.postgres!, "diff");
     test(`BackupTooOld follows the differential schedule: ${t.backups["diff"].late}s`, "1h", [...others(diff), ...successAgo(diff, t.backups["diff"].late + 60)], [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", job(diff))])]);
   }
 
@@ -228,7 +229,7 @@ function buildTests(spec: DrSpec) {
     [at(5, "BackupJobFailed", [alert("BackupJobFailed", job(full))])],
   );
 
-  const verify = verifyCronJobName(targets.postgres);
+  const verify = verifyCronJobName(targets.postgres!);
   const everyCronJob = [...backupCronJobs, verify, ...(targets.redis === undefined ? [] : [snapshotCronJobName(targets.redis)])];
   const reported = (names: string[]) => names.map((name) => series("kube_cronjob_created", job(name), flat(0)));
   test("BackupJobMissing stays silent while every CronJob is reported", "1m", reported(everyCronJob), [at(20, "BackupJobMissing", [])]);
@@ -345,5 +346,22 @@ describe.each(["prod", "staging"])("the alert rules of %s", (stack) => {
       expect(result.status, result.stdout + result.stderr).toBe(0);
       expect(result.stdout + result.stderr).toContain("SUCCESS");
     }
+  });
+});
+
+describe("the rule files of stacks with fewer stores", () => {
+  // Redis alone, Redis without snapshots, and Redis alone without snapshots: only their rules, all valid.
+  const cases = [
+    ["without PostgreSQL", { postgres: { enabled: false } }, ["RedisDown", "RedisAofWriteFailing", "RedisSnapshotTooOld", "BackupJobFailed", "BackupJobMissing", "PersistentVolumeAlmostFull", "ApiLatencyHigh", "ApiErrorRateHigh"]],
+    ["without PostgreSQL or Redis snapshots", { postgres: { enabled: false }, redis: { snapshots: { enabled: false } } }, ["RedisDown", "RedisAofWriteFailing", "PersistentVolumeAlmostFull", "ApiLatencyHigh", "ApiErrorRateHigh"]],
+  ] as const;
+  it.each(cases)("pass promtool check rules %s, with exactly the alerts that apply", (name, patch, alerts) => {
+    const spec = specOf(merge(minimalPrimary(), patch), "prod");
+    const groups = renderAlertRules(spec, alertTargets(spec));
+    expect(groups.flatMap((g) => g.rules.map((r) => r.alert)).sort()).toEqual([...alerts].sort());
+    const file = join(scratch, `${name.replace(/\W+/g, "-")}.rules.yaml`);
+    writeFileSync(file, renderRuleFile(spec, alertTargets(spec)));
+    const result = promtool(["check", "rules", file]);
+    expect(result.stdout + result.stderr).toContain(`SUCCESS: ${alerts.length} rules found`);
   });
 });

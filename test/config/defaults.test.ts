@@ -45,6 +45,7 @@ describe("defaults of a minimal primary", () => {
 
   it("defaults the postgres section", () => {
     expect(spec.postgres).toEqual({
+      enabled: true,
       version: 15,
       databases: [{ name: "app", owner: "app" }],
       storage: { size: 20 * GI },

@@ -51,6 +51,12 @@ const CASES: Case[] = [
   { name: "Redis snapshots off on a drill without a source", base: "drill", patch: { redis: { snapshots: { enabled: false }, restoreFrom: undefined } } },
   { name: "Redis snapshots off, with an interval no RPO would allow", base: "primary", patch: { objectives: { redis: { rpo: "5m", rto: "10m" } }, redis: { snapshots: { enabled: false, interval: "1h", keep: 1 } } } },
 
+  // stacks without PostgreSQL (Redis alone)
+  { name: "a primary without PostgreSQL, whose other PostgreSQL keys no rule reads", base: "primary", patch: { postgres: { enabled: false, restoreFrom: { bucket: "x-y-z", region: "eu-west-1", repoPath: "elsewhere/prod" } } } },
+  { name: "a drill without PostgreSQL, Redis naming its source", base: "drill", patch: { postgres: { enabled: false }, redis: { restoreFrom: { bucket: "acme-dr-prod-replica", region: "eu-west-1" } } } },
+  { name: "a drill without PostgreSQL, Redis naming no bucket", base: "drill", patch: { postgres: { enabled: false } }, errors: ["drkit:redis.restoreFrom.bucket", "drkit:redis.restoreFrom.region"] },
+  { name: "neither PostgreSQL nor Redis", base: "primary", patch: { postgres: { enabled: false }, redis: { enabled: false } }, errors: ["drkit:postgres.enabled"] },
+
   // regions match their provider
   { name: "a Spaces stack in a DigitalOcean region", base: "primary", patch: spaces },
   { name: "a Spaces stack in an AWS region", base: "primary", patch: merge(spaces, { region: "eu-central-1" }), errors: ["drkit:region"] },

@@ -74,6 +74,26 @@ describe("drkit drill", () => {
     expect(writing.end - writing.start).toBeLessThan(25_000);
   });
 
+  it("drills a stack without PostgreSQL: Redis alone written, snapshotted, lost and restored, PostgreSQL never started", () => {
+    const file = variant("redis-only", (config) => {
+      config["drkit:postgres"] = { enabled: false };
+      delete config["drkit:objectives"].postgres;
+      config["drkit:redis"].restoreFrom = { bucket: "drill-fast-primary", region: "eu-west-1", prefix: "redis/primary/" };
+    });
+    const report = join(scratch, "redis-only.json");
+    const result = drkit(["drill", "--file", file, "--stack", "redis-only", "--size", "16MiB", "--seed", "9", "--max-wait", "75s", "--report", report]);
+    expect(result.status, result.stderr).toBe(0);
+    const json = JSON.parse(readFileSync(report, "utf8")) as DrillReport;
+    expect(json.phases.map((p) => p.name).join("\n")).not.toMatch(/PostgreSQL|pgBackRest|backups/);
+    expect(json.stores.map((s) => s.store)).toEqual(["redis"]);
+    const redis = json.stores[0]!;
+    expect(redis.verified).toMatch(/^[1-9]\d* keys restored from the newest snapshot/);
+    expect(redis.rpo!.measured).toBeLessThanOrEqual(redis.rpo!.target);
+    expect(json.phases).toHaveLength(6);
+    expect(json.events.map((e) => e.name)).toEqual(expect.arrayContaining(["redis snapshot", "disaster", "redis recovered"]));
+    expect(json.events.map((e) => e.name).filter((name) => name.includes("backup") || name.startsWith("postgres"))).toEqual([]);
+  });
+
   it("drills a Redis whose snapshots are off: none are taken, and the recovered Redis starts empty, with no RPO promised", () => {
     const file = variant("queue", (config) => {
       config["drkit:redis"] = { resources: { memory: "512Mi" }, snapshots: { enabled: false } };
