@@ -12,7 +12,10 @@ import type { DrSpec } from "../../components/config";
 import { mergePlans, type ImageName, type SecretValue, type WorkloadPlan } from "../../components/workloads/plan";
 import { docker, type DockerResult } from "./docker";
 import { localSecretValues } from "./localSecrets";
-import { redisObjects, redisServerNames } from "../../components/workloads/names";
+import { PATH, redisObjects, redisServerNames } from "../../components/workloads/names";
+import { redisCliTls } from "../../components/redis/redisConf";
+import { dockerHostPlan, hostWorkloadPlan } from "../../components/host/plan";
+import { HostRun } from "./host";
 import { PlanRunner } from "./runner";
 import { startLocalS3, type LocalS3 } from "./s3";
 import { psql, redisCli } from "./stores";
@@ -32,12 +35,28 @@ export interface StackRun {
   redisTls?: { ca: string; servername: string };
 }
 
+/** A docker stack deployed on this engine as on its host. */
+export interface HostStackRun {
+  spec: DrSpec;
+  /** The host form of the stack's plan (secret variables as files, the scheduler). */
+  plan: WorkloadPlan;
+  host: HostRun;
+  secretValue: (value: SecretValue) => string;
+  psql(sql: string, database?: string): Promise<string>;
+  redisCli(args: string[], input?: string): Promise<string>;
+}
+
 export interface LocalCluster {
   /** Prefix of every label `drkit.run` this cluster puts on containers, volumes and networks. */
   id: string;
   s3: LocalS3;
   /** Runs a stack's plan against the shared S3 endpoint, on the shared network. */
   stack(spec: DrSpec, cipher: { own: string; source?: string }): Promise<StackRun>;
+  /**
+   * Deploys a docker stack's host plan (`dockerHostPlan`) against the shared S3 endpoint, as
+   * `pulumi up` would on its host: under a project of its own, removed with the cluster.
+   */
+  host(spec: DrSpec, cipher: { own: string; source?: string }): Promise<HostStackRun>;
   /** The aws CLI of the jobs image against the local endpoint; `seed` is bind-mounted at /seed. */
   aws(args: string[], seed?: string): Promise<DockerResult>;
   /** Removes every container, volume and network, and the endpoint's files. */
@@ -78,17 +97,22 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     throw error;
   }
   let index = 0;
+  const hosts: HostRun[] = [];
+  const stackPlan = (spec: DrSpec) => {
+    const substitute = { host: s3.host, port: s3.port };
+    return mergePlans(
+      ...(spec.postgres.enabled ? [postgresPlan(postgresInput(spec, substitute)), backupPlan(backupInput(spec, substitute)), jobMetricsPlan({ stack: spec.stack, retainData: spec.role !== "drill" })] : []),
+      ...(spec.redis.enabled ? [redisPlan(redisInput(spec, substitute))] : []),
+    );
+  };
+  const secretsOf = (spec: DrSpec, cipher: { own: string; source?: string }) =>
+    localSecretValues({ spec, s3, cipher, serverNames: postgresHosts(spec.cluster.namespace).serverNames, redisNames: redisServerNames("redis", spec.cluster.namespace) });
   return {
     id,
     s3,
     async stack(spec, cipher) {
-      const substitute = { host: s3.host, port: s3.port };
-      const plan = mergePlans(
-        ...(spec.postgres.enabled ? [postgresPlan(postgresInput(spec, substitute)), backupPlan(backupInput(spec, substitute)), jobMetricsPlan({ stack: spec.stack, retainData: spec.role !== "drill" })] : []),
-        ...(spec.redis.enabled ? [redisPlan(redisInput(spec, substitute))] : []),
-      );
-      const hosts = postgresHosts(spec.cluster.namespace);
-      const secretValue = localSecretValues({ spec, s3, cipher, serverNames: hosts.serverNames, redisNames: redisServerNames("redis", spec.cluster.namespace) });
+      const plan = stackPlan(spec);
+      const secretValue = secretsOf(spec, cipher);
       // Each stack on a network of its own, as each has a cluster (or namespace) of its own: two
       // stacks' pods carry the same DNS names. The S3 endpoint is reached across networks.
       // Where the pods assume roles, the local STS grants the endpoint's key pair; the aws CLI asks
@@ -106,6 +130,25 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       const redisTls = spec.redis.enabled && spec.redis.tls ? { ca: secretValue({ kind: "redisTls", part: "ca.crt" }), servername: redisObjects("redis").client } : undefined;
       return { spec, plan, runner, secretValue, psql: (sql, database) => psql(runner, sql, database), redisCli: (args, input) => redisCli(runner, args, input), ...(redisTls ? { redisTls } : {}) };
     },
+    async host(spec, cipher) {
+      const project = `${id}-${++index}-${spec.stack}`;
+      const plan = hostWorkloadPlan(stackPlan(spec), project);
+      const secretValue = secretsOf(spec, cipher);
+      const host = await HostRun.deploy(dockerHostPlan(plan, { stack: spec.stack, project, namespace: spec.cluster.namespace, publishAddress: "127.0.0.1" }), { images: options.images, secretValue });
+      hosts.push(host);
+      const psqlHost = async (sql: string, database = "postgres") => {
+        const result = await host.exec("postgres", "postgres", ["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-h", PATH.postgresSocket, "-U", "postgres", "-d", database], { input: sql });
+        if (result.code !== 0) throw new Error(`psql failed: ${result.stderr.trim()}`);
+        return result.stdout.trim();
+      };
+      const redisHost = async (args: string[], input?: string) => {
+        const tls = redisCliTls(spec.redis.tls, `${PATH.redisTls}/ca.crt`);
+        const result = await host.exec("redis", "redis", ["redis-cli", ...tls, "--no-auth-warning", ...args], input === undefined ? {} : { input });
+        if (result.code !== 0) throw new Error(`redis-cli failed: ${result.stderr.trim()}`);
+        return result.stdout.trim();
+      };
+      return { spec, plan, host, secretValue, psql: psqlHost, redisCli: redisHost };
+    },
     aws(args, seed) {
       return docker([
         "run", "--rm", "--network", network.network, "--label", `drkit.run=${id}`,
@@ -116,6 +159,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     },
     async destroy() {
       await s3.stop();
+      for (const host of hosts.splice(0)) await host.remove();
       for (const runner of runners.splice(0).reverse()) await runner.destroy();
       rmSync(root, { recursive: true, force: true });
     },

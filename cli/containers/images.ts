@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DrSpec } from "../../components/config";
 import { IMAGE_NAMES, imageBuildArgs, imageContext } from "../../components/workloads/images";
@@ -7,20 +7,18 @@ import type { ImageName } from "../../components/workloads/plan";
 import { docker, dockerOk } from "./docker";
 
 /**
- * drkit's images in the local engine, tagged by what they are built from (the Dockerfile and the
- * build arguments): a changed Dockerfile is a new tag, so the tests and the drill never run a
- * stale image.
+ * drkit's images in the local engine, tagged by what they are built from (every file of the build
+ * context and the build arguments): a changed Dockerfile or script is a new tag, so the tests and
+ * the drill never run a stale image.
  */
 export function localImageRefs(images: DrSpec["images"], postgresVersion: number): Record<ImageName, string> {
   const args = imageBuildArgs(images, postgresVersion);
   return Object.fromEntries(
     IMAGE_NAMES.map((name) => {
-      const hash = createHash("sha256")
-        .update(readFileSync(join(imageContext(name), "Dockerfile")))
-        .update(JSON.stringify(args))
-        .digest("hex")
-        .slice(0, 12);
-      return [name, `drkit-${name}:local-${hash}`];
+      const hash = createHash("sha256");
+      for (const file of readdirSync(imageContext(name)).sort()) hash.update(file).update(readFileSync(join(imageContext(name), file)));
+      hash.update(JSON.stringify(args));
+      return [name, `drkit-${name}:local-${hash.digest("hex").slice(0, 12)}`];
     }),
   ) as Record<ImageName, string>;
 }

@@ -1,7 +1,10 @@
 import { cpus } from "node:os";
 import { pack } from "tar-stream";
 import type { ContainerPlan, ImageName, JobPlan, PodPlan, Probe, SecretValue, VolumePlan, WorkloadPlan } from "../../components/workloads/plan";
+import { fsGroupStep } from "../../components/workloads/fsGroup";
 import { dataClaimName, PATH } from "../../components/workloads/names";
+import { isProjected } from "../../components/workloads/plan";
+import { probeCommand } from "../../components/workloads/probes";
 import { WEB_IDENTITY, WEB_IDENTITY_ENV } from "../../components/workloads/webIdentity";
 import { docker, dockerOk, dockerSettled, type DockerResult } from "./docker";
 import { startLocalSts, type LocalSts } from "./sts";
@@ -358,6 +361,7 @@ export class PlanRunner {
   private async prepareVolume(volume: VolumePlan, podName: string, pod: PodPlan, dataVolume: (v: string) => string, instance: PodInstance): Promise<string> {
     this.ensureOpen();
     const label = ["--label", `${LABEL}=${this.options.runId}`];
+    if (volume.kind === "engineSocket") throw new Error(`pod ${pod.name} mounts the engine's socket: it is a Docker host's scheduler, which runHost runs (cli/containers/host.ts)`);
     if (volume.kind === "data") {
       const name = dataVolume(volume.name);
       await dockerOk(["volume", "create", ...label, name]);
@@ -415,19 +419,12 @@ export class PlanRunner {
 
   /** kubelet's SetVolumeOwnership, for every volume of the pod. */
   private async applyFsGroup(pod: PodPlan, volumes: Map<string, string>): Promise<void> {
-    const { fsGroup, fsGroupChangePolicy } = pod.security;
     const mounts: string[] = [];
     const steps: string[] = [];
     for (const volume of pod.volumes) {
       const path = `/v/${volume.name}`;
-      const readOnly = volume.kind === "configMap" || volume.kind === "secret" || volume.kind === "serviceAccountToken";
       mounts.push("--mount", `type=volume,src=${volumes.get(volume.name)},dst=${path},volume-nocopy`);
-      // rwMask 0660 / roMask 0440, plus 0110 and setgid on directories (pkg/volume/volume_linux.go).
-      const files = readOnly ? "ug+r" : "ug+rw";
-      const dirs = readOnly ? "ug+rx,g+s" : "ug+rwx,g+s";
-      const rootMatches = `[ -n "$(find ${path} -maxdepth 0 -group ${fsGroup} -perm -${readOnly ? "2440" : "2660"})" ]`;
-      const walk = `find ${path} -exec chgrp -h ${fsGroup} {} + && find ${path} ! -type l ! -type d -exec chmod ${files} {} + && find ${path} -type d -exec chmod ${dirs} {} +`;
-      steps.push(fsGroupChangePolicy === "OnRootMismatch" ? `{ ${rootMatches} || { ${walk}; }; }` : `{ ${walk}; }`);
+      steps.push(fsGroupStep(path, isProjected(volume), pod.security));
     }
     if (steps.length === 0) return;
     await dockerOk(["run", "--rm", "--network", "none", ...mounts, "--entrypoint", "sh", this.options.helperImage, "-ec", steps.join(" && ")]);
@@ -504,12 +501,6 @@ export class PlanRunner {
 
   private async probe(id: string, probe: Probe): Promise<boolean> {
     const timeoutMs = (probe.timeoutSeconds ?? 5) * 1000;
-    if (probe.exec) return (await docker(["exec", id, ...probe.exec], { timeoutMs })).code === 0;
-    if (probe.tcpPort !== undefined) return (await docker(["exec", id, "bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${probe.tcpPort}`], { timeoutMs })).code === 0;
-    if (probe.http) {
-      const request = `exec 3<>/dev/tcp/127.0.0.1/${probe.http.port} && printf 'GET ${probe.http.path} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 2[0-9][0-9] '`;
-      return (await docker(["exec", id, "bash", "-c", request], { timeoutMs })).code === 0;
-    }
-    return true;
+    return (await docker(["exec", id, ...probeCommand(probe)], { timeoutMs })).code === 0;
   }
 }

@@ -55,6 +55,11 @@ export function parseSpec(raw: unknown, options: ParseOptions = {}): ParseResult
     else problems.push(...zodProblems(name, schema, result.error.issues));
   }
 
+  // Each target has its own section: the other's would silently do nothing.
+  const target = sections.target ?? "kubernetes";
+  if (target === "docker" && input.cluster !== undefined) problems.push(error(["cluster"], "is set, and drkit:target is docker: the workloads run on drkit:host", "remove drkit:cluster, or set drkit:target: kubernetes"));
+  if (target === "kubernetes" && input.host !== undefined) problems.push(error(["host"], "is set, and drkit:target is kubernetes (the default): a cluster has no Docker host", "set drkit:target: docker to run on this host, or remove drkit:host"));
+
   const { spec, problems: derivationProblems } = derive(sections, stack);
   problems.push(...derivationProblems, ...crossFieldProblems(spec));
 
@@ -76,6 +81,8 @@ export function derive(sections: Partial<Sections>, stack: string): { spec: Part
   if (sections.tags !== undefined) spec.tags = sections.tags;
   if (sections.alerts !== undefined) spec.alerts = sections.alerts;
   if (sections.images !== undefined) spec.images = sections.images;
+  if (sections.target !== undefined) spec.target = sections.target;
+  if (sections.host) spec.host = { ...sections.host, project: sections.host.project ?? `drkit-${stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 63) };
   if (sections.storage) spec.storage = deriveStorage(sections.storage);
 
   const lifecycle = spec.storage?.lifecycle;

@@ -284,12 +284,13 @@ export const RULES: Rule[] = [
   {
     // An access key is a credential that works from anywhere until someone revokes it: with AWS
     // storage it must be a decision written in the stack file, never what drkit falls back to.
-    needs: ["cluster", "storage", "postgres", "redis"],
+    needs: ["cluster", "storage", "postgres", "redis", "target"],
     alsoWithoutPostgres: true,
-    check: ({ cluster, storage, postgres, redis }) => {
+    check: ({ cluster, storage, postgres, redis, target }) => {
       const identity = cluster.workloadIdentity;
       if (!identity) {
-        if (storage.provider !== "aws") return [];
+        // A Docker host has no ServiceAccount issuer IAM could trust: its keys are the only way.
+        if (storage.provider !== "aws" || target === "docker") return [];
         return [
           error(
             ["cluster", "workloadIdentity"],

@@ -497,6 +497,33 @@ export const clusterSchema = z.preprocess(
   ]),
 ).prefault({});
 
+/** Where the workloads run: a Kubernetes cluster (`drkit:cluster`) or one Docker host (`drkit:host`). */
+export const targetSchema = z.enum(["kubernetes", "docker"]).default("kubernetes");
+
+const DOCKER_ENDPOINT = /^(unix:\/\/\/\S+|tcp:\/\/[^\s/]+|ssh:\/\/([^\s@/]+@)?[^\s@/:]+(:\d+)?)$/;
+const IPV4 = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+/** The Docker host of a `drkit:target: docker` stack. */
+export const hostSchema = z
+  .strictObject({
+    docker: z
+      .string()
+      .superRefine(
+        check<string>(
+          (s) => DOCKER_ENDPOINT.test(s),
+          (s) => `is not a Docker engine address: '${s}'`,
+          "use 'unix:///var/run/docker.sock' (this machine), 'ssh://deploy@203.0.113.10' or 'tcp://10.0.0.5:2376'",
+        ),
+      )
+      .default("unix:///var/run/docker.sock"),
+    project: namespaceName().optional(),
+    publishAddress: z
+      .string()
+      .superRefine(check<string>((s) => IPV4.test(s), (s) => `is not an IPv4 address: '${s}'`, "use the host's private address, e.g. '10.0.0.5', or '127.0.0.1' for clients on the host itself"))
+      .default("127.0.0.1"),
+  })
+  .prefault({});
+
 /** drkit's images: built from images/ and pushed to `registry`, or given ready. */
 export const imagesSchema = z
   .strictObject({
@@ -520,6 +547,8 @@ export const SECTION_SCHEMAS = {
   redis: redisSchema,
   alerts: alertsSchema,
   cluster: clusterSchema,
+  target: targetSchema,
+  host: hostSchema,
   images: imagesSchema,
   // A secret, set with `pulumi config set --secret`: read by the program as a Pulumi secret and
   // never copied into the DrSpec. Parsed here only so its absence can be reported.

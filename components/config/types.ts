@@ -28,7 +28,30 @@ export interface DrSpec {
   redis: RedisSpec;
   alerts: AlertsSpec;
   cluster: ClusterSpec;
+  /**
+   * Where the workloads run: `kubernetes` (the cluster of `drkit:cluster`) or `docker` (the
+   * Docker host of `drkit:host`: one container per workload container, a scheduler for the
+   * jobs). @default "kubernetes"
+   */
+  target: Target;
+  /** The Docker host (`target: docker`). Defaulted, and unused, on Kubernetes. */
+  host: HostSpec;
   images: ImagesSpec;
+}
+
+export type Target = "kubernetes" | "docker";
+
+/** One Docker host that runs a stack's workloads (docs/architecture.md §9). */
+export interface HostSpec {
+  /** The Docker engine: `unix:///var/run/docker.sock`, `ssh://user@host`, `tcp://host:2376`. @default "unix:///var/run/docker.sock" */
+  docker: string;
+  /** Prefix of every container, volume and network name. @default `drkit-<stack>` */
+  project: string;
+  /**
+   * The host address PostgreSQL, Redis and the exporters publish their ports on: clients on
+   * other machines and the team's Prometheus connect there. @default "127.0.0.1" (the host only)
+   */
+  publishAddress: string;
 }
 
 /**

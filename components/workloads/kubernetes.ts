@@ -93,6 +93,8 @@ function volumeOf(v: VolumePlan, podName: string): k8s.types.input.core.v1.Volum
       };
     case "data":
       return { name: v.name, persistentVolumeClaim: { claimName: dataClaimName(podName, v.name) } };
+    case "engineSocket":
+      throw new Error(`volume '${v.name}' of pod ${podName} is a Docker engine's socket: only a Docker host's scheduler mounts one`);
     case "serviceAccountToken":
       return { name: v.name, projected: { sources: [{ serviceAccountToken: { audience: v.audience, expirationSeconds: v.expirationSeconds, path: "token" } }] } };
   }

@@ -16,6 +16,8 @@ export const PORT = {
   redisMetrics: 9121,
   /** The Pushgateway the jobs report their results to. */
   jobMetrics: 9091,
+  /** A Docker host's job scheduler: its jobs' metrics (what kube-state-metrics says on a cluster). */
+  schedulerMetrics: 9095,
 } as const;
 
 /** Mount paths inside drkit's images. */
@@ -33,6 +35,10 @@ export const PATH = {
   /** Redis's server pair and CA (the server), or the CA alone (the snapshot job). */
   redisTls: "/etc/drkit-redis-tls",
   jobMetricsData: "/var/lib/pushgateway",
+  schedulerConfig: "/etc/drkit-scheduler",
+  schedulerState: "/var/lib/drkit-scheduler",
+  /** Where the Docker engine's API socket is, on the host and in the scheduler. */
+  engineSocket: "/var/run/docker.sock",
   /** The projected ServiceAccount token a pod exchanges for its role's credentials (web identity). */
   awsToken: "/var/run/secrets/drkit/aws",
   work: "/work",
@@ -129,6 +135,14 @@ export const JOB_METRICS_OBJECTS = {
   statefulSet: "job-metrics",
   headless: "job-metrics-headless",
   client: "job-metrics",
+} as const;
+
+/** Object names of a Docker host's job scheduler. */
+export const SCHEDULER_OBJECTS = {
+  statefulSet: "scheduler",
+  headless: "scheduler-headless",
+  client: "scheduler",
+  config: "scheduler-config",
 } as const;
 
 /** A Service's in-cluster DNS name. */

@@ -96,7 +96,9 @@ export type VolumePlan =
   /** Scratch space as large as a volume (an ephemeral claim), for a whole dump or restored cluster. */
   | { name: string; kind: "claim"; size: number; storageClass?: string }
   /** A token of the pod's ServiceAccount for `audience`, in the file `token`, renewed before it expires (a projected volume). */
-  | { name: string; kind: "serviceAccountToken"; audience: string; expirationSeconds: number };
+  | { name: string; kind: "serviceAccountToken"; audience: string; expirationSeconds: number }
+  /** The Docker engine's API socket, for a Docker host's job scheduler (which starts the jobs' containers). */
+  | { name: string; kind: "engineSocket" };
 
 export interface PodSecurity {
   uid: number;
@@ -165,6 +167,9 @@ export interface WorkloadPlan {
   servers: ServerPlan[];
   jobs: JobPlan[];
 }
+
+/** Volumes whose files are projected, read-only: ConfigMaps, Secrets, tokens. */
+export const isProjected = (volume: VolumePlan) => volume.kind === "configMap" || volume.kind === "secret" || volume.kind === "serviceAccountToken";
 
 /** The hardened defaults every drkit container runs with (a read-only root, no privileges). */
 export const CONTAINER_SECURITY = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, dropCapabilities: ["ALL"] } as const;
