@@ -18,7 +18,7 @@ export default tseslint.config(
     // that map plans onto provider resources are the only Pulumi code; `drkit render` loads its
     // mock runtime (cli/render/preview.ts) on demand.
     files: ["cli/**/*.ts", "components/**/[a-z]*.ts"],
-    ignores: ["cli/render/preview.ts", "components/index.ts", "components/*/index.ts", "components/region/*.ts", "components/workloads/kubernetes.ts", "components/workloads/certificates.ts", "components/storage/hardenedBucket.ts"],
+    ignores: ["cli/render/preview.ts", "components/index.ts", "components/*/index.ts", "components/region/*.ts", "components/workloads/kubernetes.ts", "components/workloads/certificates.ts", "components/host/docker.ts", "components/storage/hardenedBucket.ts"],
     rules: {
       "@typescript-eslint/no-restricted-imports": [
         "error",

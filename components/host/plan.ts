@@ -40,7 +40,8 @@ export interface HostFile {
   /** Path in the prepare container: `/seed/<volume>/<key>`. */
   path: string;
   mode: number;
-  content: { text: string } | { secret: SecretValue };
+  /** A secret names the Secret it belongs to: that Secret's owner makes the value. */
+  content: { text: string } | { secret: SecretValue; object: string };
 }
 
 export interface HostMount {
@@ -310,13 +311,19 @@ function projectedFiles(plan: WorkloadPlan, pod: PodPlan, volume: Extract<Volume
   const all: Record<string, HostFile["content"]> | undefined =
     volume.kind === "configMap"
       ? mapValues(plan.configMaps.find((c) => c.name === volume.object)?.files, (text) => ({ text }))
-      : mapValues(plan.secrets.find((s) => s.name === volume.object)?.data, (secret) => ({ secret }));
+      : secretFiles(plan, volume.object);
   if (!all) throw new Error(`pod ${pod.name} mounts ${volume.kind} '${volume.object}', which the plan does not have`);
   return (volume.items ?? Object.keys(all)).map((key) => {
     const content = all[key];
     if (!content) throw new Error(`${volume.kind} '${volume.object}' has no key '${key}'`);
     return [key, content];
   });
+}
+
+function secretFiles(plan: WorkloadPlan, name: string): Record<string, HostFile["content"]> | undefined {
+  const secret = plan.secrets.find((s) => s.name === name);
+  if (!secret) return undefined;
+  return Object.fromEntries(Object.entries(secret.data).map(([key, value]) => [key, { secret: value, object: secret.from?.[key] ?? name }]));
 }
 
 function mapValues<T, U>(record: Record<string, T> | undefined, f: (value: T) => U): Record<string, U> | undefined {

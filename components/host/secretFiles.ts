@@ -34,10 +34,10 @@ export function withSecretFiles(plan: WorkloadPlan): WorkloadPlan {
   const pod = (p: PodPlan): PodPlan => {
     const volumes = [...p.volumes];
     const container = (c: ContainerPlan): ContainerPlan => {
-      const secret = c.env.flatMap(([variable, source]) => ("secret" in source ? [[variable, lookup(p.name, c.name, source.secret, source.key)] as const] : []));
+      const secret = c.env.flatMap(([variable, source]) => ("secret" in source ? [{ variable, value: lookup(p.name, c.name, source.secret, source.key), from: source.secret }] : []));
       if (secret.length === 0) return c;
       const name = envSecretName(p.name, c.name);
-      secrets.push({ name, data: Object.fromEntries(secret) });
+      secrets.push({ name, data: Object.fromEntries(secret.map((s) => [s.variable, s.value])), from: Object.fromEntries(secret.map((s) => [s.variable, s.from])) });
       const volume = `env-${c.name}`;
       volumes.push({ name: volume, kind: "secret", object: name, mode: 0o440 });
       const probe = (q: Probe | undefined) => (q?.exec ? { ...q, exec: wrap(q.exec) } : q);

@@ -31,6 +31,12 @@ export interface SecretPlan {
   name: string;
   /** Every key and where its value comes from. */
   data: Record<string, SecretValue>;
+  /**
+   * For a Secret assembled from other Secrets' keys (a Docker host's secret variables,
+   * `withSecretFiles`): the Secret each key was taken from, whose owner makes its value.
+   * @default every key is this Secret's own
+   */
+  from?: Record<string, string>;
 }
 
 export interface ConfigMapPlan {
