@@ -42,11 +42,20 @@ export const backupStorage = {
   cronJobs: region.backups?.cronJobNames ?? {},
 };
 
-/** Where applications connect, and the Secrets that hold their credentials. */
+/** Where applications connect, and the Secrets that hold their credentials (Kubernetes). */
 export const database = region.postgres ? { host: region.postgres.host, port: region.postgres.port, secrets: region.postgres.databaseSecretNames } : undefined;
 
-/** Where applications reach Redis, and the Secret with its password. */
+/** Each database's URI with its owner's password (a secret): what a Docker host's applications are given. */
+export const databaseUris = region.postgres?.databaseUris;
+
+/** Where applications reach Redis, and the Secret with its password (Kubernetes). */
 export const cache = region.redis ? { endpoint: region.redis.endpoint, passwordSecret: region.redis.passwordSecretName } : undefined;
+
+/** Redis's password (a secret). */
+export const cachePassword = region.redis?.password;
+
+/** On a Docker host: the network an application's compose project joins (`external: true`), and the containers' names. */
+export const dockerHost = region.host ? { network: region.host.network, containers: region.host.containerNames } : undefined;
 
 /**
  * The pgBackRest repository passphrase (secret). A dr or drill stack restoring these backups

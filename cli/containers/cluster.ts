@@ -15,6 +15,7 @@ import { localSecretValues } from "./localSecrets";
 import { PATH, redisObjects, redisServerNames } from "../../components/workloads/names";
 import { redisCliTls } from "../../components/redis/redisConf";
 import { dockerHostPlan, hostWorkloadPlan } from "../../components/host/plan";
+import { withSecretFiles } from "../../components/host/secretFiles";
 import { HostRun } from "./host";
 import { PlanRunner } from "./runner";
 import { startLocalS3, type LocalS3 } from "./s3";
@@ -111,7 +112,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     id,
     s3,
     async stack(spec, cipher) {
-      const plan = stackPlan(spec);
+      // A docker stack's workloads as its host runs them: secret variables as files.
+      const plan = spec.target === "docker" ? withSecretFiles(stackPlan(spec)) : stackPlan(spec);
       const secretValue = secretsOf(spec, cipher);
       // Each stack on a network of its own, as each has a cluster (or namespace) of its own: two
       // stacks' pods carry the same DNS names. The S3 endpoint is reached across networks.

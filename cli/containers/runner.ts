@@ -4,6 +4,7 @@ import type { ContainerPlan, ImageName, JobPlan, PodPlan, Probe, SecretValue, Vo
 import { fsGroupStep } from "../../components/workloads/fsGroup";
 import { dataClaimName, PATH } from "../../components/workloads/names";
 import { isProjected } from "../../components/workloads/plan";
+import { withEnvFiles } from "../../components/host/secretFiles";
 import { probeCommand } from "../../components/workloads/probes";
 import { WEB_IDENTITY, WEB_IDENTITY_ENV } from "../../components/workloads/webIdentity";
 import { docker, dockerOk, dockerSettled, type DockerResult } from "./docker";
@@ -208,13 +209,17 @@ export class PlanRunner {
     return result.stdout;
   }
 
-  /** Runs a command in a running server's container. */
+  /**
+   * Runs a command in a running server's container; in a Docker host's plan, under the loader of
+   * the container's secret variables, as its own command runs.
+   */
   exec(name: string, container: string, command: string[], options: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<DockerResult> {
     const instance = this.pods.get(name);
     const id = instance?.containers.get(container);
     if (!id) throw new Error(`server '${name}' has no running container '${container}'`);
+    const plan = this.server(name).pod.containers.find((c) => c.name === container)!;
     const env = Object.keys(options.env ?? {}).flatMap((key) => ["-e", key]);
-    return docker(["exec", ...(options.input !== undefined ? ["-i"] : []), ...env, id, ...command], {
+    return docker(["exec", ...(options.input !== undefined ? ["-i"] : []), ...env, id, ...withEnvFiles(plan, command)], {
       ...(options.input !== undefined ? { input: options.input } : {}),
       ...(options.env ? { env: options.env } : {}),
       timeoutMs: options.timeoutMs ?? 600_000,

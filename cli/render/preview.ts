@@ -173,6 +173,8 @@ const FAKE_STATE: Record<string, (name: string, inputs: Record<string, unknown>)
   "tls:index/certRequest:CertRequest": (name) => ({ certRequestPem: `CSR-${name}` }),
   "tls:index/locallySignedCert:LocallySignedCert": (name) => ({ certPem: `CERT-${name}` }),
   "docker:index/image:Image": (_name, inputs) => ({ repoDigest: `${String(inputs["imageName"])}@sha256:known-after-push` }),
+  // The id the host's engine gives the pulled or built image.
+  "docker:index/remoteImage:RemoteImage": (name) => ({ imageId: `sha256:id-of-${name}` }),
   "digitalocean:index/kubernetesCluster:KubernetesCluster": (name) => ({ kubeConfigs: [{ rawConfig: `FAKE-SECRET-kubeconfig-${name}` }] }),
 };
 

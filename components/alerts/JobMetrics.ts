@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { serverObjects } from "../workloads/kubernetes";
 import { JOB_METRICS_OBJECTS, PORT } from "../workloads/names";
 import { JOB_METRICS_CLIENT_LABEL, jobMetricsPlan, jobMetricsUrl } from "./jobMetricsPlan";
+import type { HostPlacement } from "../host/placement";
 
 export interface JobMetricsArgs {
   /** The stack's name: the instance label of the gateway's pod. */
@@ -15,7 +16,13 @@ export interface JobMetricsArgs {
   monitoringNamespace?: string;
   /** Keep the gateway's volume (the last pushed figures) when the component is deleted; false for a disposable drill. @default true */
   retainData?: boolean;
+  /** Place the gateway on a Docker host (`DockerHost` maps it) instead of creating Kubernetes objects. @default Kubernetes */
+  placement?: HostPlacement;
 }
+
+const noSecrets = (): never => {
+  throw new Error("the job-metrics gateway has no secrets");
+};
 
 /**
  * The job-metrics gateway (`jobMetricsPlan`) on Kubernetes: a one-replica StatefulSet with its
@@ -32,30 +39,35 @@ export class JobMetrics extends pulumi.ComponentResource {
   constructor(name: string, args: JobMetricsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drkit:alerts:JobMetrics", name, {}, opts);
     const { namespace } = args;
-    const server = jobMetricsPlan({ stack: args.stack, retainData: args.retainData ?? true }).servers[0]!;
+    const plan = jobMetricsPlan({ stack: args.stack, retainData: args.retainData ?? true });
+    const server = plan.servers[0]!;
     const parent = { parent: this };
     this.podLabels = server.pod.labels;
     this.url = pulumi.output(namespace).apply(jobMetricsUrl);
-    const mapping = { namespace, images: args.images, secretValue: () => { throw new Error("the job-metrics gateway has no secrets"); }, labels: this.podLabels };
-    const serviceAccount = new k8s.core.v1.ServiceAccount(name, { metadata: { name: JOB_METRICS_OBJECTS.statefulSet, namespace, labels: this.podLabels }, automountServiceAccountToken: false }, parent);
-    serverObjects(server, mapping, { parent: this, serviceAccountName: serviceAccount.metadata.name, dependsOn: [], keep: {} });
-    new k8s.networking.v1.NetworkPolicy(
-      name,
-      {
-        metadata: { name: JOB_METRICS_OBJECTS.statefulSet, namespace, labels: this.podLabels },
-        spec: {
-          podSelector: { matchLabels: this.podLabels },
-          policyTypes: ["Ingress"],
-          ingress: [
-            {
-              from: [{ podSelector: { matchLabels: JOB_METRICS_CLIENT_LABEL } }, { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.monitoringNamespace ?? "monitoring" } } }],
-              ports: [{ protocol: "TCP", port: PORT.jobMetrics }],
-            },
-          ],
+    if (args.placement) {
+      args.placement.add(`JobMetrics '${name}'`, plan, noSecrets);
+    } else {
+      const mapping = { namespace, images: args.images, secretValue: noSecrets, labels: this.podLabels };
+      const serviceAccount = new k8s.core.v1.ServiceAccount(name, { metadata: { name: JOB_METRICS_OBJECTS.statefulSet, namespace, labels: this.podLabels }, automountServiceAccountToken: false }, parent);
+      serverObjects(server, mapping, { parent: this, serviceAccountName: serviceAccount.metadata.name, dependsOn: [], keep: {} });
+      new k8s.networking.v1.NetworkPolicy(
+        name,
+        {
+          metadata: { name: JOB_METRICS_OBJECTS.statefulSet, namespace, labels: this.podLabels },
+          spec: {
+            podSelector: { matchLabels: this.podLabels },
+            policyTypes: ["Ingress"],
+            ingress: [
+              {
+                from: [{ podSelector: { matchLabels: JOB_METRICS_CLIENT_LABEL } }, { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.monitoringNamespace ?? "monitoring" } } }],
+                ports: [{ protocol: "TCP", port: PORT.jobMetrics }],
+              },
+            ],
+          },
         },
-      },
-      parent,
-    );
+        parent,
+      );
+    }
     this.registerOutputs({ url: this.url });
   }
 }

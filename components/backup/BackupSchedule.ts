@@ -9,6 +9,7 @@ import type { WorkloadIdentityArgs } from "../workloads/webIdentity";
 import { repositoryAt } from "../postgres/layout";
 import { storeAt } from "../redis/layout";
 import { backupLabels, backupPlan, type BackupInput } from "./plan";
+import type { HostPlacement } from "../host/placement";
 
 export interface BackupScheduleArgs {
   /**
@@ -40,6 +41,11 @@ export interface BackupScheduleArgs {
    * @default none: the accesses' static keys, in Secrets
    */
   workloadIdentity?: WorkloadIdentityArgs;
+  /**
+   * Place the plan on a Docker host (`DockerHost` maps it) instead of creating Kubernetes
+   * objects. @default Kubernetes
+   */
+  placement?: HostPlacement;
 }
 
 /**
@@ -91,14 +97,18 @@ export class BackupSchedule extends pulumi.ComponentResource {
           throw new Error(`a backup plan has no ${value.kind} secret of its own`);
       }
     };
-    const mapping = { namespace: args.namespace, images: args.images, secretValue, labels: backupLabels(cluster.input.stack, clusterName), roleArn: access.roleArn };
-    const { secrets, configMaps } = configObjects(plan, mapping, this);
-    // The jobs also read the cluster's Secrets (owner passwords, the client certificate).
-    const dependsOn: pulumi.Resource[] = [...Object.values(secrets), ...Object.values(configMaps), cluster];
-    for (const job of plan.jobs) {
-      // A Job that runs at deployment is reported by `pulumi up` as soon as it ends.
-      const timeouts = job.schedule ? {} : { customTimeouts: { create: `${Math.ceil(job.activeDeadlineSeconds / 60)}m` } };
-      jobObject(job, mapping, { parent: this, dependsOn, ...timeouts });
+    if (args.placement) {
+      args.placement.add(`BackupSchedule '${name}'`, plan, secretValue);
+    } else {
+      const mapping = { namespace: args.namespace, images: args.images, secretValue, labels: backupLabels(cluster.input.stack, clusterName), roleArn: access.roleArn };
+      const { secrets, configMaps } = configObjects(plan, mapping, this);
+      // The jobs also read the cluster's Secrets (owner passwords, the client certificate).
+      const dependsOn: pulumi.Resource[] = [...Object.values(secrets), ...Object.values(configMaps), cluster];
+      for (const job of plan.jobs) {
+        // A Job that runs at deployment is reported by `pulumi up` as soon as it ends.
+        const timeouts = job.schedule ? {} : { customTimeouts: { create: `${Math.ceil(job.activeDeadlineSeconds / 60)}m` } };
+        jobObject(job, mapping, { parent: this, dependsOn, ...timeouts });
+      }
     }
     const objects = postgresObjects(clusterName);
     const byRole = { full: objects.backupJob("full"), diff: objects.backupJob("diff"), incr: objects.backupJob("incr"), dump: objects.dumpJob, verify: objects.verifyJob, archiveCheck: objects.archiveCheckJob };

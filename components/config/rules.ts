@@ -143,9 +143,10 @@ export const RULES: Rule[] = [
         ),
   },
   {
-    needs: ["images", "redis"],
-    check: ({ images, redis }) =>
-      images.registry
+    // A Docker host builds the images it lacks on its own engine: no registry needed there.
+    needs: ["images", "redis", "target"],
+    check: ({ images, redis, target }) =>
+      images.registry || target === "docker"
         ? []
         : (["postgres", "jobs", ...(redis.enabled ? ["redis"] : [])] as ("postgres" | "jobs" | "redis")[])
             .filter((name) => !images[name])

@@ -61,7 +61,9 @@ export function summarizeSpec(spec: DrSpec) {
       credentials:
         spec.cluster.workloadIdentity?.type === "irsa"
           ? "a role per ServiceAccount (IRSA), no access keys"
-          : "static access keys per data path, in Secrets (rotate them: README)",
+          : spec.target === "docker"
+            ? "static access keys per data path, in files on the host, never in a container's configuration (rotate them: README)"
+            : "static access keys per data path, in Secrets (rotate them: README)",
     },
     postgres: postgres.enabled
       ? {
@@ -89,7 +91,13 @@ export function summarizeSpec(spec: DrSpec) {
           restoreFrom: redis.snapshots.enabled && redis.restoreFrom ? `s3://${redis.restoreFrom.bucket}/${redis.restoreFrom.prefix} (if missing: ${redis.restoreFrom.ifMissing})` : "none",
         }
       : "disabled",
-    cluster: spec.cluster.provider === "digitalocean" ? `DigitalOcean Kubernetes '${spec.cluster.name}' in ${spec.cluster.region}` : "existing cluster (kubeconfig)",
-    namespace: spec.cluster.namespace,
+    ...(spec.target === "docker"
+      ? {
+          host: `Docker engine at ${spec.host.docker}: containers, volumes and network '${spec.host.project}', ports published on ${spec.host.publishAddress}, jobs started by drkit's scheduler`,
+        }
+      : {
+          cluster: spec.cluster.provider === "digitalocean" ? `DigitalOcean Kubernetes '${spec.cluster.name}' in ${spec.cluster.region}` : "existing cluster (kubeconfig)",
+          namespace: spec.cluster.namespace,
+        }),
   };
 }

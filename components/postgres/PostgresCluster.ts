@@ -5,10 +5,11 @@ import type { Objective, PostgresSpec, Role } from "../config";
 import type { S3Access } from "../storage/BackupStorage";
 import { planAccess } from "../storage/WorkloadRole";
 import type { WorkloadIdentityArgs } from "../workloads/webIdentity";
-import { certificateAuthority } from "../workloads/certificates";
+import { certificateAuthority, type CertificateAuthority } from "../workloads/certificates";
 import { clientPeers, configObjects, serverNetworkPolicy, serverObjects } from "../workloads/kubernetes";
 import { PORT, postgresObjects } from "../workloads/names";
-import type { SecretValue } from "../workloads/plan";
+import type { SecretValue, WorkloadPlan } from "../workloads/plan";
+import type { HostPlacement } from "../host/placement";
 import type { PostgresInput } from "./input";
 import { repositoryAt } from "./layout";
 import { BACKUP_CLIENT_NAME } from "./pgbackrestConf";
@@ -50,6 +51,12 @@ export interface PostgresClusterArgs {
    * @default none: the accesses' static keys, in Secrets
    */
   workloadIdentity?: WorkloadIdentityArgs;
+  /**
+   * Place the plan on a Docker host (`DockerHost` maps what is placed there) instead of creating
+   * Kubernetes objects: no StatefulSet, Secrets, Services or NetworkPolicy are made, and the
+   * Kubernetes-only outputs (the Secrets' names) are undefined. @default Kubernetes
+   */
+  placement?: HostPlacement;
 }
 
 /**
@@ -65,12 +72,14 @@ export class PostgresCluster extends pulumi.ComponentResource {
   public readonly workloadRoleArns: Record<string, pulumi.Output<string>>;
   public readonly host: pulumi.Output<string>;
   public readonly port: number;
-  /** Secret with POSTGRES_PASSWORD and the other bootstrap variables. */
-  public readonly credentialsSecretName: pulumi.Output<string>;
-  /** Per-database Secrets (username, password, host, port, dbname, uri) for applications. */
+  /** Secret with POSTGRES_PASSWORD and the other bootstrap variables (Kubernetes; undefined on a Docker host). */
+  public readonly credentialsSecretName?: pulumi.Output<string>;
+  /** Per-database Secrets (username, password, host, port, dbname, uri) for applications (Kubernetes; none on a Docker host). */
   public readonly databaseSecretNames: Record<string, pulumi.Output<string>>;
-  /** Secret with the pgBackRest client certificate (ca.crt, tls.crt, tls.key) for backup jobs. */
-  public readonly backupClientSecretName: pulumi.Output<string>;
+  /** Per-database connection URIs with the owner's password (Pulumi secrets), on either target. */
+  public readonly databaseUris: Record<string, pulumi.Output<string>>;
+  /** Secret with the pgBackRest client certificate (ca.crt, tls.crt, tls.key) for backup jobs (Kubernetes; undefined on a Docker host). */
+  public readonly backupClientSecretName?: pulumi.Output<string>;
   /** The pgBackRest TLS server's address for backup jobs: the pod's stable DNS name. */
   public readonly pgbackrestHost: pulumi.Output<string>;
   /** The repository passphrase (a secret): what a dr stack needs to restore these backups. */
@@ -105,7 +114,6 @@ export class PostgresCluster extends pulumi.ComponentResource {
     };
     this.input = input;
     const plan = postgresPlan(input, { name });
-    const objects = postgresObjects(name);
     const hosts = pulumi.output(namespace).apply((ns) => postgresHosts(ns, name));
     const parent = { parent: this };
     // Data outlives a mistaken `pulumi destroy` everywhere but in a disposable drill.
@@ -157,11 +165,45 @@ export class PostgresCluster extends pulumi.ComponentResource {
           throw new Error(`a PostgreSQL plan has no ${value.kind} secret`);
       }
     };
-    const mapping = { namespace, images: args.images, secretValue, labels: this.podLabels, roleArn: access.roleArn };
-    const { secrets, configMaps } = configObjects(plan, mapping, this);
     this.workloadRoleArns = access.roleArns;
-    this.credentialsSecretName = secrets[objects.credentials]!.metadata.name;
-    this.backupClientSecretName = secrets[objects.clientTls]!.metadata.name;
+    this.databaseUris = Object.fromEntries(
+      postgres.databases.map((db) => [db.name, pulumi.secret(pulumi.interpolate`postgresql://${db.owner}:${password(`owner-${db.owner}`)}@${hosts.client}:${PORT.postgres}/${db.name}?sslmode=require`)]),
+    );
+    if (args.placement) {
+      args.placement.add(`PostgresCluster '${name}'`, plan, secretValue);
+      this.databaseSecretNames = {};
+    } else {
+      const kubernetes = this.onKubernetes(name, args, plan, { secretValue, roleArn: access.roleArn, password, hosts, ca, keep });
+      this.credentialsSecretName = kubernetes.credentialsSecretName;
+      this.backupClientSecretName = kubernetes.backupClientSecretName;
+      this.databaseSecretNames = kubernetes.databaseSecretNames;
+    }
+
+    this.registerOutputs({
+      host: this.host,
+      credentialsSecretName: this.credentialsSecretName,
+      backupClientSecretName: this.backupClientSecretName,
+      pgbackrestHost: this.pgbackrestHost,
+      repoCipherPassphrase: this.repoCipherPassphrase,
+    });
+  }
+
+  /** The Kubernetes objects of the plan, and what only a cluster has: per-database Secrets, a NetworkPolicy. */
+  private onKubernetes(
+    name: string,
+    args: PostgresClusterArgs,
+    plan: WorkloadPlan,
+    made: { secretValue: (value: SecretValue) => pulumi.Input<string>; roleArn: (serviceAccount: string) => pulumi.Input<string>; password: (id: string) => pulumi.Output<string>; hosts: pulumi.Output<ReturnType<typeof postgresHosts>>; ca: CertificateAuthority; keep: pulumi.CustomResourceOptions },
+  ) {
+    const { namespace, postgres } = args;
+    const { secretValue, password, hosts, ca, keep } = made;
+    const parent = { parent: this };
+    const objects = postgresObjects(name);
+    const server = plan.servers[0]!;
+    const mapping = { namespace, images: args.images, secretValue, labels: this.podLabels, roleArn: made.roleArn };
+    const { secrets, configMaps } = configObjects(plan, mapping, this);
+    const credentialsSecretName = secrets[objects.credentials]!.metadata.name;
+    const backupClientSecretName = secrets[objects.clientTls]!.metadata.name;
     const serviceAccount = new k8s.core.v1.ServiceAccount(name, { metadata: { name: objects.statefulSet, namespace, labels: this.podLabels }, automountServiceAccountToken: false }, parent);
     serverObjects(server, mapping, {
       parent: this,
@@ -171,7 +213,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
     });
 
     // --- what applications use ---------------------------------------------------------------
-    this.databaseSecretNames = {};
+    const databaseSecretNames: Record<string, pulumi.Output<string>> = {};
     for (const db of postgres.databases) {
       const ownerPassword = password(`owner-${db.owner}`);
       const secret = new k8s.core.v1.Secret(
@@ -188,12 +230,12 @@ export class PostgresCluster extends pulumi.ComponentResource {
             // TLS is the only way in (the uri asks for it); with ca.crt, sslmode=verify-full also
             // checks that the server is the one the certificate names.
             "ca.crt": ca.certPem,
-            uri: pulumi.interpolate`postgresql://${db.owner}:${ownerPassword}@${hosts.client}:${PORT.postgres}/${db.name}?sslmode=require`,
+            uri: this.databaseUris[db.name]!,
           }),
         },
         parent,
       );
-      this.databaseSecretNames[db.name] = secret.metadata.name;
+      databaseSecretNames[db.name] = secret.metadata.name;
     }
 
     // --- network -------------------------------------------------------------------------------
@@ -212,13 +254,6 @@ export class PostgresCluster extends pulumi.ComponentResource {
       },
       parent,
     );
-
-    this.registerOutputs({
-      host: this.host,
-      credentialsSecretName: this.credentialsSecretName,
-      backupClientSecretName: this.backupClientSecretName,
-      pgbackrestHost: this.pgbackrestHost,
-      repoCipherPassphrase: this.repoCipherPassphrase,
-    });
+    return { credentialsSecretName, backupClientSecretName, databaseSecretNames };
   }
 }

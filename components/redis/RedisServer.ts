@@ -13,6 +13,7 @@ import type { RedisInput } from "./input";
 import { storeAt } from "./layout";
 import { REDIS_CLIENT_LABEL, REDIS_SNAPSHOT_LABEL, redisPlan } from "./plan";
 import { renderRedisAcl } from "./redisConf";
+import type { HostPlacement } from "../host/placement";
 
 export { REDIS_CLIENT_LABEL, REDIS_SNAPSHOT_LABEL };
 
@@ -47,6 +48,11 @@ export interface RedisServerArgs {
    * @default none: the accesses' static keys, in Secrets
    */
   workloadIdentity?: WorkloadIdentityArgs;
+  /**
+   * Place the plan on a Docker host (`DockerHost` maps it) instead of creating Kubernetes
+   * objects; `passwordSecretName` is undefined there. @default Kubernetes
+   */
+  placement?: HostPlacement;
 }
 
 /**
@@ -60,8 +66,10 @@ export class RedisServer extends pulumi.ComponentResource {
   /** The IAM roles its pods assume, by ServiceAccount (none with static keys). */
   public readonly workloadRoleArns: Record<string, pulumi.Output<string>>;
   public readonly endpoint: pulumi.Output<string>;
-  /** Secret holding the password under `password`. */
-  public readonly passwordSecretName: pulumi.Output<string>;
+  /** Secret holding the password under `password` (Kubernetes; undefined on a Docker host). */
+  public readonly passwordSecretName?: pulumi.Output<string>;
+  /** The password clients authenticate with (a Pulumi secret), on either target. */
+  public readonly password: pulumi.Output<string>;
   /** Labels on the Redis pod (PodMonitors select on them). */
   public readonly podLabels: Record<string, string>;
   /** The name its Kubernetes objects, its snapshot job and its alerts are named after: the component's name. */
@@ -119,26 +127,31 @@ export class RedisServer extends pulumi.ComponentResource {
           throw new Error(`a Redis plan has no ${value.kind} secret`);
       }
     };
-    const mapping = { namespace, images: args.images, secretValue, labels: this.podLabels, roleArn: access.roleArn };
-    const { secrets, configMaps } = configObjects(plan, mapping, this);
-    this.passwordSecretName = secrets[objects.auth]!.metadata.name;
-    const dependsOn = [...Object.values(secrets), ...Object.values(configMaps)];
-    const serviceAccount = new k8s.core.v1.ServiceAccount(name, { metadata: { name: objects.statefulSet, namespace, labels: this.podLabels }, automountServiceAccountToken: false }, parent);
-    serverObjects(server, mapping, { parent: this, serviceAccountName: serviceAccount.metadata.name, dependsOn, keep });
-    for (const job of plan.jobs) jobObject(job, mapping, { parent: this, dependsOn });
+    this.password = pulumi.secret(password);
+    if (args.placement) {
+      args.placement.add(`RedisServer '${name}'`, plan, secretValue);
+    } else {
+      const mapping = { namespace, images: args.images, secretValue, labels: this.podLabels, roleArn: access.roleArn };
+      const { secrets, configMaps } = configObjects(plan, mapping, this);
+      this.passwordSecretName = secrets[objects.auth]!.metadata.name;
+      const dependsOn = [...Object.values(secrets), ...Object.values(configMaps)];
+      const serviceAccount = new k8s.core.v1.ServiceAccount(name, { metadata: { name: objects.statefulSet, namespace, labels: this.podLabels }, automountServiceAccountToken: false }, parent);
+      serverObjects(server, mapping, { parent: this, serviceAccountName: serviceAccount.metadata.name, dependsOn, keep });
+      for (const job of plan.jobs) jobObject(job, mapping, { parent: this, dependsOn });
 
-    serverNetworkPolicy(
-      name,
-      {
-        objectName: objects.statefulSet,
-        namespace,
-        podLabels: this.podLabels,
-        ingress: [{ from: clientPeers(namespace, args.clientNamespaces ?? [], REDIS_CLIENT_LABEL).apply((peers) => [...peers, { podSelector: { matchLabels: REDIS_SNAPSHOT_LABEL } }]), port: PORT.redis }],
-        monitoringNamespace: args.monitoringNamespace ?? "monitoring",
-        metricsPort: PORT.redisMetrics,
-      },
-      parent,
-    );
+      serverNetworkPolicy(
+        name,
+        {
+          objectName: objects.statefulSet,
+          namespace,
+          podLabels: this.podLabels,
+          ingress: [{ from: clientPeers(namespace, args.clientNamespaces ?? [], REDIS_CLIENT_LABEL).apply((peers) => [...peers, { podSelector: { matchLabels: REDIS_SNAPSHOT_LABEL } }]), port: PORT.redis }],
+          monitoringNamespace: args.monitoringNamespace ?? "monitoring",
+          metricsPort: PORT.redisMetrics,
+        },
+        parent,
+      );
+    }
 
     this.registerOutputs({ endpoint: this.endpoint, passwordSecretName: this.passwordSecretName });
   }

@@ -8,6 +8,11 @@ import { BackupStorage, backupStorageArgs } from "../storage";
 import { workloadIdentityOf } from "../workloads/webIdentity";
 import { DrkitImages } from "../workloads/DrkitImages";
 import { kubernetesTarget } from "./kubernetes";
+import { dockerProvider } from "./host";
+import type * as docker from "@pulumi/docker";
+import { DockerHost } from "../host/DockerHost";
+import { HostImages } from "../host/HostImages";
+import { HostPlacement } from "../host/placement";
 import { cloudProviders } from "./providers";
 
 export interface DrRegionArgs {
@@ -37,7 +42,10 @@ export class DrRegion extends pulumi.ComponentResource {
   public readonly redis?: RedisServer;
   /** The gateway PostgreSQL's jobs report to; undefined without PostgreSQL (no other job reports). */
   public readonly jobMetrics?: JobMetrics;
-  public readonly alerts: AlertRules;
+  /** The PrometheusRule and PodMonitors (Kubernetes; undefined on a Docker host). */
+  public readonly alerts?: AlertRules;
+  /** The Docker host's objects (`drkit:target: docker`); undefined on Kubernetes. */
+  public readonly host?: DockerHost;
 
   constructor(name: string, args: DrRegionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drkit:region:DrRegion", name, {}, opts);
@@ -49,13 +57,31 @@ export class DrRegion extends pulumi.ComponentResource {
 
     const providers = cloudProviders(spec, child());
     this.storage = new BackupStorage("backups", backupStorageArgs(spec), child({ providers }));
-    const kubernetes = kubernetesTarget(spec, child());
-    // Kubernetes objects on the stack's cluster; the workloads' IAM roles through the stack's AWS provider.
-    const onCluster = child({ providers: [kubernetes.provider, ...Object.values(providers)] });
+    const only = [...(spec.postgres.enabled ? (["postgres"] as const) : []), ...(spec.redis.enabled ? (["redis"] as const) : []), "jobs" as const];
+    // On Kubernetes, objects on the stack's cluster and the workloads' IAM roles through the
+    // stack's AWS provider; on a Docker host, the components place their plans for DockerHost.
+    let onCluster: pulumi.ComponentResourceOptions;
+    let namespace: pulumi.Input<string>;
+    let images: Record<(typeof only)[number], pulumi.Output<string>>;
+    let placement: HostPlacement | undefined;
+    let engine: docker.Provider | undefined;
+    if (spec.target === "docker") {
+      placement = new HostPlacement();
+      engine = dockerProvider(spec, child());
+      namespace = spec.cluster.namespace;
+      onCluster = child({ providers: Object.values(providers) });
+      // Pushed to a registry when one is set, else built on the host itself.
+      const pushed = spec.images.registry ? new DrkitImages("images", { settings: spec.images, postgresVersion: spec.postgres.version, only }, child()).refs : undefined;
+      images = new HostImages("host-images", { settings: spec.images, postgresVersion: spec.postgres.version, only, ...(pushed ? { pushed } : {}) }, child({ providers: [engine] })).refs;
+    } else {
+      const kubernetes = kubernetesTarget(spec, child());
+      namespace = kubernetes.namespace;
+      onCluster = child({ providers: [kubernetes.provider, ...Object.values(providers)] });
+      images = new DrkitImages("images", { settings: spec.images, postgresVersion: spec.postgres.version, only }, child()).refs;
+    }
+    const onHost = placement ? { placement } : {};
     const roles = workloadIdentityOf(spec);
     const workloadIdentity = roles ? { workloadIdentity: roles } : {};
-    const only = [...(spec.postgres.enabled ? (["postgres"] as const) : []), ...(spec.redis.enabled ? (["redis"] as const) : []), "jobs" as const];
-    const images = new DrkitImages("images", { settings: spec.images, postgresVersion: spec.postgres.version, only }, child()).refs;
     const image = (name: "postgres" | "redis") => {
       const ref = images[name];
       if (!ref) throw new Error(`DrRegion: no ${name} image was made`);
@@ -69,7 +95,7 @@ export class DrRegion extends pulumi.ComponentResource {
       {
         stack: spec.stack,
         role: spec.role,
-        namespace: kubernetes.namespace,
+        namespace,
         clientNamespaces: spec.cluster.clientNamespaces,
         monitoringNamespace: spec.alerts.namespace,
         postgres: spec.postgres,
@@ -79,6 +105,7 @@ export class DrRegion extends pulumi.ComponentResource {
         ...(storage.restore.postgres ? { restoreSource: storage.restore.postgres } : {}),
         ...(sourcePassphrase !== undefined ? { sourceCipherPassphrase: sourcePassphrase } : {}),
         ...workloadIdentity,
+        ...onHost,
       },
       onCluster,
     );
@@ -87,7 +114,7 @@ export class DrRegion extends pulumi.ComponentResource {
       "backup-schedule",
       {
         timeZone: spec.timeZone,
-        namespace: kubernetes.namespace,
+        namespace,
         images: { postgres: image("postgres"), jobs: images.jobs },
         cluster: this.postgres,
         repository: storage.writers.pgbackrest!,
@@ -97,6 +124,7 @@ export class DrRegion extends pulumi.ComponentResource {
         ...(spec.role === "drill" && storage.restore.postgres ? { restoreSource: storage.restore.postgres } : {}),
         ...(spec.role === "drill" && sourcePassphrase !== undefined ? { sourceCipherPassphrase: sourcePassphrase } : {}),
         ...workloadIdentity,
+        ...onHost,
       },
       onCluster,
     );
@@ -108,7 +136,7 @@ export class DrRegion extends pulumi.ComponentResource {
         {
           stack: spec.stack,
           role: spec.role,
-          namespace: kubernetes.namespace,
+          namespace,
           clientNamespaces: spec.cluster.clientNamespaces,
           monitoringNamespace: spec.alerts.namespace,
           redis: spec.redis,
@@ -117,19 +145,24 @@ export class DrRegion extends pulumi.ComponentResource {
           ...(storage.writers.redis ? { snapshots: storage.writers.redis } : {}),
           ...(storage.restore.redis ? { restoreSource: storage.restore.redis } : {}),
           ...workloadIdentity,
+          ...onHost,
         },
         onCluster,
       );
     }
 
     if (this.postgres) {
-      this.jobMetrics = new JobMetrics("job-metrics", { stack: spec.stack, namespace: kubernetes.namespace, images, monitoringNamespace: spec.alerts.namespace, retainData: spec.role !== "drill" }, onCluster);
+      this.jobMetrics = new JobMetrics("job-metrics", { stack: spec.stack, namespace, images, monitoringNamespace: spec.alerts.namespace, retainData: spec.role !== "drill", ...onHost }, onCluster);
     }
-    this.alerts = new AlertRules(
-      "alerts",
-      { settings: spec, namespace: kubernetes.namespace, ...(this.postgres ? { postgres: this.postgres } : {}), ...(this.jobMetrics ? { jobMetrics: this.jobMetrics } : {}), ...(this.redis ? { redis: this.redis } : {}) },
-      onCluster,
-    );
+    if (placement && engine) {
+      this.host = new DockerHost("host", { stack: spec.stack, host: spec.host, provider: engine, namespace: spec.cluster.namespace, placement, images }, child());
+    } else {
+      this.alerts = new AlertRules(
+        "alerts",
+        { settings: spec, namespace, ...(this.postgres ? { postgres: this.postgres } : {}), ...(this.jobMetrics ? { jobMetrics: this.jobMetrics } : {}), ...(this.redis ? { redis: this.redis } : {}) },
+        onCluster,
+      );
+    }
     // The spec the region was built from: drkit's policy pack reviews it (policypack/).
     this.registerOutputs({ drSpec: spec });
   }

@@ -92,6 +92,11 @@ describe("prod's PostgreSQL under mocks", () => {
     expect(trading.uri).toBe(`postgresql://trading:${trading.password}@postgres.trading-data.svc:5432/trading?sslmode=require`);
     expect(trading["ca.crt"]).toBe("CERT-postgres-ca");
     expect(stack.outputs["database"]).toEqual({ host: "postgres.trading-data.svc", port: 5432, secrets: { trading: "postgres-db-trading", users: "postgres-db-users" } });
+    // The same URI as the Secret's, as a secret output of its own (what a Docker host's applications read).
+    expect(stack.outputs["databaseUris"]).toEqual({ trading: trading.uri, users: expect.stringMatching(/^postgresql:\/\/users:drkit-fake-random-postgres-owner-users@postgres\.trading-data\.svc:5432\/users\?sslmode=require$/) });
+    const root = stack.resources.find((r) => r.type === "pulumi:pulumi:Stack")!;
+    expect(root.secretOutputPaths).toContain("databaseUris");
+    expect(root.secretOutputPaths).not.toContain("database");
   });
 
   it("never lets a generated password or key out of a Secret or a Pulumi secret", () => {

@@ -72,6 +72,8 @@ describe("prod's Redis under mocks", () => {
     ]);
     expect(ingress[1].ports).toEqual([{ protocol: "TCP", port: 9121 }]);
     expect(stack.outputs["cache"]).toEqual({ endpoint: "redis.trading-data.svc:6379", passwordSecret: "redis-auth" });
+    expect(stack.outputs["cachePassword"]).toBe("drkit-fake-random-redis-password");
+    expect(stack.resources.find((r) => r.type === "pulumi:pulumi:Stack")!.secretOutputPaths).toEqual(expect.arrayContaining(["cachePassword"]));
   });
 });
 
