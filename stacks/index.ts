@@ -54,6 +54,12 @@ export const cache = region.redis ? { endpoint: region.redis.endpoint, passwordS
 /** Redis's password (a secret). */
 export const cachePassword = region.redis?.password;
 
+/**
+ * On a Docker host: the alert rule file and the scrape configuration for the team's Prometheus
+ * (`pulumi stack output monitoring --json | jq -r .ruleFile > drkit.rules.yaml`).
+ */
+export const monitoring = region.hostMonitoring;
+
 /** On a Docker host: the network an application's compose project joins (`external: true`), and the containers' names. */
 export const dockerHost = region.host ? { network: region.host.network, containers: region.host.containerNames } : undefined;
 

@@ -10,7 +10,7 @@ export interface RenderOptions extends StackSource {
 }
 
 /** The directories `drkit render --out` owns: emptied before each render, so a removed object disappears. */
-const OWNED = ["kubernetes", "files", "alerts", "cloud"];
+const OWNED = ["kubernetes", "host", "files", "alerts", "cloud"];
 
 /**
  * `drkit render`: what a stack deploys, offline, for GitOps review and diffs. Reviews the stack

@@ -17,7 +17,10 @@ export const REDACTED = "[secret]";
  * - `kubernetes/<namespace>/<Kind>-<name>.yaml`: each Kubernetes object as `kubectl get -o yaml`
  *   would show its spec (Secrets with their keys and redacted values);
  * - `files/<ConfigMap>/<key>`: each configuration file and script the pods run, as they run it;
- * - `alerts/<PrometheusRule>.rules.yaml`: the alert rules as a plain Prometheus rule file;
+ * - `alerts/<PrometheusRule>.rules.yaml`: the alert rules as a plain Prometheus rule file; on a
+ *   Docker host `alerts/drkit-<stack>.rules.yaml` and the scrape configuration beside it;
+ * - `host/<Kind>-<name>.yaml`: on a Docker host, each container, volume, network and image as
+ *   the engine gets it (a prepare container's secret files redacted), and `files/` as above;
  * - `cloud/<provider>-<type>/<name>.yaml`: each cloud resource's inputs (buckets, lifecycle,
  *   policies, keys), secrets redacted, headed by the provider that creates it;
  * - `cloud/providers/<package>-<name>.yaml`: each provider's settings (region, assumed role).
@@ -27,6 +30,16 @@ export const REDACTED = "[secret]";
 export function renderedFiles(stack: RenderedStack): RenderedFile[] {
   const files: RenderedFile[] = [];
   for (const resource of stack.resources) {
+    if (resource.type === "drkit:region:DrRegion" && resource.outputs["hostMonitoring"]) {
+      const monitoring = resource.outputs["hostMonitoring"] as { ruleFile: string; scrapeConfig: string };
+      const stackName = (resource.outputs["drSpec"] as { stack: string }).stack;
+      files.push({ path: `alerts/drkit-${stackName}.rules.yaml`, content: monitoring.ruleFile }, { path: `alerts/drkit-${stackName}.scrape.yaml`, content: monitoring.scrapeConfig });
+    }
+    if (resource.type === "drkit:host:DockerHost") {
+      for (const [config, keys] of Object.entries(resource.outputs["configFiles"] as Record<string, Record<string, string>>)) {
+        for (const [key, text] of Object.entries(keys)) files.push({ path: `files/${config}/${key}`, content: text });
+      }
+    }
     if (!resource.custom) continue;
     const inputs = portable(redact(resource.inputs, "", resource.secretPaths)) as Record<string, unknown>;
     if (resource.type.startsWith("pulumi:providers:")) {
@@ -34,6 +47,11 @@ export function renderedFiles(stack: RenderedStack): RenderedFile[] {
       // version is left out so an upgrade does not rewrite the tree.
       const { version: _version, ...settings } = inputs;
       files.push({ path: `cloud/providers/${resource.type.slice("pulumi:providers:".length)}-${resource.name}.yaml`, content: yaml(settings) });
+      continue;
+    }
+    if (resource.type.startsWith("docker:index/") && resource.type !== "docker:index/image:Image") {
+      const name = String(inputs["name"] ?? resource.name);
+      files.push({ path: `host/${resource.type.split(":").at(-1)}-${name.replace(/[/:@]/g, "_")}.yaml`, content: yaml(inputs) });
       continue;
     }
     if (resource.type.startsWith("kubernetes:")) {

@@ -4,6 +4,7 @@ import { WAL_ARCHIVE_METRICS } from "../postgres/exporterQueries";
 import { archiveTimeout } from "../postgres/settings";
 import { alertThresholds, type AlertContext, type JobLimits } from "./thresholds";
 import { ARCHIVE_CHECK_METRICS } from "../backup/archiveCheck";
+import { SCHEDULER_METRICS } from "../host/scheduler";
 import { backupsCronJobName, dataClaimName, monitorLabels, snapshotCronJobName, verifyCronJobName, type AlertTargets } from "./targets";
 
 /** The alert contract of docs/architecture.md §6: runbooks and tests use these names. */
@@ -71,13 +72,16 @@ const once = (metric: string, selector: string, by: string) => `max by (${by}) (
 function cronJobOverdue(namespace: string, cronjob: string, limits: JobLimits): string {
   const sel = `{namespace="${namespace}",cronjob="${cronjob}"}`;
   const by = "namespace, cronjob";
-  const lastSuccess = once("kube_cronjob_status_last_successful_time", sel, by);
-  const lastSchedule = once("kube_cronjob_status_last_schedule_time", sel, by);
+  return jobOverdue({ lastSuccess: once("kube_cronjob_status_last_successful_time", sel, by), lastSchedule: once("kube_cronjob_status_last_schedule_time", sel, by), created: once("kube_cronjob_created", sel, by), by }, limits);
+}
+
+/** The overdue expression over one job's series: its last success (absent until a first one), last scheduled run and creation. */
+function jobOverdue(series: { lastSuccess: string; lastSchedule: string; created: string; by: string }, limits: JobLimits): string {
+  const { lastSuccess, lastSchedule, created, by } = series;
   const runOverdue = `(time() - ${lastSchedule} > ${limits.runDeadline})`;
-  // kube_cronjob_status_last_successful_time is absent until a first success.
   return [
     `(time() - ${lastSuccess} > ${limits.late})`,
-    `((time() - ${once("kube_cronjob_created", sel, by)} > ${limits.late}) unless on(${by}) ${lastSuccess})`,
+    `((time() - ${created} > ${limits.late}) unless on(${by}) ${lastSuccess})`,
     `(${runOverdue} and on(${by}) (${lastSchedule} > on(${by}) ${lastSuccess}))`,
     `(${runOverdue} unless on(${by}) ${lastSuccess})`,
   ].join(" or ");
@@ -104,12 +108,67 @@ function cronJobsMissing(namespace: string, cronjobs: string[]): string {
 }
 
 /**
+ * Where the alerts learn about scheduled jobs and the data volumes' space: kube-state-metrics and
+ * kubelet on Kubernetes; drkit's scheduler on a Docker host, which serves the same facts about
+ * the runs it starts (components/host/scheduler.ts) and the filesystem the host's volumes are on.
+ */
+interface Platform {
+  overdue(job: string, limits: JobLimits): string;
+  latestFailed(jobs: string[]): string;
+  missing(jobs: string[]): string;
+  volumeFull(claims: string[]): string;
+  /** How a description names the job an alert is about. */
+  job: string;
+  /** How a description names the volume. */
+  volume: string;
+  /** What reports the jobs (for BackupJobMissing's description). */
+  reporter: string;
+}
+
+function kubernetesPlatform(namespace: string): Platform {
+  return {
+    overdue: (job, limits) => cronJobOverdue(namespace, job, limits),
+    latestFailed: (jobs) => latestRunFailed(namespace, jobs),
+    missing: (jobs) => cronJobsMissing(namespace, jobs),
+    volumeFull: (claims) =>
+      `1 - kubelet_volume_stats_available_bytes{namespace="${namespace}",persistentvolumeclaim=~"${claims.join("|")}"} / kubelet_volume_stats_capacity_bytes{namespace="${namespace}",persistentvolumeclaim=~"${claims.join("|")}"} > ${VOLUME_FULL_RATIO}`,
+    job: "CronJob {{ $labels.namespace }}/{{ $labels.cronjob }}",
+    volume: "PersistentVolumeClaim {{ $labels.namespace }}/{{ $labels.persistentvolumeclaim }}",
+    reporter: "kube-state-metrics: it was renamed or deleted, or kube-state-metrics is not scraped",
+  };
+}
+
+/** The labels the scrape configuration of a Docker host puts on the scheduler's series (`renderScrapeConfig`). */
+export const schedulerLabels = (spec: { stack: string }) => ({ drkit_stack: spec.stack, drkit_component: "scheduler" });
+
+function dockerPlatform(stack: string): Platform {
+  const own = matchers(schedulerLabels({ stack }));
+  const m = SCHEDULER_METRICS;
+  const by = "job_name";
+  return {
+    overdue: (job, limits) => {
+      const sel = `{${own},job_name="${job}"}`;
+      // As kube-state-metrics, the scheduler reports no last success until a first one.
+      return jobOverdue({ lastSuccess: once(m.lastSuccess, sel, by), lastSchedule: once(m.lastSchedule, sel, by), created: once(m.created, sel, by), by }, limits);
+    },
+    // The scheduler keeps `failed` at 1 from a run that failed all its retries until a run succeeds.
+    latestFailed: (jobs) => `${once(m.failed, `{${own},job_name=~"${jobs.join("|")}"}`, by)} > 0`,
+    missing: (jobs) => jobs.map((job) => `absent(${m.created}{${own},job_name="${job}"})`).join(" or "),
+    volumeFull: () => `1 - ${m.volumesAvailable}{${own}} / ${m.volumesSize}{${own}} > ${VOLUME_FULL_RATIO}`,
+    job: "Job {{ $labels.job_name }} of the Docker host",
+    volume: "The filesystem the Docker host keeps its volumes on",
+    reporter: "drkit's scheduler on the Docker host: it was removed from the stack, or the scheduler is down or not scraped",
+  };
+}
+
+/**
  * The Prometheus rule groups of a stack: the whole contract, thresholds derived from the
  * objectives and schedules. Alerts for what a stack does not run (Redis, dumps) are left out.
  */
 export function renderAlertRules(spec: AlertContext, targets: AlertTargets): RuleGroup[] {
   const t = alertThresholds(spec);
   const ns = targets.namespace;
+  const platform = targets.platform === "docker" ? dockerPlatform(spec.stack) : kubernetesPlatform(ns);
   const pg = matchers(monitorLabels(spec, "postgres"));
   const rd = matchers(monitorLabels(spec, "redis"));
   const rule = (alert: AlertName, severity: "critical" | "warning", expr: string, forSeconds: number | undefined, summary: string, description: string): AlertRule => ({
@@ -196,10 +255,10 @@ export function renderAlertRules(spec: AlertContext, targets: AlertTargets): Rul
               rule(
           "BackupTooOld",
           "critical",
-          backupJobs.map((job, i) => cronJobOverdue(ns, job, Object.values(t.backups)[i]!)).join(" or "),
+          backupJobs.map((job, i) => platform.overdue(job, Object.values(t.backups)[i]!)).join(" or "),
           undefined,
           `A backup of stack ${spec.stack} is overdue`,
-          `CronJob {{ $labels.namespace }}/{{ $labels.cronjob }} has not succeeded within its schedule's longest gap plus its deadlines, or its latest scheduled run did not succeed within its deadlines.`,
+          `${platform.job} has not succeeded within its schedule's longest gap plus its deadlines, or its latest scheduled run did not succeed within its deadlines.`,
         ),
             ]),
         ...([...backupJobs, ...snapshots].length === 0
@@ -208,25 +267,25 @@ export function renderAlertRules(spec: AlertContext, targets: AlertTargets): Rul
         rule(
           "BackupJobFailed",
           "warning",
-          latestRunFailed(ns, [...backupJobs, ...snapshots]),
+          platform.latestFailed([...backupJobs, ...snapshots]),
           undefined,
           `A backup job of stack ${spec.stack} failed`,
-          `The latest run of CronJob {{ $labels.namespace }}/{{ $labels.cronjob }} failed after all its retries; the alert clears when a run succeeds.`,
+          `The latest run of ${platform.job} failed after all its retries; the alert clears when a run succeeds.`,
         ),
         rule(
           "BackupJobMissing",
           "critical",
-          cronJobsMissing(ns, [...backupJobs, ...verify, ...snapshots]),
+          platform.missing([...backupJobs, ...verify, ...snapshots]),
           600,
           `A backup CronJob of stack ${spec.stack} is not reported`,
-          `CronJob {{ $labels.namespace }}/{{ $labels.cronjob }} is not in kube-state-metrics for 10 minutes: it was renamed or deleted, or kube-state-metrics is not scraped. Every freshness alert for it is blind until it is back.`,
+          `${platform.job} is not reported by ${platform.reporter}, for 10 minutes. Every freshness alert for it is blind until it is back.`,
         ),
             ]),
         ...verify.map((job) =>
           rule(
             "RestoreVerificationFailed",
             "critical",
-            `(${latestRunFailed(ns, [job])}) or ${cronJobOverdue(ns, job, t.verification)}`,
+            `(${platform.latestFailed([job])}) or ${platform.overdue(job, t.verification)}`,
             undefined,
             `Restore verification of stack ${spec.stack} failed or did not run`,
             `The latest restore verification of {{ $labels.namespace }} failed, or none succeeded within ${formatDuration(t.verification.late)}; the alert clears when a verification succeeds.`,
@@ -253,10 +312,10 @@ export function renderAlertRules(spec: AlertContext, targets: AlertTargets): Rul
         rule(
           "PersistentVolumeAlmostFull",
           "critical",
-          `1 - kubelet_volume_stats_available_bytes{namespace="${ns}",persistentvolumeclaim=~"${claims.join("|")}"} / kubelet_volume_stats_capacity_bytes{namespace="${ns}",persistentvolumeclaim=~"${claims.join("|")}"} > ${VOLUME_FULL_RATIO}`,
+          platform.volumeFull(claims),
           300,
           `A data volume of stack ${spec.stack} is almost full`,
-          `PersistentVolumeClaim {{ $labels.namespace }}/{{ $labels.persistentvolumeclaim }} is more than ${formatPercent(VOLUME_FULL_RATIO)} full.`,
+          `${platform.volume} is more than ${formatPercent(VOLUME_FULL_RATIO)} full.`,
         ),
       ],
     },
@@ -279,10 +338,10 @@ export function renderAlertRules(spec: AlertContext, targets: AlertTargets): Rul
               rule(
                 "RedisSnapshotTooOld",
                 "critical",
-                cronJobOverdue(ns, snapshotCronJobName(redis), t.redisSnapshot),
+                platform.overdue(snapshotCronJobName(redis), t.redisSnapshot),
                 undefined,
                 `The off-site Redis snapshot of stack ${spec.stack} is overdue`,
-                `CronJob {{ $labels.namespace }}/{{ $labels.cronjob }} has not succeeded for ${formatDuration(t.redisSnapshot.late)}, or its latest run did not succeed within ${formatDuration(t.redisSnapshot.runDeadline)}: the Redis RPO of ${formatDuration(spec.objectives.redis.rpo)} is breached in ${formatDuration(spec.objectives.redis.rpo - t.redisSnapshot.late)} if no snapshot reaches the bucket.`,
+                `${platform.job} has not succeeded for ${formatDuration(t.redisSnapshot.late)}, or its latest run did not succeed within ${formatDuration(t.redisSnapshot.runDeadline)}: the Redis RPO of ${formatDuration(spec.objectives.redis.rpo)} is breached in ${formatDuration(spec.objectives.redis.rpo - t.redisSnapshot.late)} if no snapshot reaches the bucket.`,
               ),
             ]
           : []),

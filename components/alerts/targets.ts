@@ -12,12 +12,18 @@ export interface AlertTargets {
   postgres?: string;
   /** Name of the RedisServer; no Redis rules without one. @default "redis" when `drkit:redis.enabled` */
   redis?: string;
+  /**
+   * Where the jobs and volumes are watched: kube-state-metrics and kubelet (`kubernetes`), or
+   * drkit's scheduler on a Docker host (`docker`). @default "kubernetes"
+   */
+  platform?: "kubernetes" | "docker";
 }
 
 /** The targets of a stack deployed by DrRegion (or with its components' default names). */
 export function alertTargets(spec: DrSpec, names: Partial<Omit<AlertTargets, "namespace">> = {}): AlertTargets {
   return {
     namespace: spec.cluster.namespace,
+    ...(spec.target === "docker" ? { platform: "docker" as const } : {}),
     ...(spec.postgres.enabled ? { postgres: names.postgres ?? "postgres" } : {}),
     ...(spec.redis.enabled ? { redis: names.redis ?? "redis" } : {}),
   };

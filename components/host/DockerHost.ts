@@ -33,6 +33,8 @@ export class DockerHost extends pulumi.ComponentResource {
   public readonly network: pulumi.Output<string>;
   /** Every container's engine name, by the plan's pod and container (`postgres/postgres`, `postgres-backup-full/backup`). */
   public readonly containerNames: Record<string, string>;
+  /** The configuration files and scripts the containers run, by ConfigMap and key (never a secret): what `drkit render` shows. */
+  public readonly configFiles: Record<string, Record<string, string>>;
 
   constructor(name: string, args: DockerHostArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drkit:host:DockerHost", name, {}, opts);
@@ -44,6 +46,7 @@ export class DockerHost extends pulumi.ComponentResource {
     this.containerNames = Object.fromEntries(
       hostPlan.containers.filter((c) => c.kind === "container" || c.kind === "init").map((c) => [`${c.pod}/${c.name.slice(`${host.project}-${c.pod}-`.length)}`, c.name]),
     );
-    this.registerOutputs({ network: this.network, containerNames: this.containerNames });
+    this.configFiles = Object.fromEntries(plan.configMaps.map((c) => [c.name, c.files]));
+    this.registerOutputs({ network: this.network, containerNames: this.containerNames, configFiles: this.configFiles });
   }
 }

@@ -2,6 +2,20 @@ import { PATH, PORT, SCHEDULER_OBJECTS } from "../workloads/names";
 import type { JobPlan, WorkloadPlan } from "../workloads/plan";
 import type { HostNames } from "./names";
 
+/**
+ * The series drkit-scheduler serves (images/jobs/drkit-scheduler), per job (label `job_name`) and
+ * for the host's volumes: the alerts select on these names (the container test scrapes them).
+ */
+export const SCHEDULER_METRICS = {
+  created: "drkit_job_created_timestamp_seconds",
+  lastSchedule: "drkit_job_last_schedule_timestamp_seconds",
+  lastSuccess: "drkit_job_last_successful_timestamp_seconds",
+  failed: "drkit_job_failed",
+  active: "drkit_job_active",
+  volumesSize: "drkit_host_volumes_filesystem_size_bytes",
+  volumesAvailable: "drkit_host_volumes_filesystem_avail_bytes",
+} as const;
+
 /** One job as the scheduler (images/jobs/drkit-scheduler) reads it. */
 export interface ScheduledJob {
   name: string;

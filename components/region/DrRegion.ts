@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AlertRules, JobMetrics } from "../alerts";
+import { AlertRules, alertTargets, JobMetrics, renderRuleFile, renderScrapeConfig } from "../alerts";
 import { BackupSchedule } from "../backup";
 import { PostgresCluster } from "../postgres";
 import { RedisServer } from "../redis";
@@ -46,6 +46,12 @@ export class DrRegion extends pulumi.ComponentResource {
   public readonly alerts?: AlertRules;
   /** The Docker host's objects (`drkit:target: docker`); undefined on Kubernetes. */
   public readonly host?: DockerHost;
+  /**
+   * On a Docker host, where no PrometheusRule or PodMonitor exists: the alert contract as a plain
+   * Prometheus rule file and the scrape configuration of the exporters, the job-metrics gateway and
+   * the scheduler, for the team's Prometheus. Undefined on Kubernetes.
+   */
+  public readonly hostMonitoring?: { ruleFile: string; scrapeConfig: string };
 
   constructor(name: string, args: DrRegionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drkit:region:DrRegion", name, {}, opts);
@@ -156,6 +162,8 @@ export class DrRegion extends pulumi.ComponentResource {
     }
     if (placement && engine) {
       this.host = new DockerHost("host", { stack: spec.stack, host: spec.host, provider: engine, namespace: spec.cluster.namespace, placement, images }, child());
+      const targets = alertTargets(spec);
+      this.hostMonitoring = { ruleFile: renderRuleFile(spec, targets), scrapeConfig: renderScrapeConfig(spec, targets, spec.host.publishAddress) };
     } else {
       this.alerts = new AlertRules(
         "alerts",
@@ -164,6 +172,6 @@ export class DrRegion extends pulumi.ComponentResource {
       );
     }
     // The spec the region was built from: drkit's policy pack reviews it (policypack/).
-    this.registerOutputs({ drSpec: spec });
+    this.registerOutputs({ drSpec: spec, ...(this.hostMonitoring ? { hostMonitoring: this.hostMonitoring } : {}) });
   }
 }

@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { ARCHIVE_CHECK_METRICS } from "../../components/backup/archiveCheck";
 import { WAL_ARCHIVE_METRICS } from "../../components/postgres/exporterQueries";
-import { ALERT_NAMES, WAL_LOST_PAGE_SECONDS, alertTargets, alertThresholds, backupCronJobName, backupsCronJobName, renderAlertRules, renderRuleFile, snapshotCronJobName, verifyCronJobName, type AlertName } from "../../components/alerts";
+import { ALERT_NAMES, WAL_LOST_PAGE_SECONDS, alertTargets, alertThresholds, backupCronJobName, backupsCronJobName, renderAlertRules, renderRuleFile, renderScrapeConfig, schedulerLabels, snapshotCronJobName, verifyCronJobName, type AlertName, type AlertTargets } from "../../components/alerts";
+import { SCHEDULER_METRICS } from "../../components/host/scheduler";
 import { checkConfig } from "../../components/config";
 import { rawSpecFromConfig, readStackFile, type DrSpec } from "../../components/config";
 import { PROJECT_ROOT } from "../harness/renderStack";
@@ -22,7 +23,8 @@ const scratch = mkdtempSync(join(tmpdir(), "drkit-promtool-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function stackSpec(stack: string): DrSpec {
-  const result = checkConfig(rawSpecFromConfig(readStackFile(join(PROJECT_ROOT, `Pulumi.${stack}.yaml`)).config), { stack });
+  const file = stack.startsWith("bot") ? join(PROJECT_ROOT, "examples", "docker-host", `Pulumi.${stack}.yaml`) : join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
+  const result = checkConfig(rawSpecFromConfig(readStackFile(file).config), { stack });
   if (!result.ok) throw new Error(`${stack} does not parse`);
   return result.spec;
 }
@@ -153,107 +155,111 @@ function buildTests(spec: DrSpec) {
   test("PostgresConnectionsNearLimit fires at 96 %", "1m", connections(Math.round(max * 0.96)), [at(10, "PostgresConnectionsNearLimit", [alert("PostgresConnectionsNearLimit", {})])]);
   test("PostgresConnectionsNearLimit stays silent at 94 %", "1m", connections(Math.round(max * 0.94)), [at(10, "PostgresConnectionsNearLimit", [])]);
 
-  // --- backups (hours between samples; eval times in minutes) -----------------------------
-  const full = backupCronJobName(targets.postgres!, "full");
   const job = (cronjob: string) => ({ namespace: ns, cronjob });
-  const evalMinutes = Math.ceil(Math.max(...Object.values(t.backups).map((l) => l.late)) / 3600 + 24) * 60;
-  const now = evalMinutes * 60;
-  const hours = evalMinutes / 60 + 1;
-  /** A CronJob as kube-state-metrics reports it: created at 0, its last run scheduled and (maybe) succeeded so long ago. */
-  const cronJob = (cronjob: string, state: { successAgo?: number; scheduledAgo?: number; createdAgo?: number }, extra: Labels = {}, count = hours) => [
-    series("kube_cronjob_created", { ...job(cronjob), ...extra }, flat(state.createdAgo === undefined ? 0 : now - state.createdAgo, count)),
-    ...(state.successAgo !== undefined ? [series("kube_cronjob_status_last_successful_time", { ...job(cronjob), ...extra }, flat(now - state.successAgo, count))] : []),
-    ...(state.scheduledAgo !== undefined ? [series("kube_cronjob_status_last_schedule_time", { ...job(cronjob), ...extra }, flat(now - state.scheduledAgo, count))] : []),
-  ];
-  const successAgo = (cronjob: string, age: number) => cronJob(cronjob, { successAgo: age, scheduledAgo: age + 60 });
-  const limitsOf = (kind: string) => t.backups[kind]!;
-  const backupCronJobs = Object.keys(t.backups).map((kind) => backupsCronJobName(targets.postgres!, kind));
-  const others = (except: string) => backupCronJobs.filter((name) => name !== except).flatMap((name) => successAgo(name, 60));
-  const fullLimits = limitsOf("full");
-  test(`BackupTooOld fires for a full backup just over ${fullLimits.late}s old`, "1h", [...others(full), ...successAgo(full, fullLimits.late + 60)], [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", job(full))])]);
-  test(`BackupTooOld stays silent for a full backup just under ${fullLimits.late}s old`, "1h", [...others(full), ...successAgo(full, fullLimits.late - 60)], [at(evalMinutes, "BackupTooOld", [])]);
-  test(
-    `BackupTooOld fires when the latest scheduled full backup has not succeeded ${fullLimits.runDeadline}s after its time`,
-    "1h",
-    [...others(full), ...cronJob(full, { successAgo: fullLimits.runDeadline + 3600, scheduledAgo: fullLimits.runDeadline + 60 })],
-    [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", job(full))])],
-  );
-  test(
-    "BackupTooOld stays silent while the latest scheduled run is within its deadlines",
-    "1h",
-    [...others(full), ...cronJob(full, { successAgo: fullLimits.runDeadline + 3600, scheduledAgo: fullLimits.runDeadline - 60 })],
-    [at(evalMinutes, "BackupTooOld", [])],
-  );
-  test(
-    "BackupTooOld fires for a weekly CronJob whose first scheduled run never succeeded, within that run's deadlines",
-    "1h",
-    [...others(full), ...cronJob(full, { createdAgo: 2 * 24 * 3600, scheduledAgo: fullLimits.runDeadline + 60 })],
-    [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", job(full))])],
-  );
-  test("BackupTooOld fires for a CronJob that never ran nor succeeded since it was created", "1h", [...others(full), ...cronJob(full, {})], [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", job(full))])]);
-  test("BackupTooOld stays silent for a new CronJob that has not had its first run yet", "1h", [...others(full), ...cronJob(full, { createdAgo: 3600 })], [at(evalMinutes, "BackupTooOld", [])]);
-  test(
-    "BackupTooOld fires once, without an evaluation error, when two kube-state-metrics replicas report the CronJob",
-    "1h",
-    [...others(full), ...cronJob(full, { successAgo: fullLimits.late + 60, scheduledAgo: fullLimits.late + 120 }, { instance: "ksm-a" }), ...cronJob(full, { successAgo: fullLimits.late + 60, scheduledAgo: fullLimits.late + 120 }, { instance: "ksm-b" })],
-    [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", job(full))])],
-  );
-  if (t.backups["diff"]) {
-    const diff = backupCronJobName(targets.postgres!, "diff");
-    test(`BackupTooOld follows the differential schedule: ${t.backups["diff"].late}s`, "1h", [...others(diff), ...successAgo(diff, t.backups["diff"].late + 60)], [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", job(diff))])]);
+  if (targets.platform === "docker") {
+    tests.push(...dockerJobTests(spec, targets, alert, at));
+  } else {
+    // --- backups (hours between samples; eval times in minutes) -----------------------------
+    const full = backupCronJobName(targets.postgres!, "full");
+    const evalMinutes = Math.ceil(Math.max(...Object.values(t.backups).map((l) => l.late)) / 3600 + 24) * 60;
+    const now = evalMinutes * 60;
+    const hours = evalMinutes / 60 + 1;
+    /** A CronJob as kube-state-metrics reports it: created at 0, its last run scheduled and (maybe) succeeded so long ago. */
+    const cronJob = (cronjob: string, state: { successAgo?: number; scheduledAgo?: number; createdAgo?: number }, extra: Labels = {}, count = hours) => [
+      series("kube_cronjob_created", { ...job(cronjob), ...extra }, flat(state.createdAgo === undefined ? 0 : now - state.createdAgo, count)),
+      ...(state.successAgo !== undefined ? [series("kube_cronjob_status_last_successful_time", { ...job(cronjob), ...extra }, flat(now - state.successAgo, count))] : []),
+      ...(state.scheduledAgo !== undefined ? [series("kube_cronjob_status_last_schedule_time", { ...job(cronjob), ...extra }, flat(now - state.scheduledAgo, count))] : []),
+    ];
+    const successAgo = (cronjob: string, age: number) => cronJob(cronjob, { successAgo: age, scheduledAgo: age + 60 });
+    const limitsOf = (kind: string) => t.backups[kind]!;
+    const backupCronJobs = Object.keys(t.backups).map((kind) => backupsCronJobName(targets.postgres!, kind));
+    const others = (except: string) => backupCronJobs.filter((name) => name !== except).flatMap((name) => successAgo(name, 60));
+    const fullLimits = limitsOf("full");
+    test(`BackupTooOld fires for a full backup just over ${fullLimits.late}s old`, "1h", [...others(full), ...successAgo(full, fullLimits.late + 60)], [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", job(full))])]);
+    test(`BackupTooOld stays silent for a full backup just under ${fullLimits.late}s old`, "1h", [...others(full), ...successAgo(full, fullLimits.late - 60)], [at(evalMinutes, "BackupTooOld", [])]);
+    test(
+      `BackupTooOld fires when the latest scheduled full backup has not succeeded ${fullLimits.runDeadline}s after its time`,
+      "1h",
+      [...others(full), ...cronJob(full, { successAgo: fullLimits.runDeadline + 3600, scheduledAgo: fullLimits.runDeadline + 60 })],
+      [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", job(full))])],
+    );
+    test(
+      "BackupTooOld stays silent while the latest scheduled run is within its deadlines",
+      "1h",
+      [...others(full), ...cronJob(full, { successAgo: fullLimits.runDeadline + 3600, scheduledAgo: fullLimits.runDeadline - 60 })],
+      [at(evalMinutes, "BackupTooOld", [])],
+    );
+    test(
+      "BackupTooOld fires for a weekly CronJob whose first scheduled run never succeeded, within that run's deadlines",
+      "1h",
+      [...others(full), ...cronJob(full, { createdAgo: 2 * 24 * 3600, scheduledAgo: fullLimits.runDeadline + 60 })],
+      [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", job(full))])],
+    );
+    test("BackupTooOld fires for a CronJob that never ran nor succeeded since it was created", "1h", [...others(full), ...cronJob(full, {})], [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", job(full))])]);
+    test("BackupTooOld stays silent for a new CronJob that has not had its first run yet", "1h", [...others(full), ...cronJob(full, { createdAgo: 3600 })], [at(evalMinutes, "BackupTooOld", [])]);
+    test(
+      "BackupTooOld fires once, without an evaluation error, when two kube-state-metrics replicas report the CronJob",
+      "1h",
+      [...others(full), ...cronJob(full, { successAgo: fullLimits.late + 60, scheduledAgo: fullLimits.late + 120 }, { instance: "ksm-a" }), ...cronJob(full, { successAgo: fullLimits.late + 60, scheduledAgo: fullLimits.late + 120 }, { instance: "ksm-b" })],
+      [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", job(full))])],
+    );
+    if (t.backups["diff"]) {
+      const diff = backupCronJobName(targets.postgres!, "diff");
+      test(`BackupTooOld follows the differential schedule: ${t.backups["diff"].late}s`, "1h", [...others(diff), ...successAgo(diff, t.backups["diff"].late + 60)], [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", job(diff))])]);
+    }
+
+    // Jobs of a CronJob as kube-state-metrics reports them (1-minute samples, 60 minutes).
+    const jobRun = (owner: string, jobName: string, startedAt: number, failed: string, extra: Labels = {}) => [
+      series("kube_job_status_start_time", { namespace: ns, job_name: jobName, ...extra }, flat(startedAt)),
+      series("kube_job_failed", { namespace: ns, job_name: jobName, condition: "true", ...extra }, failed),
+      series("kube_job_owner", { namespace: ns, job_name: jobName, owner_kind: "CronJob", owner_name: owner, owner_is_controller: "true", ...extra }, flat(1)),
+    ];
+    const lastSuccess = (cronjob: string, values: string) => series("kube_cronjob_status_last_successful_time", job(cronjob), values);
+    test("BackupJobFailed fires when the latest run failed after all its retries", "1m", [...jobRun(full, `${full}-2`, 600, flat(1)), lastSuccess(full, flat(100))], [at(5, "BackupJobFailed", [alert("BackupJobFailed", job(full))])]);
+    test(
+      "BackupJobFailed clears when the next run succeeds, with the failed Job still there",
+      "1m",
+      // Failed at 600 s; the next run completes at 1800 s (minute 30).
+      [...jobRun(full, `${full}-2`, 600, flat(1)), lastSuccess(full, `100+0x29 1800+0x30`)],
+      [at(20, "BackupJobFailed", [alert("BackupJobFailed", job(full))]), at(40, "BackupJobFailed", [])],
+    );
+    test("BackupJobFailed fires for a CronJob that never succeeded", "1m", jobRun(full, `${full}-1`, 600, flat(1)), [at(5, "BackupJobFailed", [alert("BackupJobFailed", job(full))])]);
+    test("BackupJobFailed stays silent for a Job that failed once and succeeded on retry", "1m", [...jobRun(full, `${full}-3`, 600, flat(0)), lastSuccess(full, flat(900))], [at(20, "BackupJobFailed", [])]);
+    test("BackupJobFailed stays silent for an old failure followed by a success", "1m", [...jobRun(full, `${full}-1`, 60, flat(1)), lastSuccess(full, flat(1200))], [at(30, "BackupJobFailed", [])]);
+    test("BackupJobFailed stays silent for a failed Job of someone else's CronJob", "1m", jobRun("app-report", "app-report-1", 600, flat(1)), [at(5, "BackupJobFailed", [])]);
+    test(
+      "BackupJobFailed fires once, without an evaluation error, while two kube-state-metrics replicas report the Job",
+      "1m",
+      [...jobRun(full, `${full}-2`, 600, flat(1), { instance: "ksm-a" }), ...jobRun(full, `${full}-2`, 600, flat(1), { instance: "ksm-b" }), lastSuccess(full, flat(100))],
+      [at(5, "BackupJobFailed", [alert("BackupJobFailed", job(full))])],
+    );
+
+    const verify = verifyCronJobName(targets.postgres!);
+    const everyCronJob = [...backupCronJobs, verify, ...(targets.redis === undefined ? [] : [snapshotCronJobName(targets.redis)])];
+    const reported = (names: string[]) => names.map((name) => series("kube_cronjob_created", job(name), flat(0)));
+    test("BackupJobMissing stays silent while every CronJob is reported", "1m", reported(everyCronJob), [at(20, "BackupJobMissing", [])]);
+    test("BackupJobMissing fires for a CronJob renamed or deleted", "1m", reported(everyCronJob.filter((name) => name !== full)), [at(20, "BackupJobMissing", [alert("BackupJobMissing", job(full))])]);
+    test("BackupJobMissing fires for every CronJob when kube-state-metrics is not scraped", "1m", [series("up", pg, flat(1))], [at(20, "BackupJobMissing", everyCronJob.map((name) => alert("BackupJobMissing", job(name))))]);
+    test("BackupJobMissing waits 10 minutes (a scrape gap or a rollout is not a page)", "1m", reported(everyCronJob.filter((name) => name !== full)), [at(5, "BackupJobMissing", [])]);
+
+    test("RestoreVerificationFailed fires when the latest verification failed", "1m", [...jobRun(verify, `${verify}-2`, 600, flat(1)), lastSuccess(verify, flat(60)), ...reported([verify])], [
+      at(5, "RestoreVerificationFailed", [alert("RestoreVerificationFailed", job(verify))]),
+    ]);
+    test("RestoreVerificationFailed clears when the next verification succeeds", "1m", [...jobRun(verify, `${verify}-2`, 600, flat(1)), lastSuccess(verify, `60+0x29 1800+0x30`), ...reported([verify])], [
+      at(20, "RestoreVerificationFailed", [alert("RestoreVerificationFailed", job(verify))]),
+      at(40, "RestoreVerificationFailed", []),
+    ]);
+    test("RestoreVerificationFailed fires when verification never succeeded", "1h", cronJob(verify, {}), [at(Math.ceil(t.verification.late / 60) + 60, "RestoreVerificationFailed", [alert("RestoreVerificationFailed", job(verify))])]);
+    test("RestoreVerificationFailed stays silent after a recent success", "1h", successAgo(verify, 3600), [at(evalMinutes, "RestoreVerificationFailed", [])]);
+
+    // --- volumes --------------------------------------------------------------------------
+    const volume = (usedPercent: number) => {
+      const labels = { namespace: ns, persistentvolumeclaim: "data-postgres-0" };
+      return [series("kubelet_volume_stats_capacity_bytes", labels, flat(100_000)), series("kubelet_volume_stats_available_bytes", labels, flat(100_000 - usedPercent * 1000))];
+    };
+    test("PersistentVolumeAlmostFull fires at 96 %", "1m", volume(96), [at(10, "PersistentVolumeAlmostFull", [alert("PersistentVolumeAlmostFull", { namespace: ns, persistentvolumeclaim: "data-postgres-0" })])]);
+    test("PersistentVolumeAlmostFull stays silent at 94 %", "1m", volume(94), [at(10, "PersistentVolumeAlmostFull", [])]);
   }
-
-  // Jobs of a CronJob as kube-state-metrics reports them (1-minute samples, 60 minutes).
-  const jobRun = (owner: string, jobName: string, startedAt: number, failed: string, extra: Labels = {}) => [
-    series("kube_job_status_start_time", { namespace: ns, job_name: jobName, ...extra }, flat(startedAt)),
-    series("kube_job_failed", { namespace: ns, job_name: jobName, condition: "true", ...extra }, failed),
-    series("kube_job_owner", { namespace: ns, job_name: jobName, owner_kind: "CronJob", owner_name: owner, owner_is_controller: "true", ...extra }, flat(1)),
-  ];
-  const lastSuccess = (cronjob: string, values: string) => series("kube_cronjob_status_last_successful_time", job(cronjob), values);
-  test("BackupJobFailed fires when the latest run failed after all its retries", "1m", [...jobRun(full, `${full}-2`, 600, flat(1)), lastSuccess(full, flat(100))], [at(5, "BackupJobFailed", [alert("BackupJobFailed", job(full))])]);
-  test(
-    "BackupJobFailed clears when the next run succeeds, with the failed Job still there",
-    "1m",
-    // Failed at 600 s; the next run completes at 1800 s (minute 30).
-    [...jobRun(full, `${full}-2`, 600, flat(1)), lastSuccess(full, `100+0x29 1800+0x30`)],
-    [at(20, "BackupJobFailed", [alert("BackupJobFailed", job(full))]), at(40, "BackupJobFailed", [])],
-  );
-  test("BackupJobFailed fires for a CronJob that never succeeded", "1m", jobRun(full, `${full}-1`, 600, flat(1)), [at(5, "BackupJobFailed", [alert("BackupJobFailed", job(full))])]);
-  test("BackupJobFailed stays silent for a Job that failed once and succeeded on retry", "1m", [...jobRun(full, `${full}-3`, 600, flat(0)), lastSuccess(full, flat(900))], [at(20, "BackupJobFailed", [])]);
-  test("BackupJobFailed stays silent for an old failure followed by a success", "1m", [...jobRun(full, `${full}-1`, 60, flat(1)), lastSuccess(full, flat(1200))], [at(30, "BackupJobFailed", [])]);
-  test("BackupJobFailed stays silent for a failed Job of someone else's CronJob", "1m", jobRun("app-report", "app-report-1", 600, flat(1)), [at(5, "BackupJobFailed", [])]);
-  test(
-    "BackupJobFailed fires once, without an evaluation error, while two kube-state-metrics replicas report the Job",
-    "1m",
-    [...jobRun(full, `${full}-2`, 600, flat(1), { instance: "ksm-a" }), ...jobRun(full, `${full}-2`, 600, flat(1), { instance: "ksm-b" }), lastSuccess(full, flat(100))],
-    [at(5, "BackupJobFailed", [alert("BackupJobFailed", job(full))])],
-  );
-
-  const verify = verifyCronJobName(targets.postgres!);
-  const everyCronJob = [...backupCronJobs, verify, ...(targets.redis === undefined ? [] : [snapshotCronJobName(targets.redis)])];
-  const reported = (names: string[]) => names.map((name) => series("kube_cronjob_created", job(name), flat(0)));
-  test("BackupJobMissing stays silent while every CronJob is reported", "1m", reported(everyCronJob), [at(20, "BackupJobMissing", [])]);
-  test("BackupJobMissing fires for a CronJob renamed or deleted", "1m", reported(everyCronJob.filter((name) => name !== full)), [at(20, "BackupJobMissing", [alert("BackupJobMissing", job(full))])]);
-  test("BackupJobMissing fires for every CronJob when kube-state-metrics is not scraped", "1m", [series("up", pg, flat(1))], [at(20, "BackupJobMissing", everyCronJob.map((name) => alert("BackupJobMissing", job(name))))]);
-  test("BackupJobMissing waits 10 minutes (a scrape gap or a rollout is not a page)", "1m", reported(everyCronJob.filter((name) => name !== full)), [at(5, "BackupJobMissing", [])]);
-
-  test("RestoreVerificationFailed fires when the latest verification failed", "1m", [...jobRun(verify, `${verify}-2`, 600, flat(1)), lastSuccess(verify, flat(60)), ...reported([verify])], [
-    at(5, "RestoreVerificationFailed", [alert("RestoreVerificationFailed", job(verify))]),
-  ]);
-  test("RestoreVerificationFailed clears when the next verification succeeds", "1m", [...jobRun(verify, `${verify}-2`, 600, flat(1)), lastSuccess(verify, `60+0x29 1800+0x30`), ...reported([verify])], [
-    at(20, "RestoreVerificationFailed", [alert("RestoreVerificationFailed", job(verify))]),
-    at(40, "RestoreVerificationFailed", []),
-  ]);
-  test("RestoreVerificationFailed fires when verification never succeeded", "1h", cronJob(verify, {}), [at(Math.ceil(t.verification.late / 60) + 60, "RestoreVerificationFailed", [alert("RestoreVerificationFailed", job(verify))])]);
-  test("RestoreVerificationFailed stays silent after a recent success", "1h", successAgo(verify, 3600), [at(evalMinutes, "RestoreVerificationFailed", [])]);
-
-  // --- volumes --------------------------------------------------------------------------
-  const volume = (usedPercent: number) => {
-    const labels = { namespace: ns, persistentvolumeclaim: "data-postgres-0" };
-    return [series("kubelet_volume_stats_capacity_bytes", labels, flat(100_000)), series("kubelet_volume_stats_available_bytes", labels, flat(100_000 - usedPercent * 1000))];
-  };
-  test("PersistentVolumeAlmostFull fires at 96 %", "1m", volume(96), [at(10, "PersistentVolumeAlmostFull", [alert("PersistentVolumeAlmostFull", { namespace: ns, persistentvolumeclaim: "data-postgres-0" })])]);
-  test("PersistentVolumeAlmostFull stays silent at 94 %", "1m", volume(94), [at(10, "PersistentVolumeAlmostFull", [])]);
 
   // --- Redis ----------------------------------------------------------------------------
   if (spec.redis.enabled) {
@@ -263,6 +269,7 @@ function buildTests(spec: DrSpec) {
     test("RedisAofWriteFailing stays silent when AOF writes succeed", "1m", [series("redis_aof_last_write_status", rd, flat(1)), series("redis_aof_last_bgrewrite_status", rd, flat(1))], [at(5, "RedisAofWriteFailing", [])]);
     const snapshot = snapshotCronJobName(targets.redis!);
     const { late, runDeadline } = t.redisSnapshot;
+    if (targets.platform !== "docker") {
     const evalAt = Math.ceil(late / 60) + 30;
     const ago = (seconds: number) => flat(evalAt * 60 - seconds);
     const snapshotState = (successAgo: number | undefined, scheduledAgo: number) => [
@@ -275,6 +282,7 @@ function buildTests(spec: DrSpec) {
     test(`RedisSnapshotTooOld stays silent just under ${late}s`, "1m", snapshotState(late - 30, late - 20), [at(evalAt, "RedisSnapshotTooOld", [])]);
     test(`RedisSnapshotTooOld fires when the latest run has not succeeded ${runDeadline}s after its time`, "1m", snapshotState(runDeadline + 90, runDeadline + 30), [at(evalAt, "RedisSnapshotTooOld", [alert("RedisSnapshotTooOld", job(snapshot))])]);
     test("RedisSnapshotTooOld fires for a snapshot CronJob that never succeeded", "1m", snapshotState(undefined, runDeadline + 30), [at(evalAt, "RedisSnapshotTooOld", [alert("RedisSnapshotTooOld", job(snapshot))])]);
+    }
   }
 
   // --- API ------------------------------------------------------------------------------
@@ -303,7 +311,7 @@ function buildTests(spec: DrSpec) {
   return tests;
 }
 
-describe.each(["prod", "staging"])("the alert rules of %s", (stack) => {
+describe.each(["prod", "staging", "bot", "bot-dr"])("the alert rules of %s", (stack) => {
   const spec = stackSpec(stack);
   const targets = alertTargets(spec);
   const rulesFile = join(scratch, `${stack}-rules.yaml`);
@@ -326,6 +334,16 @@ describe.each(["prod", "staging"])("the alert rules of %s", (stack) => {
     const result = promtool(["check", "rules", rulesFile]);
     expect(result.stdout + result.stderr).toContain(`SUCCESS: ${contract.length} rules found`);
     expect(result.status).toBe(0);
+  });
+
+  it.runIf(spec.target === "docker")("come with a scrape configuration promtool accepts, labelling each target as the rules select", () => {
+    const file = join(scratch, `${stack}-scrape.yaml`);
+    writeFileSync(file, renderScrapeConfig(spec, targets, spec.host.publishAddress));
+    const result = promtool(["check", "config", file]);
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    const rules = JSON.stringify(renderAlertRules(spec, targets));
+    expect(rules).not.toMatch(/kube_|kubelet_/);
+    expect(rules).toContain(`drkit_stack=\\"${spec.stack}\\",drkit_component=\\"scheduler\\"`);
   });
 
   it("fire and stay silent as promtool test rules expects", () => {
@@ -365,3 +383,73 @@ describe("the rule files of stacks with fewer stores", () => {
     expect(result.stdout + result.stderr).toContain(`SUCCESS: ${alerts.length} rules found`);
   });
 });
+
+/**
+ * The job and volume alerts of a stack on a Docker host, on the series drkit's scheduler serves
+ * (components/host/scheduler.ts, scraped with the labels of `renderScrapeConfig`).
+ */
+function dockerJobTests<A, T>(spec: DrSpec, targets: AlertTargets, alert: (name: AlertName, labels: Labels) => A, at: (minutes: number, name: AlertName, alerts: A[]) => T) {
+  const t = alertThresholds(spec);
+  const m = SCHEDULER_METRICS;
+  const flat = (value: number, count = 60) => `${value}+0x${count}`;
+  const scheduler = schedulerLabels(spec);
+  const job = (name: string) => ({ ...scheduler, job_name: name });
+  const tests: { name: string; interval: string; input_series: ReturnType<typeof series>[]; alert_rule_test: T[] }[] = [];
+  const test = (name: string, interval: string, input: ReturnType<typeof series>[], checks: T[]) => tests.push({ name: `${name} (Docker host)`, interval, input_series: input, alert_rule_test: checks });
+
+  const evalMinutes = Math.ceil(Math.max(...Object.values(t.backups).map((l) => l.late), t.verification.late) / 3600 + 24) * 60;
+  const now = evalMinutes * 60;
+  const hours = evalMinutes / 60 + 1;
+  /** A job as the scheduler reports it: known since 0, its last run started and (maybe) succeeded so long ago. */
+  const scheduled = (name: string, state: { successAgo?: number; scheduledAgo?: number; createdAgo?: number }) => [
+    series(m.created, job(name), flat(state.createdAgo === undefined ? 0 : now - state.createdAgo, hours)),
+    ...(state.successAgo !== undefined ? [series(m.lastSuccess, job(name), flat(now - state.successAgo, hours))] : []),
+    ...(state.scheduledAgo !== undefined ? [series(m.lastSchedule, job(name), flat(now - state.scheduledAgo, hours))] : []),
+  ];
+  const fresh = (name: string, age: number) => scheduled(name, { successAgo: age, scheduledAgo: age + 60 });
+  const backupJobs = Object.keys(t.backups).map((kind) => backupsCronJobName(targets.postgres!, kind));
+  const full = backupCronJobName(targets.postgres!, "full");
+  const others = (except: string) => backupJobs.filter((name) => name !== except).flatMap((name) => fresh(name, 60));
+  const fullLimits = t.backups["full"]!;
+  const byJob = (name: string) => ({ job_name: name });
+  test(`BackupTooOld fires for a full backup just over ${fullLimits.late}s old`, "1h", [...others(full), ...fresh(full, fullLimits.late + 60)], [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", byJob(full))])]);
+  test(`BackupTooOld stays silent for a full backup just under ${fullLimits.late}s old`, "1h", [...others(full), ...fresh(full, fullLimits.late - 60)], [at(evalMinutes, "BackupTooOld", [])]);
+  test(
+    `BackupTooOld fires when the latest full backup the scheduler started has not succeeded ${fullLimits.runDeadline}s after`,
+    "1h",
+    [...others(full), ...scheduled(full, { successAgo: fullLimits.runDeadline + 3600, scheduledAgo: fullLimits.runDeadline + 60 })],
+    [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", byJob(full))])],
+  );
+  test("BackupTooOld fires for a job that never succeeded since the scheduler first knew it", "1h", [...others(full), ...scheduled(full, {})], [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", byJob(full))])]);
+  test("BackupTooOld stays silent for a new job that has not had its first run yet", "1h", [...others(full), ...scheduled(full, { createdAgo: 3600 })], [at(evalMinutes, "BackupTooOld", [])]);
+
+  const failed = (name: string, values: string, labels: Labels = job(name)) => series(m.failed, labels, values);
+  test("BackupJobFailed fires when the latest run failed after all its retries", "1m", [failed(full, flat(1))], [at(5, "BackupJobFailed", [alert("BackupJobFailed", byJob(full))])]);
+  test("BackupJobFailed clears when the next run succeeds", "1m", [failed(full, "1+0x29 0+0x30")], [at(20, "BackupJobFailed", [alert("BackupJobFailed", byJob(full))]), at(40, "BackupJobFailed", [])]);
+  test("BackupJobFailed stays silent for another stack's failed job on the same Prometheus", "1m", [failed(full, flat(1), { ...job(full), drkit_stack: `${spec.stack}-other` })], [at(5, "BackupJobFailed", [])]);
+
+  const verify = verifyCronJobName(targets.postgres!);
+  const every = [...backupJobs, verify, ...(targets.redis === undefined || !spec.redis.snapshots.enabled ? [] : [snapshotCronJobName(targets.redis)])];
+  const reported = (names: string[]) => names.map((name) => series(m.created, job(name), flat(0)));
+  test("BackupJobMissing stays silent while the scheduler reports every job", "1m", reported(every), [at(20, "BackupJobMissing", [])]);
+  test("BackupJobMissing fires for a job the scheduler does not report", "1m", reported(every.filter((name) => name !== full)), [at(20, "BackupJobMissing", [alert("BackupJobMissing", job(full))])]);
+  test("BackupJobMissing fires for every job when the scheduler is not scraped", "1m", [series("up", { ...scheduler }, flat(0))], [at(20, "BackupJobMissing", every.map((name) => alert("BackupJobMissing", job(name))))]);
+
+  test("RestoreVerificationFailed fires when the latest verification failed", "1m", [failed(verify, flat(1)), ...reported([verify])], [at(5, "RestoreVerificationFailed", [alert("RestoreVerificationFailed", byJob(verify))])]);
+  test("RestoreVerificationFailed stays silent after a recent success", "1h", fresh(verify, 3600), [at(evalMinutes, "RestoreVerificationFailed", [])]);
+
+  const volumes = (usedPercent: number) => [series(m.volumesSize, scheduler, flat(100_000)), series(m.volumesAvailable, scheduler, flat(100_000 - usedPercent * 1000))];
+  test("PersistentVolumeAlmostFull fires at 96 % of the filesystem the host's volumes are on", "1m", volumes(96), [at(10, "PersistentVolumeAlmostFull", [alert("PersistentVolumeAlmostFull", scheduler)])]);
+  test("PersistentVolumeAlmostFull stays silent at 94 %", "1m", volumes(94), [at(10, "PersistentVolumeAlmostFull", [])]);
+
+  if (targets.redis !== undefined && spec.redis.snapshots.enabled) {
+    const snapshot = snapshotCronJobName(targets.redis);
+    const { late } = t.redisSnapshot;
+    const evalAt = Math.ceil(late / 60) + 30;
+    const ago = (seconds: number) => flat(evalAt * 60 - seconds);
+    const state = (successAgo: number, scheduledAgo: number) => [series(m.created, job(snapshot), flat(0)), series(m.lastSuccess, job(snapshot), ago(successAgo)), series(m.lastSchedule, job(snapshot), ago(scheduledAgo))];
+    test(`RedisSnapshotTooOld fires just over ${late}s`, "1m", state(late + 30, late + 40), [at(evalAt, "RedisSnapshotTooOld", [alert("RedisSnapshotTooOld", byJob(snapshot))])]);
+    test(`RedisSnapshotTooOld stays silent just under ${late}s`, "1m", state(late - 30, late - 20), [at(evalAt, "RedisSnapshotTooOld", [])]);
+  }
+  return tests;
+}

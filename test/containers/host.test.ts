@@ -7,6 +7,7 @@ import { docker, dockerOk } from "../../cli/containers/docker";
 import { waitFor } from "../../cli/containers/wait";
 import { checkConfig, rawSpecFromConfig, readStackFile, type DrSpec } from "../../components/config";
 import { PORT } from "../../components/workloads/names";
+import { SCHEDULER_METRICS } from "../../components/host/scheduler";
 
 // Containers: images start, a restore replays, the scheduler's minutes pass.
 vi.setConfig({ testTimeout: 600_000, hookTimeout: 900_000 });
@@ -41,11 +42,11 @@ async function schedulerMetrics(run: HostStackRun): Promise<Map<string, number>>
   const port = await run.host.publishedPort("scheduler", PORT.schedulerMetrics);
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const series = new Map<string, number>();
-  for (const match of text.matchAll(/^(drkit_\w+\{job_name="([^"]+)"\}) (\S+)$/gm)) series.set(match[1]!, Number(match[3]));
+  for (const match of text.matchAll(/^(drkit_\w+(?:\{[^}]*\})?) (\S+)$/gm)) series.set(match[1]!, Number(match[2]));
   return series;
 }
 
-const lastSuccess = (series: Map<string, number>, job: string) => series.get(`drkit_job_last_successful_timestamp_seconds{job_name="${job}"}`);
+const lastSuccess = (series: Map<string, number>, job: string) => series.get(`${SCHEDULER_METRICS.lastSuccess}{job_name="${job}"}`);
 
 beforeAll(async () => {
   cluster = await startCluster("host", [primarySpec.storage.bucket, drSpec.storage.bucket], primarySpec);
@@ -92,7 +93,12 @@ describe("the example docker stack on a Docker host", () => {
       2_000,
     );
     const series = await schedulerMetrics(primary);
-    for (const job of jobs) expect(series.get(`drkit_job_failed{job_name="${job}"}`), job).toBe(0);
+    for (const job of jobs) expect(series.get(`${SCHEDULER_METRICS.failed}{job_name="${job}"}`), job).toBe(0);
+    // Every series the alerts select on is served, under the names the rules use.
+    for (const job of jobs) for (const metric of [SCHEDULER_METRICS.created, SCHEDULER_METRICS.lastSchedule, SCHEDULER_METRICS.active]) expect(series.has(`${metric}{job_name="${job}"}`), `${metric} ${job}`).toBe(true);
+    const size = series.get(SCHEDULER_METRICS.volumesSize)!;
+    expect(size).toBeGreaterThan(0);
+    expect(series.get(SCHEDULER_METRICS.volumesAvailable)).toBeLessThanOrEqual(size);
     // The monthly verification has not been due: never run, so no success is reported.
     expect(lastSuccess(series, "postgres-verify")).toBeUndefined();
     const keys = (prefix: string) => bucketKeys(cluster.s3Directory, primarySpec.storage.bucket, prefix);
