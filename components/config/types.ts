@@ -41,7 +41,7 @@ export interface DrSpec {
 
 export type Target = "kubernetes" | "docker";
 
-/** One Docker host that runs a stack's workloads (docs/architecture.md §9). */
+/** One Docker host that runs a stack's workloads (docs/architecture.md §10). */
 export interface HostSpec {
   /** The Docker engine: `unix:///var/run/docker.sock`, `ssh://user@host`, `tcp://host:2376`. @default "unix:///var/run/docker.sock" */
   docker: string;

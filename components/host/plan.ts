@@ -7,7 +7,7 @@ import { schedulerPlan } from "./scheduler";
 import { withSecretFiles } from "./secretFiles";
 
 /**
- * A stack's workloads on one Docker host (docs/architecture.md §9): the plan mapped onto engine
+ * A stack's workloads on one Docker host (docs/architecture.md §10): the plan mapped onto engine
  * objects, purely. The `DockerHost` component creates exactly these with `@pulumi/docker`; the
  * container tests create exactly these with the engine's CLI (`runHost`), so what a host runs is
  * what the tests ran.
