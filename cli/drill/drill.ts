@@ -142,7 +142,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     const source = await cluster.stack(primary, { own: cipher.own });
     const pg = source.runner;
     const starting = [...(pgEnabled ? [`PostgreSQL ${primary.postgres.version} archiving WAL`] : []), ...(redisEnabled ? [`Redis with AOF ${primary.redis.appendfsync}`] : [])].join(", ");
-    await phase(`Starting the primary '${primary.stack}' in containers: ${starting}`, async () => {
+    // A docker stack's containers run as its host runs them: secret variables as files.
+    const form = primary.target === "docker" ? "as on its Docker host" : "in containers";
+    await phase(`Starting the primary '${primary.stack}' ${form}: ${starting}`, async () => {
       if (pgEnabled) await pg.startServer("postgres");
       if (redisEnabled) await pg.startServer("redis");
     });
@@ -248,7 +250,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
 
     const recovered = await cluster.stack(recovery, { own: cipher.drill, source: cipher.own });
     if (options.restoreLatencyMs) cluster.s3.fault({ delayMs: options.restoreLatencyMs });
-    const results = await phase(`Recovering as stack '${recovery.stack}' (${recovery.role}) would: its pods restore from the bucket`, () =>
+    const results = await phase(`Recovering as stack '${recovery.stack}' (${recovery.role}) would: its ${recovery.target === "docker" ? "containers" : "pods"} restore from the bucket`, () =>
       Promise.all([
         ...(pgEnabled ? [recoverPostgres(recovered.runner, recovery, primary, database, acked, disasterWall)] : []),
         ...(redisEnabled ? [recoverRedis(recovered.runner, recovery, primary, acked.redisAcks, disasterWall, waitSeconds)] : []),

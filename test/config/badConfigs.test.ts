@@ -30,6 +30,13 @@ const CASES: { name: string; patch: Record<string, any>; path: string; message: 
   { name: "postgres version as a string", patch: { postgres: { version: "15" } }, path: "drkit:postgres.version", message: /must be a number, got '15'/ },
   { name: "no registry and no jobs image", patch: { images: { registry: undefined, postgres: "ghcr.io/acme/drkit-postgres:15", redis: "ghcr.io/acme/drkit-redis:7" } }, path: "drkit:images.jobs", message: /is required when drkit:images.registry is not set/ },
   { name: "no registry and no Redis image", patch: { images: { registry: undefined, postgres: "ghcr.io/acme/drkit-postgres:15", jobs: "ghcr.io/acme/drkit-jobs:15" } }, path: "drkit:images.redis", message: /is required/ },
+  // a Docker host: each unsupported combination named with its key
+  { name: "target unknown", patch: { target: "nomad" }, path: "drkit:target", message: /must be one of 'kubernetes', 'docker'/ },
+  { name: "a cluster section on a Docker host", patch: { target: "docker" }, path: "drkit:cluster", message: /drkit:target is docker/, hint: /remove drkit:cluster/ },
+  { name: "a host section on Kubernetes", patch: { host: { docker: "ssh://deploy@203.0.113.10" } }, path: "drkit:host", message: /drkit:target is kubernetes/, hint: /drkit:target: docker/ },
+  { name: "an engine address that is not one", patch: { target: "docker", cluster: undefined, host: { docker: "203.0.113.10:2375" } }, path: "drkit:host.docker", message: /not a Docker engine address/, hint: /ssh:\/\/deploy@/ },
+  { name: "a publish address that is a name", patch: { target: "docker", cluster: undefined, host: { publishAddress: "droplet.internal" } }, path: "drkit:host.publishAddress", message: /not an IPv4 address/ },
+  { name: "a host key misspelt", patch: { target: "docker", cluster: undefined, host: { engine: "ssh://deploy@h" } }, path: "drkit:host.engine", message: /not a known setting|Unrecognized/i },
   { name: "an old postgres.image key", patch: { postgres: { image: "ghcr.io/acme/pg:15" } }, path: "drkit:postgres.image", message: /unknown|not a known|Unrecognized|not allowed/i },
   { name: "database name not an identifier", patch: { postgres: { databases: [{ name: "my-app" }] } }, path: "drkit:postgres.databases[0].name", message: /not a plain PostgreSQL identifier/ },
   { name: "database listed twice", patch: { postgres: { databases: [{ name: "app" }, { name: "app" }] } }, path: "drkit:postgres.databases[1].name", message: /listed twice/ },

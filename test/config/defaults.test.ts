@@ -104,6 +104,28 @@ describe("defaults of a minimal primary", () => {
   });
 });
 
+describe("defaults of a Docker host stack", () => {
+  // AWS storage, no workload identity and no registry: what a host needs neither of.
+  const raw = { ...merge(minimalPrimary(), { target: "docker", images: { registry: undefined } }), cluster: undefined };
+  const spec = specOf(raw, "Shop_1");
+
+  it("runs on this machine's engine under the project drkit-<stack>, published on the host only", () => {
+    expect(spec.target).toBe("docker");
+    expect(spec.host).toEqual({ docker: "unix:///var/run/docker.sock", project: "drkit-shop-1", publishAddress: "127.0.0.1" });
+  });
+
+  it("needs no workload identity with AWS storage and no registry: keys are its only way, and it builds its images", () => {
+    expect(spec.storage.provider).toBe("aws");
+    expect(spec.cluster.workloadIdentity).toBeUndefined();
+    expect(spec.images.registry).toBeUndefined();
+  });
+
+  it("is the one thing a Kubernetes stack is not: the same keys on the default target ask for both", () => {
+    const problems = parseSpec({ ...raw, target: undefined }, { stack: "shop" });
+    expect(problems.ok ? [] : problems.problems.map((p) => p.path)).toEqual(expect.arrayContaining(["drkit:cluster.workloadIdentity", "drkit:images.postgres"]));
+  });
+});
+
 describe("derived defaults", () => {
   it("uses the default stack name 'dev' when none is given", () => {
     const result = parseSpec(minimalPrimary());

@@ -112,6 +112,33 @@ describe("drkit drill", () => {
     expect(json.events.map((e) => e.name)).toContain("redis recovered");
   });
 
+  it("drills the example docker stack as its host runs it: both stores recovered, every objective met", () => {
+    const report = join(scratch, "bot-dr.json");
+    const result = drkit(["drill", "--file", join(PROJECT_ROOT, "examples", "docker-host", "Pulumi.bot-dr.yaml"), "--stack", "bot-dr", "--size", "16MiB", "--seed", "4", "--max-wait", "30s", "--report", report]);
+    expect(result.status, result.stderr).toBe(0);
+    const json = JSON.parse(readFileSync(report, "utf8")) as DrillReport;
+    expect(json.phases.map((p) => p.name)).toEqual(expect.arrayContaining([expect.stringMatching(/^Starting the primary 'bot' as on its Docker host: PostgreSQL 15 archiving WAL, Redis/), expect.stringMatching(/^Recovering as stack 'bot-dr' \(dr\) would: its containers restore/)]));
+    expect(json.stores.map((s) => s.store)).toEqual(["postgres", "redis"]);
+    expect(json.missed).toEqual([]);
+    expect(json.stores.find((s) => s.store === "postgres")!.verified).toMatch(/acknowledged writes restored without gaps/);
+  });
+
+  it("drills a docker stack whose only store is Redis, with snapshots off: Redis starts empty by design", () => {
+    const source = parse(readFileSync(join(PROJECT_ROOT, "examples", "docker-host", "Pulumi.bot-dr.yaml"), "utf8")) as { config: Record<string, any> };
+    source.config["drkit:postgres"] = { enabled: false };
+    delete source.config["drkit:objectives"].postgres;
+    source.config["drkit:redis"] = { resources: { memory: "512Mi" }, snapshots: { enabled: false } };
+    const file = join(scratch, "Pulumi.queue-host.yaml");
+    writeFileSync(file, stringify(source));
+    const report = join(scratch, "queue-host.json");
+    const result = drkit(["drill", "--file", file, "--stack", "queue-host", "--size", "16MiB", "--seed", "6", "--max-wait", "20s", "--report", report]);
+    expect(result.status, result.stderr).toBe(0);
+    const json = JSON.parse(readFileSync(report, "utf8")) as DrillReport;
+    expect(json.stores.map((s) => s.store)).toEqual(["redis"]);
+    expect(json.stores[0]!.verified).toMatch(/^started empty, as its snapshots are off/);
+    expect(json.phases.map((p) => p.name).join("\n")).not.toMatch(/PostgreSQL|pgBackRest/);
+  });
+
   it("exits 1 and names the objective it missed", () => {
     // The review refuses an RTO under the fastest restore ever measured (10 s); 10 s passes it.
     // Every request of the recovery answered after 50 ms, as from a distant region: the restore

@@ -101,10 +101,17 @@ describe("the example docker stack on a Docker host", () => {
     expect(series.get(SCHEDULER_METRICS.volumesAvailable)).toBeLessThanOrEqual(size);
     // The monthly verification has not been due: never run, so no success is reported.
     expect(lastSuccess(series, "postgres-verify")).toBeUndefined();
+    expect(series.has(`${SCHEDULER_METRICS.lastSchedule}{job_name="postgres-verify"}`)).toBe(false);
     const keys = (prefix: string) => bucketKeys(cluster.s3Directory, primarySpec.storage.bucket, prefix);
     expect(keys("pgbackrest/bot/backup/main/").some((k) => /\d{8}-\d{6}F\/backup\.manifest$/.test(k))).toBe(true);
     expect(keys("dumps/").some((k) => k.includes("bot"))).toBe(true);
     expect(keys("redis/bot/").length).toBeGreaterThan(0);
+    // A run now, as the runbook asks for one: the monthly restore verification, which restores the backups just taken.
+    const port = await primary.host.publishedPort("scheduler", PORT.schedulerMetrics);
+    expect((await fetch(`http://127.0.0.1:${port}/run/postgres-verify`, { method: "POST" })).status).toBe(202);
+    expect((await fetch(`http://127.0.0.1:${port}/run/no-such-job`, { method: "POST" })).status).toBe(404);
+    await waitFor("the verification started by hand to succeed", async () => lastSuccess(await schedulerMetrics(primary), "postgres-verify") !== undefined, 300_000, 2_000);
+    expect((await schedulerMetrics(primary)).get(`${SCHEDULER_METRICS.failed}{job_name="postgres-verify"}`)).toBe(0);
     // A run's containers are created by the deployment and started by the scheduler only: none is left running.
     const running = (await dockerOk(["ps", "--filter", `name=${primary.host.plan.network}-postgres-backup-full`, "--format", "{{.Names}}"])).stdout.trim();
     expect(running).toBe("");
