@@ -55,13 +55,11 @@ export const cache = region.redis ? { endpoint: region.redis.endpoint, passwordS
 export const cachePassword = region.redis?.password;
 
 /**
- * On a Docker host: the alert rule file and the scrape configuration for the team's Prometheus
- * (`pulumi stack output monitoring --json | jq -r .ruleFile > drkit.rules.yaml`).
+ * On a Docker host (null on a cluster): the network an application's compose project joins
+ * (`external: true`), the containers' names, and the alert rule file and scrape configuration for
+ * the team's Prometheus (`pulumi stack output dockerHost --json | jq -r .monitoring.ruleFile`).
  */
-export const monitoring = region.hostMonitoring;
-
-/** On a Docker host: the network an application's compose project joins (`external: true`), and the containers' names. */
-export const dockerHost = region.host ? { network: region.host.network, containers: region.host.containerNames } : undefined;
+export const dockerHost = region.host && region.hostMonitoring ? { network: region.host.network, containers: region.host.containerNames, monitoring: region.hostMonitoring } : null;
 
 /**
  * The pgBackRest repository passphrase (secret). A dr or drill stack restoring these backups

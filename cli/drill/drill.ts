@@ -229,9 +229,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
           })()
         : Promise.resolve();
       await Promise.all([writer, snapshots]);
-      const pgNewest = pgEnabled ? Number(await psql(pg, "SELECT extract(epoch FROM max(at)) FROM drkit_drill_writes", database)) : 0;
+      const [pgFirst, pgNewest] = pgEnabled ? (await psql(pg, "SELECT extract(epoch FROM min(at)) || ' ' || extract(epoch FROM max(at)) FROM drkit_drill_writes", database)).split(" ").map(Number) : [0, 0];
       const pgCount = pgEnabled ? Number(await psql(pg, "SELECT max(seq) FROM drkit_drill_writes", database)) : 0;
-      return { pgNewest, pgCount, redisAcks };
+      return { pgFirst: pgFirst!, pgNewest: pgNewest!, pgCount, redisAcks };
     });
 
     const disasterAt = now();
@@ -290,11 +290,14 @@ async function recoverPostgres(
   spec: DrSpec,
   primary: DrSpec,
   database: string,
-  acked: { pgNewest: number; pgCount: number },
+  acked: { pgFirst: number; pgNewest: number; pgCount: number },
   disasterWall: number,
 ): Promise<StoreResult> {
   await runner.startServer("postgres");
-  const newest = Number(await psql(runner, "SELECT coalesce(extract(epoch FROM max(at)), 0) FROM drkit_drill_writes", database));
+  // With none of the drill's writes restored, the restored data is older than the first of them:
+  // everything since it is lost (not everything since 1970).
+  const restoredNewest = await psql(runner, "SELECT extract(epoch FROM max(at)) FROM drkit_drill_writes", database);
+  const newest = restoredNewest === "" ? acked.pgFirst : Number(restoredNewest);
   const count = Number(await psql(runner, "SELECT count(*) FROM drkit_drill_writes", database));
   const highest = Number(await psql(runner, "SELECT coalesce(max(seq), 0) FROM drkit_drill_writes", database));
   if (count !== highest) throw new Error(`the restored writes have gaps: ${count} rows up to sequence ${highest}`);

@@ -46,7 +46,11 @@ export async function renderCommand(options: RenderOptions, print: (text: string
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, file.content);
   }
-  const counts = OWNED.map((dir) => `${files.filter((f) => f.path.startsWith(`${dir}/`)).length} in ${dir}/`).join(", ");
+  // The directories this target writes: a cluster's stack has no host/, a host's no kubernetes/.
+  const counts = OWNED.map((dir) => [dir, files.filter((f) => f.path.startsWith(`${dir}/`)).length] as const)
+    .filter(([dir, count]) => count > 0 || dir === "files")
+    .map(([dir, count]) => `${count} in ${dir}/`)
+    .join(", ");
   report(`drkit render: stack '${options.stack}': ${files.length} files written to ${out} (${counts})`);
   return 0;
 }

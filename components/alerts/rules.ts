@@ -121,8 +121,8 @@ interface Platform {
   job: string;
   /** How a description names the volume. */
   volume: string;
-  /** What reports the jobs (for BackupJobMissing's description). */
-  reporter: string;
+  /** Why a job can be missing from its reporter's series (BackupJobMissing's description). */
+  notReported: string;
 }
 
 function kubernetesPlatform(namespace: string): Platform {
@@ -134,7 +134,7 @@ function kubernetesPlatform(namespace: string): Platform {
       `1 - kubelet_volume_stats_available_bytes{namespace="${namespace}",persistentvolumeclaim=~"${claims.join("|")}"} / kubelet_volume_stats_capacity_bytes{namespace="${namespace}",persistentvolumeclaim=~"${claims.join("|")}"} > ${VOLUME_FULL_RATIO}`,
     job: "CronJob {{ $labels.namespace }}/{{ $labels.cronjob }}",
     volume: "PersistentVolumeClaim {{ $labels.namespace }}/{{ $labels.persistentvolumeclaim }}",
-    reporter: "kube-state-metrics: it was renamed or deleted, or kube-state-metrics is not scraped",
+    notReported: "is not in kube-state-metrics for 10 minutes: it was renamed or deleted, or kube-state-metrics is not scraped",
   };
 }
 
@@ -157,7 +157,7 @@ function dockerPlatform(stack: string): Platform {
     volumeFull: () => `1 - ${m.volumesAvailable}{${own}} / ${m.volumesSize}{${own}} > ${VOLUME_FULL_RATIO}`,
     job: "Job {{ $labels.job_name }} of the Docker host",
     volume: "The filesystem the Docker host keeps its volumes on",
-    reporter: "drkit's scheduler on the Docker host: it was removed from the stack, or the scheduler is down or not scraped",
+    notReported: "is not in the metrics of drkit's scheduler for 10 minutes: it was removed from the stack, or the scheduler is down or not scraped",
   };
 }
 
@@ -278,7 +278,7 @@ export function renderAlertRules(spec: AlertContext, targets: AlertTargets): Rul
           platform.missing([...backupJobs, ...verify, ...snapshots]),
           600,
           `A backup CronJob of stack ${spec.stack} is not reported`,
-          `${platform.job} is not reported by ${platform.reporter}, for 10 minutes. Every freshness alert for it is blind until it is back.`,
+          `${platform.job} ${platform.notReported}. Every freshness alert for it is blind until it is back.`,
         ),
             ]),
         ...verify.map((job) =>

@@ -32,12 +32,21 @@ function tree(root: string): Record<string, string> {
   return files;
 }
 
-describe.each(["prod", "staging"])("drkit render --stack %s", (stack) => {
+// The project's stack files, and the example docker stack (examples/docker-host).
+const STACKS: [string, string[]][] = [
+  ["prod", []],
+  ["staging", []],
+  ["bot", ["--file", join("examples", "docker-host", "Pulumi.bot.yaml")]],
+];
+
+describe.each(STACKS)("drkit render --stack %s", (stack, file) => {
   const out = join(dir, stack);
-  const run = drkit(["render", "--stack", stack, "--out", out]);
+  const run = drkit(["render", "--stack", stack, ...file, "--out", out]);
+  const docker = file.length > 0;
 
   it("writes every object, file, alert rule and cloud resource", () => {
-    expect(run.stderr).toMatch(new RegExp(`drkit render: stack '${stack}': \\d+ files written to .* \\(\\d+ in kubernetes/, \\d+ in files/, 1 in alerts/, \\d+ in cloud/\\)`));
+    const dirs = docker ? "\\d+ in host/, \\d+ in files/, 2 in alerts/, \\d+ in cloud/" : "\\d+ in kubernetes/, \\d+ in files/, 1 in alerts/, \\d+ in cloud/";
+    expect(run.stderr).toMatch(new RegExp(`drkit render: stack '${stack}': \\d+ files written to .* \\(${dirs}\\)`));
     expect(run.status).toBe(0);
   });
 
@@ -59,8 +68,14 @@ describe.each(["prod", "staging"])("drkit render --stack %s", (stack) => {
     for (const [path, text] of Object.entries(files)) {
       expect(text, path).not.toMatch(/FAKE-SECRET|drkit-fake-random/);
     }
-    const credentials = Object.entries(files).find(([path]) => path.endsWith("Secret-postgres-credentials.yaml"))![1];
-    expect(credentials).toMatch(/POSTGRES_PASSWORD: "\[secret\]"/);
+    if (docker) {
+      // On a host the secrets are the prepare containers' uploads: the whole list is redacted.
+      const prepare = files[join("host", `Container-drkit-${stack}-postgres-prepare.yaml`)]!;
+      expect(prepare).toMatch(/uploads:\n\s+- content: "\[secret\]"/);
+    } else {
+      const credentials = Object.entries(files).find(([path]) => path.endsWith("Secret-postgres-credentials.yaml"))![1];
+      expect(credentials).toMatch(/POSTGRES_PASSWORD: "\[secret\]"/);
+    }
   });
 
   it("renders scripts that pass shellcheck and alert rules that pass promtool", () => {
