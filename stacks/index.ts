@@ -59,7 +59,10 @@ export const cachePassword = region.redis?.password;
  * (`external: true`), the containers' names, and the alert rule file and scrape configuration for
  * the team's Prometheus (`pulumi stack output dockerHost --json | jq -r .monitoring.ruleFile`).
  */
-export const dockerHost = region.host && region.hostMonitoring ? { network: region.host.network, containers: region.host.containerNames, monitoring: region.hostMonitoring } : null;
+export const dockerHost =
+  region.host && region.hostMonitoring
+    ? { network: region.host.network, containers: region.host.containerNames, monitoring: region.hostMonitoring, ...(region.machine ? { address: region.machine.address, docker: region.machine.dockerHost } : {}) }
+    : null;
 
 /**
  * The pgBackRest repository passphrase (secret). A dr or drill stack restoring these backups

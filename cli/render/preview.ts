@@ -111,7 +111,8 @@ export async function previewStack(options: PreviewOptions): Promise<RenderedSta
         if (args.type === "aws:iam/role:Role") state["arn"] = `arn:aws:iam::${FAKE_ACCOUNT}:role/${args.name}`;
         if (args.type === "aws:sns/topic:Topic") state["arn"] = `arn:aws:sns:${String(args.inputs["region"])}:${FAKE_ACCOUNT}:${String(args.inputs["name"])}`;
         Object.assign(state, FAKE_STATE[args.type]?.(args.name, args.inputs) ?? {});
-        return { id: `${args.name}-id`, state };
+        // A droplet's id is a number (firewalls take it as one).
+        return { id: args.type === "digitalocean:index/droplet:Droplet" ? "424242" : `${args.name}-id`, state };
       },
       call(args) {
         return FAKE_INVOKES[args.token]?.(args.inputs) ?? args.inputs;
@@ -173,6 +174,9 @@ const FAKE_STATE: Record<string, (name: string, inputs: Record<string, unknown>)
   "tls:index/certRequest:CertRequest": (name) => ({ certRequestPem: `CSR-${name}` }),
   "tls:index/locallySignedCert:LocallySignedCert": (name) => ({ certPem: `CERT-${name}` }),
   "docker:index/image:Image": (_name, inputs) => ({ repoDigest: `${String(inputs["imageName"])}@sha256:known-after-push` }),
+  // A created host's public addresses (documentation ranges).
+  "digitalocean:index/droplet:Droplet": () => ({ ipv4Address: "203.0.113.50", ipv4AddressPrivate: "10.114.0.5" }),
+  "aws:ec2/instance:Instance": () => ({ publicIp: "198.51.100.60", privateIp: "10.0.1.60" }),
   // The id the host's engine gives the pulled or built image.
   "docker:index/remoteImage:RemoteImage": (name) => ({ imageId: `sha256:id-of-${name}` }),
   "digitalocean:index/kubernetesCluster:KubernetesCluster": (name) => ({ kubeConfigs: [{ rawConfig: `FAKE-SECRET-kubeconfig-${name}` }] }),
@@ -188,6 +192,9 @@ const FAKE_INVOKES: Record<string, (inputs: Record<string, unknown>) => Record<s
   }),
   // The registry answers with the digest the tag points to when `pulumi up` runs.
   "docker:index/getRegistryImage:getRegistryImage": (inputs) => ({ name: inputs["name"], sha256Digest: "sha256:resolved-at-deploy", insecureSkipVerify: false, id: inputs["name"] }),
+  "aws:ec2/getSubnet:getSubnet": (inputs) => ({ id: inputs["id"], availabilityZone: "eu-central-1a", vpcId: "vpc-0fake1234567890ab", cidrBlock: "10.0.1.0/24" }),
+  // The newest Debian 12 AMI the Debian account publishes in the region.
+  "aws:ec2/getAmi:getAmi": () => ({ id: "ami-0debian12000000000", name: "debian-12-amd64-20261101-1234" }),
   "digitalocean:index/getKubernetesVersions:getKubernetesVersions": () => ({ latestVersion: "1.31.1-do.5", validVersions: ["1.31.1-do.5", "1.30.5-do.3"], id: "versions" }),
   "aws:iam/getSessionContext:getSessionContext": (inputs) => ({
     arn: inputs["arn"],

@@ -82,7 +82,18 @@ export function derive(sections: Partial<Sections>, stack: string): { spec: Part
   if (sections.alerts !== undefined) spec.alerts = sections.alerts;
   if (sections.images !== undefined) spec.images = sections.images;
   if (sections.target !== undefined) spec.target = sections.target;
-  if (sections.host) spec.host = { ...sections.host, project: sections.host.project ?? `drkit-${stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 63) };
+  if (sections.host) {
+    const { provision, docker, publishAddress, project } = sections.host;
+    spec.host = {
+      project: project ?? `drkit-${stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 63),
+      // A host drkit creates is reached over ssh at its new address, and its firewall guards every address.
+      ...(provision ? {} : { docker: docker ?? "unix:///var/run/docker.sock" }),
+      publishAddress: publishAddress ?? (provision ? "0.0.0.0" : "127.0.0.1"),
+      ...(provision ? { provision: provision.provider === "digitalocean" ? { ...provision, region: provision.region ?? spec.region ?? "" } : provision } : {}),
+    };
+    if (provision && docker !== undefined) problems.push(error(["host", "docker"], "is set together with drkit:host.provision: drkit creates that host and reaches it over ssh itself", "remove drkit:host.docker to create the host, or remove drkit:host.provision to use the one it names"));
+    if (provision && publishAddress !== undefined) problems.push(error(["host", "publishAddress"], "is set together with drkit:host.provision: a new host's addresses are not known before it exists", "remove it: the ports are published on every address, and the firewall admits drkit:host.provision.allowFrom only"));
+  }
   if (sections.storage) spec.storage = deriveStorage(sections.storage);
 
   const lifecycle = spec.storage?.lifecycle;

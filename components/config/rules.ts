@@ -277,6 +277,19 @@ export const RULES: Rule[] = [
     check: ({ cluster }) => (cluster.provider === "digitalocean" ? regionProblems(["cluster", "region"], cluster.region, "digitalocean") : []),
   },
   {
+    // A created host: a droplet in a DigitalOcean region; an instance in the stack's AWS account.
+    needs: ["host", "storage", "target"],
+    alsoWithoutPostgres: true,
+    check: ({ host, storage, target }) => {
+      const provision = target === "docker" ? host.provision : undefined;
+      if (!provision) return [];
+      if (provision.provider === "digitalocean") return regionProblems(["host", "provision", "region"], provision.region, "digitalocean");
+      return storage.provider === "aws"
+        ? []
+        : [error(["host", "provision", "provider"], "is aws, and the backups are in DigitalOcean Spaces: drkit creates an EC2 instance with the stack's AWS provider, which a Spaces stack does not have", "use provider: digitalocean (a droplet), or keep the backups in S3")];
+    },
+  },
+  {
     needs: ["postgres", "redis"],
     alsoWithoutPostgres: true,
     check: ({ postgres, redis }) =>

@@ -503,9 +503,43 @@ export const targetSchema = z.enum(["kubernetes", "docker"]).default("kubernetes
 const DOCKER_ENDPOINT = /^(unix:\/\/\/\S+|tcp:\/\/[^\s/]+|ssh:\/\/([^\s@/]+@)?[^\s@/:]+(:\d+)?)$/;
 const IPV4 = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 
+const CIDR = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(3[0-2]|[12]?\d)$/;
+const cidrs = (what: string) =>
+  z.array(
+    z.string().superRefine(check<string>((s) => CIDR.test(s), (s) => `is not an IPv4 CIDR block: '${s}'`, `write ${what} as 'a.b.c.d/n', e.g. '203.0.113.0/24', or '198.51.100.7/32' for one address`)),
+  );
+
+/** A host drkit creates: a droplet or an EC2 instance, a block volume for Docker's data, a firewall. */
+const provisionSchema = z.discriminatedUnion("provider", [
+  z.strictObject({
+    provider: z.literal("digitalocean"),
+    region: z.string().min(1).optional(),
+    size: z.string().min(1).default("s-2vcpu-4gb"),
+    image: z.string().min(1).default("debian-12-x64"),
+    volumeSize: size(VOLUME).prefault("50Gi"),
+    sshKeys: z.array(z.string().min(1)).min(1),
+    sshFrom: cidrs("the deployer's addresses").min(1),
+    allowFrom: cidrs("the clients' addresses").default([]),
+  }),
+  z.strictObject({
+    provider: z.literal("aws"),
+    instanceType: z.string().min(1).default("t3.medium"),
+    ami: z
+      .string()
+      .superRefine(check<string>((s) => /^ami-[0-9a-f]{8,17}$/.test(s), (s) => `is not an AMI id: '${s}'`, "give an AMI id of the stack's region, e.g. 'ami-0a1b2c3d4e5f60718', or leave it out for the newest Debian 12"))
+      .optional(),
+    subnetId: z.string().superRefine(check<string>((s) => /^subnet-[0-9a-f]{8,17}$/.test(s), (s) => `is not a subnet id: '${s}'`, "give the id of a public subnet of the VPC, e.g. 'subnet-0a1b2c3d4e5f60718'")),
+    keyName: z.string().min(1),
+    volumeSize: size(VOLUME).prefault("50Gi"),
+    sshFrom: cidrs("the deployer's addresses").min(1),
+    allowFrom: cidrs("the clients' addresses").default([]),
+  }),
+]);
+
 /** The Docker host of a `drkit:target: docker` stack. */
 export const hostSchema = z
   .strictObject({
+    provision: provisionSchema.optional(),
     docker: z
       .string()
       .superRefine(
@@ -515,12 +549,12 @@ export const hostSchema = z
           "use 'unix:///var/run/docker.sock' (this machine), 'ssh://deploy@203.0.113.10' or 'tcp://10.0.0.5:2376'",
         ),
       )
-      .default("unix:///var/run/docker.sock"),
+      .optional(),
     project: namespaceName().optional(),
     publishAddress: z
       .string()
       .superRefine(check<string>((s) => IPV4.test(s), (s) => `is not an IPv4 address: '${s}'`, "use the host's private address, e.g. '10.0.0.5', or '127.0.0.1' for clients on the host itself"))
-      .default("127.0.0.1"),
+      .optional(),
   })
   .prefault({});
 

@@ -93,7 +93,9 @@ export function summarizeSpec(spec: DrSpec) {
       : "disabled",
     ...(spec.target === "docker"
       ? {
-          host: `Docker engine at ${spec.host.docker}: containers, volumes and network '${spec.host.project}', ports published on ${spec.host.publishAddress}, jobs started by drkit's scheduler`,
+          host: spec.host.provision
+            ? `a new ${spec.host.provision.provider === "digitalocean" ? `DigitalOcean droplet (${spec.host.provision.size}, ${spec.host.provision.region})` : `EC2 instance (${spec.host.provision.instanceType}, ${spec.host.provision.subnetId})`} with a ${formatSize(spec.host.provision.volumeSize)} volume for Docker's data; ssh from ${spec.host.provision.sshFrom.join(", ")}, published ports from ${spec.host.provision.allowFrom.join(", ") || "nowhere"}; containers '${spec.host.project}', jobs started by drkit's scheduler`
+            : `Docker engine at ${spec.host.docker}: containers, volumes and network '${spec.host.project}', ports published on ${spec.host.publishAddress}, jobs started by drkit's scheduler`,
         }
       : {
           cluster: spec.cluster.provider === "digitalocean" ? `DigitalOcean Kubernetes '${spec.cluster.name}' in ${spec.cluster.region}` : "existing cluster (kubeconfig)",

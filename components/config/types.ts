@@ -43,16 +43,64 @@ export type Target = "kubernetes" | "docker";
 
 /** One Docker host that runs a stack's workloads (docs/architecture.md §10). */
 export interface HostSpec {
-  /** The Docker engine: `unix:///var/run/docker.sock`, `ssh://user@host`, `tcp://host:2376`. @default "unix:///var/run/docker.sock" */
-  docker: string;
+  /**
+   * The Docker engine of an existing host: `unix:///var/run/docker.sock`, `ssh://user@host`,
+   * `tcp://host:2376`. Undefined when drkit creates the host (`provision`): it is then
+   * `ssh://<user>@<the new host's address>`. @default "unix:///var/run/docker.sock"
+   */
+  docker?: string;
+  /** A host drkit creates and owns. @default none: the host exists */
+  provision?: HostProvisionSpec;
   /** Prefix of every container, volume and network name. @default `drkit-<stack>` */
   project: string;
   /**
    * The host address PostgreSQL, Redis and the exporters publish their ports on: clients on
-   * other machines and the team's Prometheus connect there. @default "127.0.0.1" (the host only)
+   * other machines and the team's Prometheus connect there. @default "127.0.0.1" (the host
+   * only); on a host drkit creates, every address, with its firewall admitting `allowFrom` only
    */
   publishAddress: string;
 }
+
+/**
+ * A host drkit creates: a DigitalOcean droplet or an EC2 instance running Debian 12, a block
+ * volume that holds Docker's data (`/var/lib/docker`: every volume of the stack), and a firewall
+ * (a DigitalOcean Cloud Firewall, a security group) that admits ssh from `sshFrom` and the
+ * published ports from `allowFrom`, nothing else. Cloud-init installs Docker and mounts the volume.
+ */
+export type HostProvisionSpec =
+  | {
+      provider: "digitalocean";
+      /** @default `drkit:region` */
+      region: string;
+      /** Droplet size slug. @default "s-2vcpu-4gb" */
+      size: string;
+      /** @default "debian-12-x64" */
+      image: string;
+      /** The data volume, bytes. @default 50Gi */
+      volumeSize: number;
+      /** SSH key ids or fingerprints of the DigitalOcean account: the deployer's, for Pulumi's Docker provider over ssh. */
+      sshKeys: string[];
+      /** CIDR blocks that may reach ssh (the deployer, CI). */
+      sshFrom: string[];
+      /** CIDR blocks that may reach the published ports (applications, Prometheus). @default [] */
+      allowFrom: string[];
+    }
+  | {
+      provider: "aws";
+      /** @default "t3.medium" */
+      instanceType: string;
+      /** @default the newest official Debian 12 AMI of the region */
+      ami?: string;
+      /** The subnet (and so the VPC and availability zone) of the instance. */
+      subnetId: string;
+      /** The EC2 key pair the deployer's ssh agent holds. */
+      keyName: string;
+      /** @default 50Gi */
+      volumeSize: number;
+      sshFrom: string[];
+      /** @default [] */
+      allowFrom: string[];
+    };
 
 /**
  * drkit's images (images/<name>/Dockerfile, Debian bookworm packages at pinned versions): built

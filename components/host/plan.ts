@@ -242,10 +242,7 @@ export function dockerHostPlan(plan: WorkloadPlan, settings: HostSettings): Dock
       `${hostname}.${s.headlessService}.${settings.namespace}.svc`,
       ...s.services.flatMap((svc) => [svc.name, `${svc.name}.${settings.namespace}.svc`]),
     ];
-    // Clients' ports (a Service that is not headless) and metrics ports; never a peer-only port such as pgBackRest's.
-    const clientPorts = s.services.filter((svc) => !svc.headless).flatMap((svc) => svc.ports.map((p) => p.port));
-    const metricsPorts = pod.containers.flatMap((c) => c.ports.filter((p) => p.name === "metrics").map((p) => p.port));
-    const publish = [...new Set([...clientPorts, ...metricsPorts])].map((port) => ({ port, address: settings.publishAddress }));
+    const publish = serverPorts(s).map((port) => ({ port, address: settings.publishAddress }));
     const sandbox = names.sandbox(pod.name);
     containers.push({
       name: sandbox,
@@ -288,6 +285,16 @@ export function dockerHostPlan(plan: WorkloadPlan, settings: HostSettings): Dock
   }
   return { network: names.network, volumes, containers, labels };
 }
+
+/** A server's ports the host publishes: its clients' (a Service that is not headless) and metrics ports; never a peer-only port such as pgBackRest's. */
+function serverPorts(server: ServerPlan): number[] {
+  const clientPorts = server.services.filter((svc) => !svc.headless).flatMap((svc) => svc.ports.map((p) => p.port));
+  const metricsPorts = server.pod.containers.flatMap((c) => c.ports.filter((p) => p.name === "metrics").map((p) => p.port));
+  return [...new Set([...clientPorts, ...metricsPorts])];
+}
+
+/** Every port a host-form plan publishes on the host: what its firewall admits. */
+export const publishedPorts = (plan: WorkloadPlan): number[] => [...new Set(plan.servers.flatMap(serverPorts))].sort((a, b) => a - b);
 
 function healthcheckOf(probe: Probe, startup: Probe | undefined): HostHealthcheck {
   return {

@@ -13,6 +13,9 @@ import type * as docker from "@pulumi/docker";
 import { DockerHost } from "../host/DockerHost";
 import { HostImages } from "../host/HostImages";
 import { HostPlacement } from "../host/placement";
+import { HostFirewall } from "../host/HostFirewall";
+import { HostMachine } from "../host/HostMachine";
+import { hostWorkloadPlan, publishedPorts } from "../host/plan";
 import { cloudProviders } from "./providers";
 
 export interface DrRegionArgs {
@@ -46,6 +49,8 @@ export class DrRegion extends pulumi.ComponentResource {
   public readonly alerts?: AlertRules;
   /** The Docker host's objects (`drkit:target: docker`); undefined on Kubernetes. */
   public readonly host?: DockerHost;
+  /** The machine drkit created for the Docker host (`drkit:host.provision`); undefined otherwise. */
+  public readonly machine?: HostMachine;
   /**
    * On a Docker host, where no PrometheusRule or PodMonitor exists: the alert contract as a plain
    * Prometheus rule file and the scrape configuration of the exporters, the job-metrics gateway and
@@ -71,9 +76,12 @@ export class DrRegion extends pulumi.ComponentResource {
     let images: Record<(typeof only)[number], pulumi.Output<string>>;
     let placement: HostPlacement | undefined;
     let engine: docker.Provider | undefined;
+    let machine: HostMachine | undefined;
     if (spec.target === "docker") {
       placement = new HostPlacement();
-      engine = dockerProvider(spec, child());
+      const provision = spec.host.provision;
+      machine = provision ? new HostMachine("host-machine", { stack: spec.stack, provision, retainData: spec.role !== "drill", tags: spec.tags }, child({ providers: Object.values(providers) })) : undefined;
+      engine = dockerProvider(spec, machine, child());
       namespace = spec.cluster.namespace;
       onCluster = child({ providers: Object.values(providers) });
       // Pushed to a registry when one is set, else built on the host itself.
@@ -161,7 +169,11 @@ export class DrRegion extends pulumi.ComponentResource {
       this.jobMetrics = new JobMetrics("job-metrics", { stack: spec.stack, namespace, images, monitoringNamespace: spec.alerts.namespace, retainData: spec.role !== "drill", ...onHost }, onCluster);
     }
     if (placement && engine) {
-      this.host = new DockerHost("host", { stack: spec.stack, host: spec.host, provider: engine, namespace: spec.cluster.namespace, placement, images }, child());
+      // A created machine admits the published ports from the declared blocks before anything publishes them.
+      const provision = spec.host.provision;
+      const firewall = machine && provision ? new HostFirewall("host-firewall", { stack: spec.stack, machine, ports: publishedPorts(hostWorkloadPlan(placement.plan(), spec.host.project)), allowFrom: provision.allowFrom }, child({ providers: Object.values(providers) })) : undefined;
+      this.host = new DockerHost("host", { stack: spec.stack, host: spec.host, provider: engine, namespace: spec.cluster.namespace, placement, images }, child(firewall ? { dependsOn: [firewall] } : {}));
+      this.machine = machine;
       const targets = alertTargets(spec);
       this.hostMonitoring = { ruleFile: renderRuleFile(spec, targets), scrapeConfig: renderScrapeConfig(spec, targets, spec.host.publishAddress) };
     } else {

@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # On a Docker host the secrets a container reads from its environment arrive as files, one per
 # variable, in a read-only volume: a container's configuration (docker inspect) never holds them.
 # This loads each file of the directory as the variable it is named after, then runs the command.
