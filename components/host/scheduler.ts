@@ -16,18 +16,12 @@ export const SCHEDULER_METRICS = {
   volumesAvailable: "drkit_host_volumes_filesystem_avail_bytes",
 } as const;
 
-/** One job as the scheduler (images/jobs/drkit-scheduler) reads it. */
-export interface ScheduledJob {
-  name: string;
-  /** Absent for a job that runs once, when the scheduler first starts. */
-  schedule?: string;
-  timeZone: string;
-  startingDeadlineSeconds: number;
-  activeDeadlineSeconds: number;
-  backoffLimit: number;
-  /** The engine's containers of one run, in the order they start. */
-  containers: { name: string; kind: "prepare" | "init" | "container" }[];
-}
+/**
+ * One job as the scheduler (images/jobs/drkit-scheduler) reads it: the plan's schedule and
+ * deadlines (a job without a schedule runs once, when the scheduler first starts), and instead of
+ * its pod the engine's containers of one run, in the order they start.
+ */
+export type ScheduledJob = Omit<JobPlan, "pod"> & { containers: { name: string; kind: "prepare" | "init" | "container" }[] };
 
 export interface SchedulerConfig {
   socket: string;
