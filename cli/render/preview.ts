@@ -34,6 +34,8 @@ export interface RecordedResource {
   provider?: string;
   protect: boolean;
   retainOnDelete: boolean;
+  /** A replacement deletes this first (a resource whose fixed name the new one takes). */
+  deleteBeforeReplace: boolean;
   /** URNs this resource explicitly depends on (`dependsOn`). */
   dependsOn: string[];
   /** For each input property, the URNs of the resources whose outputs it was built from. */
@@ -215,6 +217,7 @@ interface RegisterRequest {
   getCustom(): boolean;
   getProtect(): boolean | undefined;
   getRetainondelete(): boolean | undefined;
+  getDeletebeforereplace(): boolean | undefined;
   getDependenciesList(): string[];
   getPropertydependenciesMap(): { forEach(callback: (value: { getUrnsList(): string[] }, key: string) => void): void };
   getObject(): unknown;
@@ -255,6 +258,7 @@ function recordRegistrations(into: RecordedResource[]): void {
           ...(req.getProvider() ? { provider: req.getProvider() } : {}),
           protect: req.getProtect() ?? false,
           retainOnDelete: req.getRetainondelete() ?? false,
+          deleteBeforeReplace: req.getDeletebeforereplace() ?? false,
           dependsOn: req.getDependenciesList(),
           propertyDependencies: propertyDependenciesOf(req),
           outputs: {},

@@ -117,7 +117,9 @@ export function hostObjects(name: string, plan: DockerHostPlan, map: DockerMappi
     const before = lastOfPod.get(c.pod);
     const mounted = c.mounts.flatMap((m) => (m.type === "volume" && volumes[m.source] ? [volumes[m.source]!] : []));
     const digest = c.kind === "sandbox" || c.kind === "prepare" ? undefined : digests.get(c.pod);
-    const container = new docker.Container(c.name, containerArgs(c, map, network, digest), { ...opts, dependsOn: [network, ...mounted, ...(before ? [before] : [])] });
+    // A container's name is fixed: its replacement (a new image, a changed file) can only be
+    // created once the old one is gone, as a rolled pod's.
+    const container = new docker.Container(c.name, containerArgs(c, map, network, digest), { ...opts, deleteBeforeReplace: true, dependsOn: [network, ...mounted, ...(before ? [before] : [])] });
     containers[c.name] = container;
     // A pod's containers start together once its init containers are done: they wait on the last step, not on each other.
     if (c.kind !== "container") lastOfPod.set(c.pod, container);

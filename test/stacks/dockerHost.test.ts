@@ -43,6 +43,8 @@ describe("a docker stack under mocks (examples/docker-host, primary)", () => {
     expect(postgres.inputs["memory"]).toBe(2048);
     const prepare = named(stack, "drkit-bot-postgres-prepare");
     expect(prepare.inputs).toMatchObject({ user: "0:0", networkMode: "none", attach: true, capabilities: { drops: ["ALL"], adds: ["CHOWN", "FOWNER", "DAC_OVERRIDE"] } });
+    // Fixed names: a replacement is made only once the old container is gone.
+    expect(containers(stack).filter((c) => !c.deleteBeforeReplace)).toEqual([]);
     const bootstrap = named(stack, "drkit-bot-postgres-bootstrap");
     expect(bootstrap.inputs).toMatchObject({ attach: true, mustRun: false, restart: "no" });
   });
