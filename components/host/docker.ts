@@ -28,17 +28,20 @@ function contentOf(file: HostFile, map: DockerMapping): pulumi.Input<string> {
 /**
  * A digest of the files a pod's prepare container writes: a label on each of the pod's
  * containers, so that a changed file (a configuration, a rotated password) replaces them and
- * they start with it, as a rolled pod would. A hash, never the contents, and a secret itself.
+ * they start with it, as a rolled pod would. A hash, never the contents.
  */
 function filesDigest(files: HostFile[], map: DockerMapping): pulumi.Output<string> {
-  return pulumi.all(files.map((file) => pulumi.all([file.path, file.mode, contentOf(file, map)]))).apply((entries) => {
+  const digest = pulumi.all(files.map((file) => pulumi.all([file.path, file.mode, contentOf(file, map)]))).apply((entries) => {
     const hash = createHash("sha256");
     for (const [path, mode, content] of entries) hash.update(`${path}\0${mode}\0${content}\0`);
     return hash.digest("hex").slice(0, 16);
   });
+  // One hash over every file, generated passwords and keys among them, tells nothing of any of
+  // them: not a secret, so the labels stay readable in `drkit render` and the state.
+  return pulumi.unsecret(digest);
 }
 
-function containerArgs(c: HostContainer, map: DockerMapping, network: docker.Network, digest: pulumi.Output<string> | undefined): docker.ContainerArgs {
+function containerArgs(c: HostContainer, map: DockerMapping, network: docker.Network, digest: pulumi.Output<string> | undefined, after: pulumi.Output<string> | undefined): docker.ContainerArgs {
   const image = map.images[c.image];
   if (image === undefined) throw new Error(`container ${c.name} needs drkit's '${c.image}' image, which the host was not given`);
   const [entrypoint, ...args] = c.command;
@@ -87,8 +90,21 @@ function containerArgs(c: HostContainer, map: DockerMapping, network: docker.Net
     stopTimeout: c.stopGraceSeconds,
     destroyGraceSeconds: c.stopGraceSeconds,
     ...(c.uploads.length > 0 ? { uploads: c.uploads.map((file) => ({ file: file.path, content: contentOf(file, map), permissions: `0${file.mode.toString(8)}`, owner: "0", group: "0" })) } : {}),
-    labels: digest ? [...labelsOf(c.labels), { label: "dev.drkit.files", value: digest }] : labelsOf(c.labels),
+    labels: [...labelsOf(c.labels), ...(digest ? [{ label: "dev.drkit.files", value: digest }] : []), ...(after ? [{ label: "dev.drkit.after", value: after }] : [])],
   };
+}
+
+/**
+ * A step's exit code, as a label value the pod's next containers carry: the provider waits for a
+ * step to end (`attach`) but records a failure without failing, so this fails the deployment
+ * with the step's name, and what comes after it in the pod is never created (as kubelet never
+ * starts a pod's containers after a failed init container).
+ */
+function exitedCleanly(name: string, container: docker.Container): pulumi.Output<string> {
+  return container.exitCode.apply((code) => {
+    if (code !== undefined && code !== null && code !== 0) throw new Error(`${name} exited ${code}: \`docker logs ${name}\` on the host says why`);
+    return "0";
+  });
 }
 
 /** Creates a host plan's objects with `opts` (the parent, the host's provider); data volumes protected and kept when the plan says so. */
@@ -113,16 +129,19 @@ export function hostObjects(name: string, plan: DockerHostPlan, map: DockerMappi
   const containers: Record<string, docker.Container> = {};
   // Within a pod, each container after the one before it (sandbox, prepare, init containers in order, containers).
   const lastOfPod = new Map<string, docker.Container>();
+  // The last step of each pod that ran to its end, checked: exit 0, or the deployment stops there.
+  const passed = new Map<string, pulumi.Output<string>>();
   for (const c of plan.containers) {
     const before = lastOfPod.get(c.pod);
     const mounted = c.mounts.flatMap((m) => (m.type === "volume" && volumes[m.source] ? [volumes[m.source]!] : []));
     const digest = c.kind === "sandbox" || c.kind === "prepare" ? undefined : digests.get(c.pod);
     // A container's name is fixed: its replacement (a new image, a changed file) can only be
     // created once the old one is gone, as a rolled pod's.
-    const container = new docker.Container(c.name, containerArgs(c, map, network, digest), { ...opts, deleteBeforeReplace: true, dependsOn: [network, ...mounted, ...(before ? [before] : [])] });
+    const container = new docker.Container(c.name, containerArgs(c, map, network, digest, passed.get(c.pod)), { ...opts, deleteBeforeReplace: true, dependsOn: [network, ...mounted, ...(before ? [before] : [])] });
     containers[c.name] = container;
     // A pod's containers start together once its init containers are done: they wait on the last step, not on each other.
     if (c.kind !== "container") lastOfPod.set(c.pod, container);
+    if (c.start && c.waitFor === "exit") passed.set(c.pod, exitedCleanly(c.name, container));
   }
   return { network, containers };
 }

@@ -47,6 +47,12 @@ describe("a docker stack under mocks (examples/docker-host, primary)", () => {
     expect(containers(stack).filter((c) => !c.deleteBeforeReplace)).toEqual([]);
     const bootstrap = named(stack, "drkit-bot-postgres-bootstrap");
     expect(bootstrap.inputs).toMatchObject({ attach: true, mustRun: false, restart: "no" });
+    // Each step waits for the one before it to have exited 0 (its exit code is an input), as do the pod's containers.
+    const after = (c: RecordedResource) => (c.inputs["labels"] as { label: string; value: string }[]).find((l) => l.label === "dev.drkit.after");
+    expect(after(bootstrap)).toEqual({ label: "dev.drkit.after", value: "0" });
+    expect(bootstrap.propertyDependencies["labels"]).toContain(named(stack, "drkit-bot-postgres-prepare").urn);
+    expect(postgres.propertyDependencies["labels"]).toContain(bootstrap.urn);
+    expect(after(named(stack, "drkit-bot-postgres-prepare"))).toBeUndefined();
   });
 
   it("creates every job's containers for the scheduler, starts none of them, and runs the scheduler with the engine's socket", () => {
