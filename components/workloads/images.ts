@@ -21,3 +21,18 @@ export function imageBuildArgs(images: ImagesSpec, postgresVersion: number): Rec
 
 /** The tag of a build: the PostgreSQL major version is part of what the image is. */
 export const imageTag = (name: ImageName, postgresVersion: number) => (name === "redis" ? "drkit" : `${postgresVersion}-drkit`);
+
+/**
+ * The registry host of an image reference (`registry.digitalocean.com/bot/drkit-jobs:15` ->
+ * `registry.digitalocean.com`), or undefined for Docker Hub's short names (`debian:bookworm-slim`).
+ */
+export function registryHost(reference: string): string | undefined {
+  const first = reference.split("/")[0]!;
+  return reference.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost") ? first : undefined;
+}
+
+/** The registries a stack's images are pulled from: its own, and those of the ready images it names. */
+export function imageRegistries(images: ImagesSpec): string[] {
+  const references = [images.registry, images.postgres, images.redis, images.jobs].filter((r): r is string => r !== undefined);
+  return [...new Set(references.map((r) => registryHost(r.includes("/") ? r : `${r}/x`)).filter((h): h is string => h !== undefined))].sort();
+}

@@ -23,6 +23,9 @@ describe("a docker stack under mocks (examples/docker-host, primary)", () => {
   it("talks to the host's engine over ssh and makes no Kubernetes object", () => {
     const providers = stack.resources.filter((r) => r.type === "pulumi:providers:docker");
     expect(providers.map((p) => p.inputs["host"])).toEqual(["ssh://deploy@203.0.113.10"]);
+    // The host pulls from the stack's registry with the deployer's login.
+    // (a provider receives its settings as JSON text)
+    expect(JSON.parse(String(providers[0]!.inputs["registryAuth"]))).toEqual([{ address: "registry.digitalocean.com" }]);
     // Every object on the host goes through that provider.
     const hostResources = stack.resources.filter((r) => r.custom && r.type.startsWith("docker:index/") && r.type !== "docker:index/image:Image");
     expect(hostResources.length).toBeGreaterThan(30);

@@ -17,7 +17,9 @@ describe("the example dr docker stack on the local engine, without a registry, u
   });
 
   it("uses the local engine and builds each image on it from drkit's Dockerfiles, pushing nowhere", () => {
-    expect(stack.resources.filter((r) => r.type === "pulumi:providers:docker").map((p) => p.inputs["host"])).toEqual(["unix:///var/run/docker.sock"]);
+    const providers = stack.resources.filter((r) => r.type === "pulumi:providers:docker");
+    expect(providers.map((p) => p.inputs["host"])).toEqual(["unix:///var/run/docker.sock"]);
+    expect(providers[0]!.inputs["registryAuth"]).toBeUndefined();
     expect(stack.ofType("docker:index/image:Image")).toEqual([]);
     const built = stack.ofType("docker:index/remoteImage:RemoteImage");
     expect(built.map((r) => r.inputs["name"]).sort()).toEqual(["drkit-jobs:15-drkit", "drkit-postgres:15-drkit", "drkit-redis:drkit"]);
