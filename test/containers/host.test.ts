@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { bucketKeys } from "./bucketKeys";
@@ -115,6 +116,26 @@ describe("the example docker stack on a Docker host", () => {
     // A run's containers are created by the deployment and started by the scheduler only: none is left running.
     const running = (await dockerOk(["ps", "--filter", `name=${primary.host.plan.network}-postgres-backup-full`, "--format", "{{.Names}}"])).stdout.trim();
     expect(running).toBe("");
+  });
+
+  it("restarts a crashed PostgreSQL, Redis and scheduler by the engine's restart policy, with their data and state", async () => {
+    for (const [pod, container] of [["postgres", "postgres"], ["redis", "redis"], ["scheduler", "scheduler"]] as const) {
+      const name = primary.host.container(pod, container).name;
+      const before = Number((await dockerOk(["inspect", "--format", "{{.RestartCount}}", name])).stdout.trim());
+      // A crash, not a stop: SIGKILL to the container's process from the host (`docker kill` counts as a manual stop).
+      const pid = (await dockerOk(["inspect", "--format", "{{.State.Pid}}", name])).stdout.trim();
+      execFileSync("kill", ["-9", pid]);
+      await waitFor(
+        `${name} restarted and healthy`,
+        async () => (await dockerOk(["inspect", "--format", "{{.State.Status}} {{.State.Health.Status}} {{.RestartCount}}", name])).stdout.trim() === `running healthy ${before + 1}`,
+        180_000,
+        500,
+      );
+    }
+    expect(await primary.psql("SELECT count(*) FROM messages", "bot")).toBe("500");
+    expect(await primary.redisCli(["GET", "session:1"])).toBe("alive");
+    // The scheduler kept what it knew of the jobs' runs across its restart.
+    expect(lastSuccess(await schedulerMetrics(primary), "postgres-backup-full")).toBeGreaterThan(0);
   });
 
   it("after the host is lost, the dr stack's containers restore from the replicated backups and archive to their own path", async () => {
