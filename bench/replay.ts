@@ -63,7 +63,7 @@ async function main() {
     // The DR bootstrap's own restore configuration, for this repository, with its spool, lock
     // and socket beside the replayed cluster's (the running primary keeps its own).
     const layout = { ...containerLayout(spec.postgres.version), dataDir: REPLAY, spoolDir: `${WORK}/spool`, lockDir: `${WORK}/lock`, socketDir: WORK, port: PORT };
-    const repository = ownRepository(spec, bucketEndpoint(spec.storage.provider, spec.storage.bucket, spec.region, { host: cluster.s3.host, port: cluster.s3.port }));
+    const repository = ownRepository(spec, bucketEndpoint(spec.storage.provider, spec.storage.bucket, spec.region, spec.storage.endpoint, { host: cluster.s3.host, port: cluster.s3.port }));
     const drkitRestoreConf = renderRestoreConf(spec, layout, repository).split("\n");
     const own = pgbackrestRepoEnv(1);
     const source = pgbackrestRepoEnv(2);

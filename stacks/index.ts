@@ -5,12 +5,34 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DrRegion } from "../components/region";
 import { summarizeSpec, type DrSpec } from "../components/config";
-import type { S3Access } from "../components/storage";
+import type { S3Access, S3Credentials } from "../components/storage";
 import { loadSpec } from "./loadSpec";
 
 const spec = loadSpec();
 const needsPassphrase = spec.role !== "primary" && spec.postgres.restoreFrom?.encrypted === true;
-const region = new DrRegion("region", { spec, ...(needsPassphrase ? { sourceCipherPassphrase: sourceCipherPassphrase(spec) } : {}) });
+const storeKeys = storeKeyPairs(spec);
+const region = new DrRegion("region", { spec, ...(needsPassphrase ? { sourceCipherPassphrase: sourceCipherPassphrase(spec) } : {}), ...(storeKeys ? { storeKeys } : {}) });
+
+/**
+ * The key pairs of the S3-compatible stores the spec uses, from their secret config keys (the
+ * spec's parse has reported any that is missing): `{"accessKeyId": ..., "secretAccessKey": ...}`.
+ */
+function storeKeyPairs(spec: DrSpec): { storage?: S3Credentials; copy?: S3Credentials; restore?: S3Credentials } | undefined {
+  const config = new pulumi.Config("drkit");
+  const pair = (key: string): S3Credentials => {
+    const value = config.requireSecretObject<{ accessKeyId: string; secretAccessKey: string }>(key);
+    return { accessKeyId: value.apply((v) => v.accessKeyId), secretAccessKey: value.apply((v) => v.secretAccessKey) };
+  };
+  const restoring = spec.role !== "primary";
+  const compatibleSource =
+    restoring && ((spec.postgres.enabled && spec.postgres.restoreFrom?.provider === "s3-compatible") || (spec.redis.enabled && spec.redis.snapshots.enabled && spec.redis.restoreFrom?.provider === "s3-compatible"));
+  const keys = {
+    ...(spec.storage.provider === "s3-compatible" ? { storage: pair("storageCredentials") } : {}),
+    ...(spec.storage.copy ? { copy: pair("copyCredentials") } : {}),
+    ...(compatibleSource ? { restore: pair("restoreCredentials") } : {}),
+  };
+  return Object.keys(keys).length > 0 ? keys : undefined;
+}
 
 /** The access key ids of accesses that hold keys (none where the workloads assume roles). */
 function keyIds(accesses: Partial<Record<string, S3Access>>): Record<string, pulumi.Output<string>> {
@@ -34,6 +56,8 @@ export const drkit = summarizeSpec(spec);
 export const backupStorage = {
   bucket: region.storage.bucketName,
   replicaBucket: region.storage.replicaBucketName,
+  /** The copy's bucket in its own store (`drkit:storage.copy`), or undefined. */
+  copyBucket: region.storage.copy?.bucketName,
   /** Subscribe your on-call integration: a backup version removed for good, a replication failure. */
   eventTopics: region.storage.eventTopicArns,
   workloadRoles: { ...region.postgres?.workloadRoleArns, ...region.backups?.workloadRoleArns, ...region.redis?.workloadRoleArns },

@@ -51,8 +51,13 @@ export interface LocalCluster {
   /** Prefix of every label `drkit.run` this cluster puts on containers, volumes and networks. */
   id: string;
   s3: LocalS3;
-  /** Runs a stack's plan against the shared S3 endpoint, on the shared network. */
-  stack(spec: DrSpec, cipher: { own: string; source?: string }): Promise<StackRun>;
+  /**
+   * Runs a stack's plan against the shared S3 endpoint, on the shared network; with
+   * `endpoints: "configured"`, against the endpoints the spec names instead (S3-compatible
+   * stores a test started, which the containers must reach), so the spec's own endpoint
+   * settings are what runs.
+   */
+  stack(spec: DrSpec, cipher: { own: string; source?: string }, options?: { endpoints?: "local" | "configured" }): Promise<StackRun>;
   /**
    * Deploys a docker stack's host plan (`dockerHostPlan`) against the shared S3 endpoint, as
    * `pulumi up` would on its host: under a project of its own, removed with the cluster.
@@ -99,8 +104,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   }
   let index = 0;
   const hosts: HostRun[] = [];
-  const stackPlan = (spec: DrSpec) => {
-    const substitute = { host: s3.host, port: s3.port };
+  const stackPlan = (spec: DrSpec, endpoints: "local" | "configured" = "local") => {
+    const substitute = endpoints === "local" ? { host: s3.host, port: s3.port } : undefined;
     return mergePlans(
       ...(spec.postgres.enabled ? [postgresPlan(postgresInput(spec, substitute)), backupPlan(backupInput(spec, substitute)), jobMetricsPlan({ stack: spec.stack, retainData: spec.role !== "drill" })] : []),
       ...(spec.redis.enabled ? [redisPlan(redisInput(spec, substitute))] : []),
@@ -111,9 +116,10 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   return {
     id,
     s3,
-    async stack(spec, cipher) {
+    async stack(spec, cipher, stackOptions = {}) {
       // A docker stack's workloads as its host runs them: secret variables as files.
-      const plan = spec.target === "docker" ? withSecretFiles(stackPlan(spec)) : stackPlan(spec);
+      const planned = stackPlan(spec, stackOptions.endpoints);
+      const plan = spec.target === "docker" ? withSecretFiles(planned) : planned;
       const secretValue = secretsOf(spec, cipher);
       // Each stack on a network of its own, as each has a cluster (or namespace) of its own: two
       // stacks' pods carry the same DNS names. The S3 endpoint is reached across networks.

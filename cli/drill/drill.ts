@@ -126,7 +126,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   };
 
   const sources = [pgEnabled ? recovery.postgres.restoreFrom?.bucket : undefined, redisEnabled ? recovery.redis.restoreFrom?.bucket : undefined].filter((b): b is string => !!b);
-  const buckets = [...new Set([primary.storage.bucket, recovery.storage.bucket, ...sources])];
+  // The copy (drkit:storage.copy) is written by the primary's jobs as on the host or the cluster.
+  const copies = [primary.storage.copy?.bucket, recovery.storage.copy?.bucket].filter((b): b is string => !!b);
+  const buckets = [...new Set([primary.storage.bucket, recovery.storage.bucket, ...sources, ...copies])];
   let cluster: LocalCluster | undefined;
   const cleanup = async () => {
     await cluster?.destroy();

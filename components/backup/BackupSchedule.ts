@@ -33,6 +33,12 @@ export interface BackupScheduleArgs {
   dumps?: S3Access;
   /** Read access to the repository the cluster restored from: a drill verifies it at once. Required for a drill. */
   restoreSource?: S3Access;
+  /**
+   * Write access to the copy (`BackupStorage.copy.writers`): the repository the backups are also
+   * taken to (required when the cluster was given a copy) and the dumps' prefix there, with the
+   * copy's own dump retention (seconds) and count. @default none
+   */
+  copy?: { repository: S3Access; dumps?: S3Access; dumpRetention: { retention: number; keepLast: number } };
   /** The source repository's passphrase (a drill whose source is encrypted). */
   sourceCipherPassphrase?: pulumi.Input<string>;
   /**
@@ -74,7 +80,9 @@ export class BackupSchedule extends pulumi.ComponentResource {
       timeZone: args.timeZone ?? "UTC",
       ...(args.dumps && postgres.dumps.enabled ? { dumps: storeAt(args.dumps.location) } : {}),
       ...(replica ? { replica: repositoryAt(replica, postgres.backups.stanza, postgres.backups.encrypt) } : {}),
+      ...(args.copy?.dumps && postgres.dumps.enabled ? { dumpsCopy: { store: storeAt(args.copy.dumps.location), ...args.copy.dumpRetention } } : {}),
     };
+    if (cluster.input.copy && !args.copy) throw new Error(`BackupSchedule '${name}' needs copy (BackupStorage.copy.writers): the cluster archives to a copy, which its backups must reach too`);
     const plan = backupPlan(input, { cluster: clusterName });
     const accesses: Partial<Record<S3Identity, S3Access>> = {
       pgbackrest: args.repository,
@@ -82,6 +90,8 @@ export class BackupSchedule extends pulumi.ComponentResource {
       ...(args.replicaRepositoryReader ? { pgbackrestReplica: args.replicaRepositoryReader } : {}),
       ...(args.restoreSource ? { pgbackrestSource: args.restoreSource } : {}),
       ...(args.dumps ? { dumps: args.dumps } : {}),
+      ...(args.copy ? { pgbackrestCopy: args.copy.repository } : {}),
+      ...(args.copy?.dumps ? { dumpsCopy: args.copy.dumps } : {}),
     };
     const access = planAccess(`BackupSchedule '${name}'`, plan, { accesses, namespace: args.namespace, ...(args.workloadIdentity ? { workloadIdentity: args.workloadIdentity } : {}) }, this);
     this.workloadRoleArns = access.roleArns;

@@ -50,11 +50,12 @@ export const ARCHIVE_SETTLE_SECONDS = 300;
  * `archive-push-queue-max`), takes a full backup after a gap, and reports the replica's lag when
  * the stack's repository is `replicated`. What it checks and why is in pg-archive-check.sh.
  */
-export function renderArchiveCheckScript(spec: PostgresContext, layout: BackupJobLayout, metrics: MetricsTarget, replicated: boolean): string {
+export function renderArchiveCheckScript(spec: PostgresContext, layout: BackupJobLayout, metrics: MetricsTarget, replicated: boolean, copied = false): string {
   return renderScript("pg-archive-check.sh", `stack '${spec.stack}'`, {
     CONFIG: `${layout.configDir}/pgbackrest.conf`,
     STANZA: spec.postgres.backups.stanza,
     REPLICA_CONFIG: replicated ? `${layout.configDir}/replica.conf` : "",
+    COPY_REPO: copied ? 3 : "",
     SETTLE_SECONDS: ARCHIVE_SETTLE_SECONDS,
     ...metricsTargetVariables(metrics),
     ...metricVariables(ARCHIVE_CHECK_METRICS),

@@ -26,17 +26,23 @@ export interface BackupInput extends PostgresInput {
   dumps?: SnapshotStore;
   /** The replica of `repository`, when the bucket replicates: the archive check measures its lag. */
   replica?: PgbackrestRepository;
+  /** The copy of the dumps (`drkit:storage.copy`), kept for its own retention. */
+  dumpsCopy?: { store: SnapshotStore; retention: number; keepLast: number };
 }
 
 /** A stack spec's backup input: its stores at their cloud endpoints, or all at one local endpoint (`s3`). */
 export function backupInput(spec: DrSpec, s3?: S3Substitute): BackupInput {
   const input = postgresInput(spec, s3);
   const replication = spec.storage.provider === "aws" ? spec.storage.replication : undefined;
+  const copy = spec.storage.copy;
   return {
     ...input,
     timeZone: spec.timeZone,
-    ...(spec.postgres.dumps.enabled ? { dumps: bucketStore(spec.storage.provider, spec.storage.bucket, spec.region, spec.storage.lifecycle.dumps.prefix, s3) } : {}),
-    ...(replication ? { replica: { ...input.repository, endpoint: bucketEndpoint("aws", replication.bucket, replication.region, s3) } } : {}),
+    ...(spec.postgres.dumps.enabled ? { dumps: bucketStore(spec.storage.provider, spec.storage.bucket, spec.region, spec.storage.endpoint, spec.storage.lifecycle.dumps.prefix, s3) } : {}),
+    ...(copy && spec.postgres.dumps.enabled
+      ? { dumpsCopy: { store: bucketStore("s3-compatible", copy.bucket, copy.region, copy.endpoint, spec.storage.lifecycle.dumps.prefix, s3), ...copy.dumps } }
+      : {}),
+    ...(replication ? { replica: { ...input.repository, endpoint: bucketEndpoint("aws", replication.bucket, replication.region, undefined, s3) } } : {}),
   };
 }
 
@@ -104,23 +110,38 @@ export function backupPlan(spec: BackupInput, options: BackupPlanOptions = {}): 
   // The replica of this stack's repository, when the bucket replicates: the archive check lists it.
   const replica = spec.replica;
 
+  const copy = spec.copy;
+  const copyEnv = pgbackrestRepoEnv(3);
+  const dumpsCopy = postgres.dumps.enabled ? spec.dumpsCopy : undefined;
+  if (postgres.dumps.enabled && copy && !dumpsCopy) throw new Error("the backup plan needs the copy's dump store when the stack keeps a copy and postgres.dumps.enabled is true");
+
   const metrics = { url: jobMetricsUrl(), labels: { ...monitorLabels(spec, "postgres"), cluster } };
   const files: Record<string, string> = {
-    "pgbackrest.conf": renderBackupJobConf(spec, layout, own, pgHost, PORT.pgbackrestTls),
+    "pgbackrest.conf": renderBackupJobConf(spec, layout, own, pgHost, PORT.pgbackrestTls, copy),
     "verify.conf": renderVerifyConf(spec, layout, own),
-    "backup.sh": renderBackupScript(spec, layout),
+    "backup.sh": renderBackupScript(spec, layout, copy !== undefined),
     "verify.sh": renderVerifyScript(spec, layout, pgLayout.pgBin, metrics),
-    "archive-check.sh": renderArchiveCheckScript(spec, layout, metrics, replica !== undefined),
+    "archive-check.sh": renderArchiveCheckScript(spec, layout, metrics, replica !== undefined, copy !== undefined),
     ...(replica ? { "replica.conf": renderReplicaConf(spec, layout, replica) } : {}),
     ...(dumps && postgres.dumps.enabled ? { "dump.sh": renderDumpScript(spec, layout, dumps, objects.client) } : {}),
+    ...(dumpsCopy ? { "dump-copy.sh": renderDumpScript(spec, layout, dumpsCopy.store, objects.client, dumpsCopy) } : {}),
   };
   const repositorySecret = (identity: "pgbackrest" | "pgbackrestReader" | "pgbackrestSource", cipher: "own" | "source" | undefined): Record<string, SecretValue> => ({
     [repoEnv.key]: { kind: "s3Key", identity, part: "id" },
     [repoEnv.secret]: { kind: "s3Key", identity, part: "secret" },
     ...(cipher ? { [repoEnv.cipher]: { kind: "cipher", repository: cipher } as SecretValue } : {}),
   });
+  // The writer's Secret holds the copy's pair too: the backups and the archive check write both.
+  const copySecret = (): Record<string, SecretValue> =>
+    copy
+      ? {
+          [copyEnv.key]: { kind: "s3Key", identity: "pgbackrestCopy", part: "id" },
+          [copyEnv.secret]: { kind: "s3Key", identity: "pgbackrestCopy", part: "secret" },
+          ...(postgres.backups.encrypt ? { [copyEnv.cipher]: { kind: "cipher", repository: "own" } as SecretValue } : {}),
+        }
+      : {};
   const fromSecret = (secret: string, keys: string[]): [string, EnvSource][] => keys.map((key) => [key, { secret, key }]);
-  const repoKeys = [repoEnv.key, repoEnv.secret, ...(postgres.backups.encrypt ? [repoEnv.cipher] : [])];
+  const repoKeys = [repoEnv, ...(copy ? [copyEnv] : [])].flatMap((env) => [env.key, env.secret, ...(postgres.backups.encrypt ? [env.cipher] : [])]);
 
   const configMount: Mount = { volume: "config", path: layout.configDir, readOnly: true };
   const tmpMount: Mount = { volume: "tmp", path: PATH.tmp };
@@ -200,6 +221,21 @@ export function backupPlan(spec: BackupInput, options: BackupPlanOptions = {}): 
               ports: [],
               ...JOB_RESOURCES,
             },
+            // The copy's upload runs beside the bucket's, so an outage of either store leaves the
+            // other's dumps current; the job fails when either fails.
+            ...(dumpsCopy
+              ? [
+                  {
+                    name: "upload-copy",
+                    image: "jobs" as const,
+                    command: ["bash", `${layout.configDir}/dump-copy.sh`, "upload"],
+                    env: [...fromSecret(objects.dumpCopyCredentials, [ENV.awsKeyId, ENV.awsSecret]), ["HOME", { value: PATH.tmp }] as [string, EnvSource]],
+                    mounts: [configMount, workMount, tmpMount],
+                    ports: [],
+                    ...JOB_RESOURCES,
+                  },
+                ]
+              : []),
           ],
           [configVolume(objects.backupConfig), scratch, tmp],
           [
@@ -241,8 +277,9 @@ export function backupPlan(spec: BackupInput, options: BackupPlanOptions = {}): 
   jobs.push(scheduled(objects.verifyJob, verifyPod(objects.verifyJob, objects.verifyRepository, objects.backupConfig, postgres.backups.encrypt, "own")));
 
   const configMaps = [{ name: objects.backupConfig, files }];
+  const awsKeys = (identity: "dumps" | "dumpsCopy"): Record<string, SecretValue> => ({ [ENV.awsKeyId]: { kind: "s3Key", identity, part: "id" }, [ENV.awsSecret]: { kind: "s3Key", identity, part: "secret" } });
   const secrets = [
-    { name: objects.backupRepository, data: repositorySecret("pgbackrest", postgres.backups.encrypt ? "own" : undefined) },
+    { name: objects.backupRepository, data: { ...repositorySecret("pgbackrest", postgres.backups.encrypt ? "own" : undefined), ...copySecret() } },
     { name: objects.verifyRepository, data: repositorySecret("pgbackrestReader", postgres.backups.encrypt ? "own" : undefined) },
     ...(replica
       ? [
@@ -256,7 +293,8 @@ export function backupPlan(spec: BackupInput, options: BackupPlanOptions = {}): 
           },
         ]
       : []),
-    ...(postgres.dumps.enabled ? [{ name: objects.dumpCredentials, data: { [ENV.awsKeyId]: { kind: "s3Key", identity: "dumps", part: "id" }, [ENV.awsSecret]: { kind: "s3Key", identity: "dumps", part: "secret" } } as Record<string, SecretValue> }] : []),
+    ...(postgres.dumps.enabled ? [{ name: objects.dumpCredentials, data: awsKeys("dumps") }] : []),
+    ...(dumpsCopy ? [{ name: objects.dumpCopyCredentials, data: awsKeys("dumpsCopy") }] : []),
   ];
 
   if (spec.role === "drill") {

@@ -1,10 +1,10 @@
 import type { PgbackrestRepository } from "../postgres/layout";
-import { backupSettings, repoLines } from "../postgres/pgbackrestConf";
+import { backupSettings, copyLines, repoLines } from "../postgres/pgbackrestConf";
 import { recoveryDeadline, restoreProcessMax } from "../postgres/settings";
 import { ENV } from "../workloads/names";
 import { metricVariables, objectStoreVariables, renderScript, type ShellValue } from "../shell/render";
 import type { SnapshotStore } from "../redis/layout";
-import type { PostgresContext } from "../postgres/input";
+import type { CopyRepository, PostgresContext } from "../postgres/input";
 import { DAY } from "../config";
 import type { BackupJobLayout } from "./layout";
 
@@ -13,12 +13,13 @@ import type { BackupJobLayout } from "./layout";
  * stack's own; the database is reached through the pgBackRest TLS server on the PostgreSQL pod,
  * with the client certificate (mutual TLS), never with a database password.
  */
-export function renderBackupJobConf(spec: PostgresContext, layout: BackupJobLayout, repo: PgbackrestRepository, pgHost: string, pgHostPort: number): string {
+export function renderBackupJobConf(spec: PostgresContext, layout: BackupJobLayout, repo: PgbackrestRepository, pgHost: string, pgHostPort: number, copy?: CopyRepository): string {
   return [
-    `# pgbackrest.conf of drkit's backup jobs for stack '${spec.stack}' (repository host).`,
+    `# pgbackrest.conf of drkit's backup jobs for stack '${spec.stack}' (repository host${copy ? "; repo3 is the copy" : ""}).`,
     "[global]",
     ...repoLines(1, repo),
-    ...backupSettings(spec),
+    ...copyLines(copy),
+    ...backupSettings(spec, copy),
     `lock-path=${layout.lockDir}`,
     "log-level-console=info",
     "log-level-file=off",
@@ -58,8 +59,8 @@ export function renderVerifyConf(spec: PostgresContext, layout: BackupJobLayout,
 }
 
 /** `backup.sh full|diff|incr`: one pgBackRest backup, checked in the repository afterwards. */
-export function renderBackupScript(spec: PostgresContext, layout: BackupJobLayout): string {
-  return renderScript("pg-backup.sh", `stack '${spec.stack}'`, { CONFIG: `${layout.configDir}/pgbackrest.conf`, STANZA: spec.postgres.backups.stanza });
+export function renderBackupScript(spec: PostgresContext, layout: BackupJobLayout, copied = false): string {
+  return renderScript("pg-backup.sh", `stack '${spec.stack}'`, { CONFIG: `${layout.configDir}/pgbackrest.conf`, STANZA: spec.postgres.backups.stanza, REPOS: copied ? "1 3" : "1" });
 }
 
 /**
@@ -71,7 +72,7 @@ export function renderBackupScript(spec: PostgresContext, layout: BackupJobLayou
  *           complete dumps go after the retention, incomplete ones older than the newest complete
  *           one go. The newest complete dump is never deleted.
  */
-export function renderDumpScript(spec: PostgresContext, layout: BackupJobLayout, store: SnapshotStore, pgHost: string): string {
+export function renderDumpScript(spec: PostgresContext, layout: BackupJobLayout, store: SnapshotStore, pgHost: string, keep: { retention: number; keepLast: number } = spec.postgres.dumps): string {
   const { dumps } = spec.postgres;
   return renderScript("pg-dump.sh", `stack '${spec.stack}'`, {
     DATABASES: spec.postgres.databases.map((db) => `${db.name}:${db.owner}`).join(" "),
@@ -80,8 +81,8 @@ export function renderDumpScript(spec: PostgresContext, layout: BackupJobLayout,
     PG_HOST: pgHost,
     PG_PORT: layout.postgres.port,
     WORK: layout.workDir,
-    KEEP_LAST: dumps.keepLast,
-    RETENTION_DAYS: Math.round(dumps.retention / DAY),
+    KEEP_LAST: keep.keepLast,
+    RETENTION_DAYS: Math.round(keep.retention / DAY),
     PASSWORD_PREFIX: ENV.ownerPasswordPrefix,
     ...objectStoreVariables(store),
   });

@@ -6,6 +6,7 @@ export { replayBudget, REPLAY_SPEEDUP, defaultIncrementalSchedule, RESTORE_FLOOR
 export { defaultSnapshotInterval, snapshotAlertAge, snapshotRunDeadline, snapshotStartingDeadline, snapshotWorstAge, SNAPSHOT_UPLOAD_RATE } from "./snapshotTiming";
 export { parseSpec, type ParseOptions, type ParseResult } from "./parse";
 export { RULES as SPEC_RULES, crossFieldProblems } from "./rules";
+export { KEY_PAIR_SETTINGS } from "./schema";
 export { rawSpecFromConfig, readStackFile, SECRET_PLACEHOLDER, StackFileError, type StackFile } from "./config";
 export { ransomwarePosture, summarizeSpec } from "./summary";
 export { accountOf } from "./arn";

@@ -4,7 +4,7 @@ import { defaultSnapshotInterval } from "./snapshotTiming";
 import { error, errorsIn, sortProblems, type Problem } from "./problems";
 import { crossFieldProblems } from "./rules";
 import { SECTION_SCHEMAS, type SectionName, type Sections } from "./schema";
-import type { DrSpec, LifecycleRule, LifecycleSpec, Objectives, PartialSpec, PostgresSpec, RedisSpec, StorageSpec, Transition } from "./types";
+import type { CopySpec, DrSpec, LifecycleRule, LifecycleSpec, Objectives, PartialSpec, PostgresSpec, RedisSpec, S3EndpointSpec, StorageProvider, StorageSpec, Transition } from "./types";
 import { DAY, formatDuration, HOUR, type Seconds } from "./units";
 import { closest, zodProblems } from "./zodProblems";
 
@@ -94,7 +94,10 @@ export function derive(sections: Partial<Sections>, stack: string): { spec: Part
     if (provision && docker !== undefined) problems.push(error(["host", "docker"], "is set together with drkit:host.provision: drkit creates that host and reaches it over ssh itself", "remove drkit:host.docker to create the host, or remove drkit:host.provision to use the one it names"));
     if (provision && publishAddress !== undefined) problems.push(error(["host", "publishAddress"], "is set together with drkit:host.provision: a new host's addresses are not known before it exists", "remove it: the ports are published on every address, and the firewall admits drkit:host.provision.allowFrom only"));
   }
-  if (sections.storage) spec.storage = deriveStorage(sections.storage);
+  if (sections.storage) {
+    spec.storage = deriveStorage(sections.storage);
+    problems.push(...endpointProblems(["storage"], sections.storage.provider, sections.storage.endpoint));
+  }
 
   const lifecycle = spec.storage?.lifecycle;
   if (sections.objectives) spec.objectives = deriveObjectives(sections.objectives, lifecycle?.media !== undefined);
@@ -102,6 +105,7 @@ export function derive(sections: Partial<Sections>, stack: string): { spec: Part
     spec.postgres = derivePostgres(sections.postgres, stack, {
       repoPrefix: lifecycle?.pgbackrest.prefix ?? "pgbackrest/",
       provider: spec.storage?.provider ?? "aws",
+      endpoint: spec.storage?.endpoint,
       rto: spec.objectives?.postgres.rto ?? HOUR,
       timeZone: spec.timeZone ?? "UTC",
     });
@@ -113,10 +117,30 @@ export function derive(sections: Partial<Sections>, stack: string): { spec: Part
       // A disabled PostgreSQL lends Redis no source: Redis names its own bucket and region.
       postgresSource: spec.postgres?.enabled === false ? undefined : spec.postgres?.restoreFrom,
       postgresEnabled: spec.postgres?.enabled !== false,
+      storage: { provider: spec.storage?.provider ?? "aws", endpoint: spec.storage?.endpoint },
     });
     spec.redis = derived.redis;
     problems.push(...derived.problems);
   }
+  const restoring = spec.role !== undefined && spec.role !== "primary";
+  const pgFrom = spec.postgres?.enabled !== false ? spec.postgres?.restoreFrom : undefined;
+  if (restoring && pgFrom) problems.push(...endpointProblems(["postgres", "restoreFrom"], pgFrom.provider, pgFrom.endpoint, sections.postgres?.restoreFrom?.endpoint === undefined));
+  const redisFrom = spec.redis?.enabled && spec.redis.snapshots.enabled ? spec.redis.restoreFrom : undefined;
+  // A source Redis inherited from PostgreSQL's is reported there, once.
+  if (restoring && redisFrom && (sections.redis?.restoreFrom?.provider !== undefined || sections.redis?.restoreFrom?.endpoint !== undefined || !pgFrom)) {
+    problems.push(...endpointProblems(["redis", "restoreFrom"], redisFrom.provider, redisFrom.endpoint, sections.redis?.restoreFrom?.endpoint === undefined));
+  }
+  if (spec.storage && sections.storage?.copy) spec.storage.copy = deriveCopy(sections.storage.copy, spec.postgres, spec.redis);
+  // Keys drkit cannot make (an S3-compatible store has no API drkit could create them with) are
+  // secrets the deployer sets; a missing one is reported like any other missing setting.
+  const keyPair = (key: "storageCredentials" | "copyCredentials" | "restoreCredentials", why: string) => {
+    if (key in sections && sections[key] === undefined) {
+      problems.push(error([key], `is required: ${why}`, `set the key pair as a secret: pulumi config set --secret drkit:${key} '{"accessKeyId":"…","secretAccessKey":"…"}'`));
+    }
+  };
+  if (spec.storage?.provider === "s3-compatible") keyPair("storageCredentials", "drkit:storage.provider is 's3-compatible', and drkit creates no keys there: pulumi up and the workloads use this pair");
+  if (spec.storage?.copy) keyPair("copyCredentials", "drkit:storage.copy is set: pulumi up and the workloads write the copy with this pair");
+  if (restoring && (pgFrom?.provider === "s3-compatible" || redisFrom?.provider === "s3-compatible")) keyPair("restoreCredentials", "the source to restore from is 's3-compatible': the restore reads it with this pair");
   // An encrypted source repository needs its passphrase: from the source stack's outputs, or
   // from a secret config key (the spec itself never holds a secret).
   const source = spec.role !== undefined && spec.role !== "primary" ? spec.postgres?.restoreFrom : undefined;
@@ -155,7 +179,7 @@ const DEFAULT_DUMP_TRANSITIONS: Transition[] = [
 
 function deriveStorage(storage: Sections["storage"]): StorageSpec {
   const lockDays = storage.objectLock?.retention ?? 0;
-  const rule = (raw: Sections["storage"]["lifecycle"]["dumps"], defaults: { transitions: Transition[]; noncurrent: Seconds }): LifecycleRule => {
+  const rule = (raw: Sections["storage"]["lifecycle"]["dumps"], defaults: { transitions: Transition[]; noncurrent: Seconds | null }): LifecycleRule => {
     const { noncurrentExpiration, transitions, minObjectSize, ...rest } = raw;
     // Default transitions come with S3's own 128 KiB threshold stated explicitly (see the
     // lifecycle renderer): small checksums and markers stay in Standard and still expire.
@@ -165,23 +189,69 @@ function deriveStorage(storage: Sections["storage"]): StorageSpec {
       ...(threshold !== undefined ? { minObjectSize: threshold } : {}),
       transitions: transitions ?? defaults.transitions,
       // Noncurrent versions must outlive the Object Lock period, or S3 keeps retrying to delete them.
-      ...(noncurrentExpiration === null ? {} : { noncurrentExpiration: noncurrentExpiration ?? Math.max(defaults.noncurrent, lockDays) }),
+      ...(noncurrentExpiration === null || (noncurrentExpiration === undefined && defaults.noncurrent === null)
+        ? {}
+        : { noncurrentExpiration: noncurrentExpiration ?? Math.max(defaults.noncurrent ?? 0, lockDays) }),
     };
   };
   const aws = storage.provider === "aws";
+  // An S3-compatible store that keeps no versions, or runs no lifecycle rules, has no noncurrent
+  // versions to expire: nothing is defaulted that the review would then refuse.
+  const compatible = storage.provider === "s3-compatible" ? storage.endpoint : undefined;
+  const noncurrent = (days: Seconds) => (compatible && !(compatible.versioning && compatible.lifecycle) ? null : days);
   const lifecycle: LifecycleSpec = {
-    pgbackrest: rule(storage.lifecycle.pgbackrest, { transitions: [], noncurrent: 30 * DAY }),
-    dumps: rule(storage.lifecycle.dumps, { transitions: aws ? DEFAULT_DUMP_TRANSITIONS : [], noncurrent: 30 * DAY }),
-    redis: rule(storage.lifecycle.redis, { transitions: [], noncurrent: 30 * DAY }),
-    ...(storage.lifecycle.media ? { media: rule(storage.lifecycle.media, { transitions: [], noncurrent: 90 * DAY }) } : {}),
+    pgbackrest: rule(storage.lifecycle.pgbackrest, { transitions: [], noncurrent: noncurrent(30 * DAY) }),
+    dumps: rule(storage.lifecycle.dumps, { transitions: aws ? DEFAULT_DUMP_TRANSITIONS : [], noncurrent: noncurrent(30 * DAY) }),
+    redis: rule(storage.lifecycle.redis, { transitions: [], noncurrent: noncurrent(30 * DAY) }),
+    ...(storage.lifecycle.media ? { media: rule(storage.lifecycle.media, { transitions: [], noncurrent: noncurrent(90 * DAY) }) } : {}),
   };
-  return { ...storage, accessLogs: storage.accessLogs ?? true, lifecycle };
+  const { copy: _copy, endpoint, ...rest } = storage;
+  return {
+    ...rest,
+    // S3 server access logs are an AWS and Spaces feature; an S3-compatible store has its own audit log.
+    accessLogs: storage.accessLogs ?? storage.provider !== "s3-compatible",
+    lifecycle,
+    ...(endpoint ? { endpoint } : {}),
+  };
+}
+
+/**
+ * A source's endpoint: its own, or, for an `s3-compatible` source without one, the endpoint of
+ * the same provider it inherits (`from`). Only the fields a client needs are kept.
+ */
+function withEndpoint<T extends { provider: StorageProvider }>(source: T, own: S3EndpointSpec | undefined, from: { provider: StorageProvider; endpoint?: S3EndpointSpec | undefined }): T & { endpoint?: S3EndpointSpec } {
+  const endpoint = own ?? (source.provider === "s3-compatible" && from.provider === "s3-compatible" ? from.endpoint : undefined);
+  const { endpoint: _dropped, ...rest } = source as T & { endpoint?: unknown };
+  return { ...(rest as T), ...(endpoint ? { endpoint: { url: endpoint.url, pathStyle: endpoint.pathStyle, verifyTls: endpoint.verifyTls } } : {}) };
+}
+
+/** Where a bucket's S3 API is given must match its provider: an endpoint for `s3-compatible`, none for AWS and Spaces. */
+function endpointProblems(path: string[], provider: StorageProvider, endpoint: unknown, inherited = false): Problem[] {
+  if (provider === "s3-compatible" && endpoint === undefined) {
+    return [error([...path, "endpoint"], `is required: ${path.join(".")}.provider is 's3-compatible'${inherited ? " and there is no endpoint of the same provider to take" : ""}`, "give the store's API as {url: 'https://host:port'} (pathStyle and verifyTls default to true)")];
+  }
+  if (provider !== "s3-compatible" && endpoint !== undefined) {
+    return [error([...path, "endpoint"], `is set, and ${path.join(".")}.provider is '${provider}', whose endpoint drkit knows`, "remove it, or set provider: s3-compatible")];
+  }
+  return [];
+}
+
+/** The copy's retention defaults to the bucket's: the same windows, in another store. */
+function deriveCopy(copy: NonNullable<Sections["storage"]["copy"]>, postgres: PostgresSpec | undefined, redis: RedisSpec | undefined): CopySpec {
+  return {
+    bucket: copy.bucket,
+    region: copy.region,
+    endpoint: copy.endpoint,
+    pitrWindow: copy.pitrWindow ?? postgres?.backups.pitrWindow ?? 7 * DAY,
+    dumps: { retention: copy.dumps.retention ?? postgres?.dumps.retention ?? 365 * DAY, keepLast: copy.dumps.keepLast ?? postgres?.dumps.keepLast ?? 7 },
+    redisKeep: copy.redisKeep ?? redis?.snapshots.keep ?? 48,
+  };
 }
 
 function derivePostgres(
   postgres: Sections["postgres"],
   stack: string,
-  context: { repoPrefix: string; provider: StorageSpec["provider"]; rto: Seconds; timeZone: string },
+  context: { repoPrefix: string; provider: StorageSpec["provider"]; endpoint: StorageSpec["endpoint"]; rto: Seconds; timeZone: string },
 ): PostgresSpec {
   const { restoreFrom, databases, backups, ...rest } = postgres;
   const { repoPrefix, provider } = context;
@@ -192,7 +262,7 @@ function derivePostgres(
     ...rest,
     databases: databases.map((db) => ({ name: db.name, owner: db.owner ?? db.name })),
     backups: { ...backups, incr, repoPath: backups.repoPath ?? `${repoPrefix}${stack}` },
-    ...(restoreFrom ? { restoreFrom: { ...restoreFrom, provider: restoreFrom.provider ?? provider } } : {}),
+    ...(restoreFrom ? { restoreFrom: withEndpoint({ ...restoreFrom, provider: restoreFrom.provider ?? provider }, restoreFrom.endpoint, { provider, endpoint: context.endpoint }) } : {}),
   };
 }
 
@@ -200,7 +270,7 @@ function derivePostgres(
 function deriveRedis(
   redis: Sections["redis"],
   stack: string,
-  context: { rpo: Seconds; prefix: string; postgresSource: PostgresSpec["restoreFrom"]; postgresEnabled: boolean },
+  context: { rpo: Seconds; prefix: string; postgresSource: PostgresSpec["restoreFrom"]; postgresEnabled: boolean; storage: { provider: StorageProvider; endpoint?: S3EndpointSpec | undefined } },
 ): { redis: RedisSpec; problems: Problem[] } {
   const problems: Problem[] = [];
   const { restoreFrom, snapshots, maxmemory: declaredMaxmemory, ...rest } = redis;
@@ -230,12 +300,14 @@ function deriveRedis(
       if (!bucket) problems.push(error(["redis", "restoreFrom", "bucket"], "is required: drkit:postgres is disabled, so there is no PostgreSQL source to take it from", "name the bucket holding the source stack's snapshots"));
       if (!region) problems.push(error(["redis", "restoreFrom", "region"], "is required: drkit:postgres is disabled, so there is no PostgreSQL source to take it from", "name that bucket's region"));
     }
-    source = {
-      ...restoreFrom,
-      bucket: bucket ?? "",
-      region: region ?? "",
-      provider: restoreFrom.provider ?? context.postgresSource?.provider ?? "aws",
-    };
+    const { endpoint, ...given } = restoreFrom;
+    const provider = restoreFrom.provider ?? context.postgresSource?.provider ?? context.storage.provider;
+    source = withEndpoint(
+      { ...given, bucket: bucket ?? "", region: region ?? "", provider },
+      endpoint,
+      // Inherited from PostgreSQL's source first (same bucket), then from the stack's own storage.
+      context.postgresSource?.provider === provider ? { provider, endpoint: context.postgresSource.endpoint } : context.storage,
+    );
   }
   return {
     redis: {

@@ -286,7 +286,7 @@ export const RULES: Rule[] = [
       if (provision.provider === "digitalocean") return regionProblems(["host", "provision", "region"], provision.region, "digitalocean");
       return storage.provider === "aws"
         ? []
-        : [error(["host", "provision", "provider"], "is aws, and the backups are in DigitalOcean Spaces: drkit creates an EC2 instance with the stack's AWS provider, which a Spaces stack does not have", "use provider: digitalocean (a droplet), or keep the backups in S3")];
+        : [error(["host", "provision", "provider"], `is aws, and the backups are ${storage.provider === "digitalocean" ? "in DigitalOcean Spaces" : "on an S3-compatible store"}: drkit creates an EC2 instance with the stack's AWS provider, which only a stack with its backups in S3 has`, "use provider: digitalocean (a droplet), or keep the backups in S3")];
     },
   },
   {
@@ -317,13 +317,15 @@ export const RULES: Rule[] = [
       }
       if (identity.type !== "irsa") return [];
       const problems: Problem[] = [];
-      const noIam = (path: (string | number)[]) =>
-        problems.push(error(path, "is on DigitalOcean Spaces, which IAM roles cannot reach (cluster.workloadIdentity is irsa)", "use type 'static-keys', or keep the backups in S3"));
-      if (storage.provider !== "aws") noIam(["storage", "provider"]);
+      const where = { aws: "", digitalocean: "DigitalOcean Spaces", "s3-compatible": "an S3-compatible store" } as const;
+      const noIam = (path: (string | number)[], provider: Exclude<StorageProvider, "aws">) =>
+        problems.push(error(path, `is on ${where[provider]}, which IAM roles cannot reach (cluster.workloadIdentity is irsa)`, "use type 'static-keys', or keep the backups in S3"));
+      if (storage.provider !== "aws") noIam(["storage", "provider"], storage.provider);
       const pgSource = postgres.enabled ? postgres.restoreFrom : undefined;
-      if (pgSource?.provider === "digitalocean") noIam(["postgres", "restoreFrom", "provider"]);
+      if (pgSource && pgSource.provider !== "aws") noIam(["postgres", "restoreFrom", "provider"], pgSource.provider);
       // A source Redis inherited from PostgreSQL's is reported there, once.
-      if (redis.enabled && redis.restoreFrom?.provider === "digitalocean" && pgSource?.provider !== "digitalocean") noIam(["redis", "restoreFrom", "provider"]);
+      const redisSource = redis.enabled ? redis.restoreFrom : undefined;
+      if (redisSource && redisSource.provider !== "aws" && pgSource?.provider !== redisSource.provider) noIam(["redis", "restoreFrom", "provider"], redisSource.provider);
       return problems;
     },
   },
@@ -364,6 +366,92 @@ export const RULES: Rule[] = [
         if (rule.noncurrentTransitions.length > 0) refuse(["lifecycle", c, "noncurrentTransitions"], "no storage classes");
         if (rule.minObjectSize !== undefined) refuse(["lifecycle", c, "minObjectSize"], "no object size filters");
         if (rule.keepNoncurrentVersions !== undefined) refuse(["lifecycle", c, "keepNoncurrentVersions"], "no newer-noncurrent-versions filter");
+      }
+      return problems;
+    },
+  },
+  {
+    // An S3-compatible store gets what the S3 API gives every such store: a bucket, versioning and
+    // expiration rules where it has them. AWS's storage classes, Object Lock through the AWS
+    // provider, replication, IAM and access logs are refused by name rather than deployed without.
+    needs: ["storage"],
+    check: ({ storage }) => {
+      const endpoint = storage.provider === "s3-compatible" ? storage.endpoint : undefined;
+      if (!endpoint) return [];
+      const problems: Problem[] = [];
+      const refuse = (path: (string | number)[], what: string, fix = "remove it, or use provider 'aws'") =>
+        problems.push(error(["storage", ...path], `is not supported on an S3-compatible store (${what})`, fix));
+      if (storage.objectLock) refuse(["objectLock"], "drkit manages Object Lock on AWS only");
+      if (storage.replication) refuse(["replication"], "replication is AWS's", "remove it; keep a second copy with drkit:storage.copy instead");
+      if (storage.adminRoleArn) refuse(["adminRoleArn"], "no IAM roles or bucket policy principals");
+      if (storage.accessLogs) refuse(["accessLogs"], "no S3 server access logs; the store keeps its own audit log", "remove it (the default is off there)");
+      for (const c of DATA_CLASSES) {
+        const rule = storage.lifecycle[c];
+        if (!rule) continue;
+        const at = (key: string) => ["lifecycle", c, key];
+        if (rule.transitions.length > 0) refuse(at("transitions"), "storage classes are AWS's");
+        if (rule.noncurrentTransitions.length > 0) refuse(at("noncurrentTransitions"), "storage classes are AWS's");
+        if (rule.minObjectSize !== undefined) refuse(at("minObjectSize"), "it only limits transitions, which are AWS's");
+        if (!endpoint.versioning) {
+          for (const key of ["noncurrentExpiration", "keepNoncurrentVersions"] as const) {
+            if (rule[key] !== undefined) refuse(at(key), "storage.endpoint.versioning is false: the store keeps no noncurrent versions", "remove it, or set storage.endpoint.versioning: true if the store keeps versions");
+          }
+          if (rule.expiredObjectDeleteMarker) refuse(at("expiredObjectDeleteMarker"), "storage.endpoint.versioning is false: there are no delete markers", "remove it");
+        }
+        if (!endpoint.lifecycle) {
+          for (const key of ["expiration", "noncurrentExpiration", "keepNoncurrentVersions"] as const) {
+            if (rule[key] !== undefined) refuse(at(key), "storage.endpoint.lifecycle is false: the store runs no lifecycle rules", "remove it, or set storage.endpoint.lifecycle: true if the store runs them");
+          }
+          if (rule.expiredObjectDeleteMarker) refuse(at("expiredObjectDeleteMarker"), "storage.endpoint.lifecycle is false: the store runs no lifecycle rules", "remove it");
+        }
+      }
+      if (!endpoint.versioning) {
+        problems.push(warning(["storage", "endpoint", "versioning"], "is false: a backup overwritten or deleted by a compromised key or a bad script is gone for good", "use a store that keeps versions (MinIO, Ceph, B2, Wasabi), or keep a copy elsewhere (drkit:storage.copy)"));
+      }
+      if (!endpoint.lifecycle) {
+        problems.push(warning(["storage", "endpoint", "lifecycle"], "is false: unfinished multipart uploads are never aborted and noncurrent versions never expire, so the bucket only grows", "clean them up with the store's own tools (mc ilm, radosgw-admin)"));
+      }
+      return problems;
+    },
+  },
+  {
+    // pgBackRest speaks S3 over TLS only (it has no http option), and a copy or a source it
+    // reads must be on TLS. An unverified certificate is a decision, never a default.
+    needs: ["storage", "postgres", "redis", "role"],
+    alsoWithoutPostgres: true,
+    check: ({ storage, postgres, redis, role }) => {
+      const problems: Problem[] = [];
+      const restoring = role !== "primary";
+      const endpoints: [(string | number)[], { url: string; verifyTls: boolean } | undefined, boolean][] = [
+        [["storage", "endpoint"], storage.provider === "s3-compatible" ? storage.endpoint : undefined, postgres.enabled],
+        [["storage", "copy", "endpoint"], storage.copy?.endpoint, postgres.enabled],
+        [["postgres", "restoreFrom", "endpoint"], restoring && postgres.enabled ? postgres.restoreFrom?.endpoint : undefined, true],
+        [["redis", "restoreFrom", "endpoint"], restoring && redis.enabled && redis.snapshots.enabled && redis.restoreFrom?.endpoint !== postgres.restoreFrom?.endpoint ? redis.restoreFrom?.endpoint : undefined, false],
+      ];
+      for (const [path, endpoint, pgbackrest] of endpoints) {
+        if (!endpoint) continue;
+        if (pgbackrest && endpoint.url.startsWith("http://")) {
+          problems.push(error([...path, "url"], `is plain http, and pgBackRest reaches S3 over TLS only: '${endpoint.url}'`, "serve the store over https (MinIO: put a certificate in its certs directory) and use https://"));
+        }
+        if (!endpoint.verifyTls) {
+          problems.push(warning([...path, "verifyTls"], "is false: anyone on the path can read or replace the backups in transit", "give the store a certificate the hosts trust, and remove it"));
+        }
+      }
+      return problems;
+    },
+  },
+  {
+    needs: ["role", "storage"],
+    check: ({ role, storage }) => {
+      const copy = storage.copy;
+      if (!copy) return [];
+      const problems: Problem[] = [];
+      if (role === "drill") problems.push(error(["storage", "copy"], "must not be set on a drill stack", "a drill is disposable and isolated: remove the copy"));
+      if (copy.bucket === storage.bucket && storage.provider === "s3-compatible" && storage.endpoint?.url === copy.endpoint.url) {
+        problems.push(error(["storage", "copy", "bucket"], "is the backup bucket itself: a copy in the same bucket dies with it", "name a bucket in another store"));
+      }
+      if (!copy.endpoint.versioning) {
+        problems.push(warning(["storage", "copy", "endpoint", "versioning"], "is false: a copy overwritten or deleted by a compromised key is gone for good", "use a store that keeps versions"));
       }
       return problems;
     },

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { isTimeZone, parseCron } from "./cron";
 import { DEFAULT_RESTORE_THROUGHPUT } from "./replay";
 import { STORAGE_CLASSES } from "./types";
+import { SECRET_PLACEHOLDER } from "./config";
 import { DAY, formatCpu, formatDuration, formatSize, parseCpu, parseDuration, parsePercent, parseSize, parseThroughput, type UnitResult } from "./units";
 
 /**
@@ -277,8 +278,60 @@ const workloadIdentity = z.discriminatedUnion("type", [
 
 const accountId = z.string().superRefine(check<string>((s) => /^\d{12}$/.test(s), (s) => `is not an AWS account id (12 digits): '${s}'`, "use the account's 12-digit id, e.g. '123456789012'"));
 
+/** The secret config keys that hold an S3-compatible store's key pair (`{"accessKeyId", "secretAccessKey"}`). */
+export const KEY_PAIR_SETTINGS = ["storageCredentials", "copyCredentials", "restoreCredentials"] as const;
+
+/** `https://host[:port]` (or http): the root of an S3 API, nothing after the authority. */
+const endpointUrl = z.string().superRefine(
+  check<string>(
+    (s) => {
+      try {
+        const url = new URL(s);
+        return (url.protocol === "https:" || url.protocol === "http:") && url.hostname !== "" && (url.pathname === "/" || url.pathname === "") && !url.search && !url.hash && !url.username && !url.password && !s.endsWith("/");
+      } catch {
+        return false;
+      }
+    },
+    (s) => `is not an S3 endpoint: '${s}'`,
+    "use the API's root as https://host[:port], without a path or a trailing slash, e.g. 'https://minio.internal:9000'",
+  ),
+);
+
+const s3EndpointFields = { url: endpointUrl, pathStyle: z.boolean().default(true), verifyTls: z.boolean().default(true) };
+/** An S3 API drkit only reads or writes. */
+export const s3EndpointSchema = z.strictObject(s3EndpointFields);
+/** An S3 API whose bucket drkit creates, and what that store can do. */
+const compatibleEndpointSchema = z.strictObject({ ...s3EndpointFields, versioning: z.boolean().default(true), lifecycle: z.boolean().default(true) });
+
+const storageProvider = z.enum(["aws", "digitalocean", "s3-compatible"]);
+
+/** A bucket's access key pair: a secret config key (`pulumi config set --secret`), read by the program, never part of the spec. */
+const secretKeyPair = z
+  .unknown()
+  .superRefine((value, context) => {
+    if (value === undefined || value === SECRET_PLACEHOLDER) return;
+    const pair = value as Record<string, unknown> | null;
+    const ok =
+      pair !== null && typeof pair === "object" && !Array.isArray(pair) && Object.keys(pair).sort().join(",") === "accessKeyId,secretAccessKey" &&
+      typeof pair["accessKeyId"] === "string" && pair["accessKeyId"] !== "" && typeof pair["secretAccessKey"] === "string" && pair["secretAccessKey"] !== "";
+    // The value is a secret: the message never repeats it.
+    if (!ok) context.addIssue({ code: "custom", message: "is not a key pair", params: { hint: `set it as a secret JSON object: pulumi config set --secret drkit:<key> '{"accessKeyId":"…","secretAccessKey":"…"}'` } });
+  })
+  .optional();
+
 export const storageSchema = z.strictObject({
-  provider: z.enum(["aws", "digitalocean"]).default("aws"),
+  provider: storageProvider.default("aws"),
+  endpoint: compatibleEndpointSchema.optional(),
+  copy: z
+    .strictObject({
+      bucket: bucketName(),
+      region: z.string().min(1).default("us-east-1"),
+      endpoint: compatibleEndpointSchema,
+      pitrWindow: days().optional(),
+      dumps: z.strictObject({ retention: days().optional(), keepLast: positiveInt("dumps").optional() }).prefault({}),
+      redisKeep: positiveInt("snapshots").optional(),
+    })
+    .optional(),
   bucket: bucketName(),
   adminRoleArn: roleArn("arn:aws:iam::123456789012:role/backup-admin").optional(),
   accessLogs: z.boolean().optional(),
@@ -394,7 +447,8 @@ export const postgresSchema = z
       .strictObject({
         bucket: bucketName(),
         region: z.string().min(1),
-        provider: z.enum(["aws", "digitalocean"]).optional(),
+        provider: storageProvider.optional(),
+        endpoint: s3EndpointSchema.optional(),
         repoPath: repoPath(),
         stanza: z.string().min(1).default("main"),
         target: restoreTarget().default("latest"),
@@ -439,7 +493,8 @@ export const redisSchema = z
       .strictObject({
         bucket: bucketName().optional(),
         region: z.string().min(1).optional(),
-        provider: z.enum(["aws", "digitalocean"]).optional(),
+        provider: storageProvider.optional(),
+        endpoint: s3EndpointSchema.optional(),
         prefix: keyPrefix(),
         ifMissing: z.enum(["fail", "start-empty"]).default("fail"),
       })
@@ -587,6 +642,11 @@ export const SECTION_SCHEMAS = {
   // A secret, set with `pulumi config set --secret`: read by the program as a Pulumi secret and
   // never copied into the DrSpec. Parsed here only so its absence can be reported.
   restoreCipherPassphrase: z.string().min(1).optional(),
+  // The key pairs of buckets drkit cannot make keys for (S3-compatible stores), secrets as above:
+  // the bucket's (`storage.provider: s3-compatible`), the copy's, an S3-compatible source's.
+  storageCredentials: secretKeyPair,
+  copyCredentials: secretKeyPair,
+  restoreCredentials: secretKeyPair,
 } as const;
 
 export type SectionName = keyof typeof SECTION_SCHEMAS;

@@ -1,5 +1,5 @@
 import { accountOf } from "./arn";
-import type { DrSpec } from "./types";
+import type { DrSpec, S3EndpointSpec } from "./types";
 import { restoreSeconds } from "./replay";
 import { formatDuration, formatSize } from "./units";
 
@@ -14,8 +14,13 @@ import { formatDuration, formatSize } from "./units";
 export function ransomwarePosture(spec: Pick<DrSpec, "role" | "storage">): string {
   const { storage } = spec;
   if (spec.role === "drill") return "a drill's bucket is disposable: it keeps nothing anyone relies on";
+  const copy = storage.copy ? `; the copy in ${new URL(storage.copy.endpoint.url).host} is out of that key's reach (its own pair), unless the same person holds both` : "";
   if (storage.provider === "digitalocean") {
-    return "a compromised account, or a Spaces key with write access to the bucket, can delete every backup: Spaces has no Object Lock and no policy that keeps history from a key holder";
+    return `a compromised account, or a Spaces key with write access to the bucket, can delete every backup: Spaces has no Object Lock and no policy that keeps history from a key holder${copy}`;
+  }
+  if (storage.provider === "s3-compatible") {
+    const versions = storage.endpoint?.versioning ? "every version of every backup (the store keeps versions, and the pair may delete them unless the store's own policy forbids it)" : "every backup (the store keeps no versions)";
+    return `a compromised store admin, or the key pair drkit's pulumi up and workloads share, can delete ${versions}${copy}`;
   }
   const vault = storage.replication?.vault;
   const lock = storage.objectLock;
@@ -30,7 +35,19 @@ export function ransomwarePosture(spec: Pick<DrSpec, "role" | "storage">): strin
   if (vault) {
     return `${primary}; the vault in account ${accountOf(vault.deployRoleArn)} is out of the primary's reach: no one, its root included, can delete a replica younger than ${formatDuration(vault.retention)} (COMPLIANCE), and only its break-glass role can delete its key`;
   }
-  return lock?.mode === "COMPLIANCE" ? primary : `${primary}. Object Lock in COMPLIANCE mode, or a vault in another account (storage.replication.vault), would stop it`;
+  if (lock?.mode === "COMPLIANCE") return `${primary}${copy}`;
+  return `${primary}${copy}. Object Lock in COMPLIANCE mode, or a vault in another account (storage.replication.vault), would stop it`;
+}
+
+/** An S3-compatible endpoint in one phrase: its URL and what it is told. */
+function endpointSummary(endpoint: S3EndpointSpec & { versioning?: boolean; lifecycle?: boolean }): string {
+  const notes = [
+    endpoint.pathStyle ? "path-style" : "virtual-hosted",
+    ...(endpoint.verifyTls ? [] : ["TLS unverified"]),
+    ...(endpoint.versioning === false ? ["no versioning"] : []),
+    ...(endpoint.lifecycle === false ? ["no lifecycle rules"] : []),
+  ];
+  return `${endpoint.url} (${notes.join(", ")})`;
 }
 
 /**
@@ -53,13 +70,19 @@ export function summarizeSpec(spec: DrSpec) {
     storage: {
       provider: storage.provider,
       bucket: storage.bucket,
+      ...(storage.endpoint ? { endpoint: endpointSummary(storage.endpoint) } : {}),
+      copy: storage.copy
+        ? `s3://${storage.copy.bucket} at ${endpointSummary(storage.copy.endpoint)}: WAL and backups (PITR ${formatDuration(storage.copy.pitrWindow)})${postgres.enabled && postgres.dumps.enabled ? `, dumps (kept ${formatDuration(storage.copy.dumps.retention)}, at least ${storage.copy.dumps.keepLast})` : ""}${redis.enabled && redis.snapshots.enabled ? `, Redis snapshots (keep ${storage.copy.redisKeep})` : ""}`
+        : "none",
       replication: storage.replication
         ? `${storage.replication.bucket} (${storage.replication.region}${storage.replication.vault ? `, vault account ${accountOf(storage.replication.vault.deployRoleArn)}, COMPLIANCE ${formatDuration(storage.replication.vault.retention)}` : ""})`
         : "none",
       objectLock: storage.objectLock ? `${storage.objectLock.mode} ${formatDuration(storage.objectLock.retention)}` : "none",
       ransomware: ransomwarePosture(spec),
       credentials:
-        spec.cluster.workloadIdentity?.type === "irsa"
+        storage.provider === "s3-compatible"
+          ? `the store's key pair drkit:storageCredentials, ${spec.target === "docker" ? "in files on the host" : "in Secrets"}, for every data path (drkit cannot make keys there; scope it to the bucket with the store's policy)`
+          : spec.cluster.workloadIdentity?.type === "irsa"
           ? "a role per ServiceAccount (IRSA), no access keys"
           : spec.target === "docker"
             ? "static access keys per data path, in files on the host, never in a container's configuration (rotate them: README)"
@@ -77,7 +100,7 @@ export function summarizeSpec(spec: DrSpec) {
           dumps: postgres.dumps.enabled ? `${postgres.dumps.schedule}, kept ${formatDuration(postgres.dumps.retention)} (at least ${postgres.dumps.keepLast})` : "disabled",
           verification: postgres.verification.schedule,
           restoreFrom: postgres.restoreFrom
-            ? `s3://${postgres.restoreFrom.bucket}/${postgres.restoreFrom.repoPath} (${postgres.restoreFrom.region}), target ${postgres.restoreFrom.target}`
+            ? `s3://${postgres.restoreFrom.bucket}/${postgres.restoreFrom.repoPath}${postgres.restoreFrom.endpoint ? ` at ${endpointSummary(postgres.restoreFrom.endpoint)}` : ` (${postgres.restoreFrom.region})`}, target ${postgres.restoreFrom.target}`
             : "none",
         }
       : "disabled",

@@ -143,7 +143,53 @@ export interface Objectives {
   media?: Objective;
 }
 
-export type StorageProvider = "aws" | "digitalocean";
+/**
+ * Where a bucket is: AWS S3, DigitalOcean Spaces, or any other S3 API (MinIO, Ceph RGW,
+ * Cloudflare R2, Backblaze B2, Wasabi) at the `endpoint` it names.
+ */
+export type StorageProvider = "aws" | "digitalocean" | "s3-compatible";
+
+/** How clients reach an S3 API that is neither AWS nor Spaces. */
+export interface S3EndpointSpec {
+  /**
+   * `https://host[:port]`, e.g. `https://minio.internal:9000` or
+   * `https://<account>.r2.cloudflarestorage.com`. `http://` only for a store that pgBackRest never
+   * reads (it speaks S3 over TLS only): a stack without PostgreSQL.
+   */
+  url: string;
+  /** Path-style requests (`host/bucket/key`): what MinIO and Ceph serve without wildcard DNS. @default true */
+  pathStyle: boolean;
+  /** Verify the endpoint's certificate against the system's CAs; off only for a self-signed test store. @default true */
+  verifyTls: boolean;
+}
+
+/** A bucket drkit manages at an S3-compatible endpoint, and what that store can do. */
+export interface CompatibleStorageEndpoint extends S3EndpointSpec {
+  /** The store keeps object versions (PutBucketVersioning): MinIO, Ceph, B2, Wasabi do; R2 does not. @default true */
+  versioning: boolean;
+  /** The store runs bucket lifecycle rules (PutBucketLifecycleConfiguration): expiration, noncurrent expiration. @default true */
+  lifecycle: boolean;
+}
+
+/**
+ * A second copy of the backups in another store (two teams keep one in MinIO): pgBackRest
+ * archives every WAL segment to it as a second repository (repo3; repo2 is a dr stack's source)
+ * and backs up to it after each backup of the bucket; the dump and snapshot jobs upload each
+ * dump and snapshot to it too. Each copy keeps its own retention.
+ */
+export interface CopySpec {
+  /** The copy's bucket at `endpoint` (drkit creates it, with versioning and lifecycle where the store has them). */
+  bucket: string;
+  /** The region the store signs requests for. @default "us-east-1" (MinIO's) */
+  region: string;
+  endpoint: CompatibleStorageEndpoint;
+  /** pgBackRest retention of the copy: point-in-time recovery to any moment of this window. @default `postgres.backups.pitrWindow` */
+  pitrWindow: Seconds;
+  /** Dumps in the copy: the newest `keepLast` stay whatever their age, older ones go after `retention`. @default `postgres.dumps` retention and keepLast */
+  dumps: { retention: Seconds; keepLast: number };
+  /** Redis snapshots kept in the copy. @default `redis.snapshots.keep` */
+  redisKeep: number;
+}
 
 /** S3 storage classes a lifecycle rule may transition to, in waterfall order. */
 export const STORAGE_CLASSES = [
@@ -178,6 +224,10 @@ export interface StorageSpec {
   replication?: ReplicationSpec;
   /** The lifecycle rule of each data class. */
   lifecycle: LifecycleSpec;
+  /** The S3 API of an `s3-compatible` bucket (required there, refused elsewhere). */
+  endpoint?: CompatibleStorageEndpoint;
+  /** A second copy of the backups in another store, with its own retention. @default none */
+  copy?: CopySpec;
 }
 
 export interface ObjectLockSpec {
@@ -389,6 +439,8 @@ export interface PgRestoreSource {
   region: string;
   /** @default `drkit:storage.provider` */
   provider: StorageProvider;
+  /** The S3 API of an `s3-compatible` source (a copy in MinIO, say). @default `drkit:storage.endpoint` when the providers match */
+  endpoint?: S3EndpointSpec;
   /** The source stack's repository path, e.g. `pgbackrest/prod`. */
   repoPath: string;
   /** The source stanza. @default "main" */
@@ -463,6 +515,8 @@ export interface RedisRestoreSource {
   region: string;
   /** @default `drkit:postgres.restoreFrom.provider` */
   provider: StorageProvider;
+  /** @default `drkit:postgres.restoreFrom.endpoint` */
+  endpoint?: S3EndpointSpec;
   /** The source stack's snapshot prefix, e.g. `redis/prod/`. */
   prefix: string;
   /** With no usable snapshot: `fail` (default) or `start-empty` (for caches). @default "fail" */

@@ -43,6 +43,12 @@ export interface PostgresClusterArgs {
   repository: S3Access;
   /** Read access to the repository to restore from (`BackupStorage.restore.postgres`). Required unless `role` is `primary`. */
   restoreSource?: S3Access;
+  /**
+   * A copy of the repository in another store (`BackupStorage.copy.writers.pgbackrest`), which
+   * the cluster archives every WAL segment to as well, kept for its own point-in-time window
+   * (seconds). @default none
+   */
+  copy?: { repository: S3Access; pitrWindow: number };
   /** The source repository's passphrase, when `postgres.restoreFrom.encrypted`. */
   sourceCipherPassphrase?: pulumi.Input<string>;
   /**
@@ -110,6 +116,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
       objectives: { postgres: args.objectives },
       repository: repositoryAt(args.repository.location, postgres.backups.stanza, postgres.backups.encrypt),
       ...(from && args.restoreSource ? { source: repositoryAt(args.restoreSource.location, from.stanza, from.encrypted) } : {}),
+      ...(args.copy ? { copy: { repository: repositoryAt(args.copy.repository.location, postgres.backups.stanza, postgres.backups.encrypt), pitrWindow: args.copy.pitrWindow } } : {}),
       credentials: args.workloadIdentity ? "web-identity" : "static-keys",
     };
     this.input = input;
@@ -143,7 +150,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
     const access = planAccess(
       `PostgresCluster '${name}'`,
       plan,
-      { accesses: { pgbackrest: args.repository, ...(args.restoreSource ? { pgbackrestSource: args.restoreSource } : {}) }, namespace, ...(args.workloadIdentity ? { workloadIdentity: args.workloadIdentity } : {}) },
+      { accesses: { pgbackrest: args.repository, ...(args.restoreSource ? { pgbackrestSource: args.restoreSource } : {}), ...(args.copy ? { pgbackrestCopy: args.copy.repository } : {}) }, namespace, ...(args.workloadIdentity ? { workloadIdentity: args.workloadIdentity } : {}) },
       this,
     );
     const secretValue = (value: SecretValue): pulumi.Input<string> => {

@@ -1,4 +1,4 @@
-import type { PostgresContext } from "./input";
+import type { CopyRepository, PostgresContext } from "./input";
 import { WEB_IDENTITY_ENV, type S3CredentialKind } from "../workloads/webIdentity";
 import type { PgbackrestRepository, PostgresLayout } from "./layout";
 import { renderScript } from "../shell/render";
@@ -21,10 +21,11 @@ export function recoveryTargetTime(iso: string): string {
 export { ownerPasswordVariable };
 
 /** Environment variables the bootstrap needs, by role: what the pod (or the drill) must set. */
-export function bootstrapEnvironment(spec: PostgresContext & { credentials?: S3CredentialKind }): string[] {
+export function bootstrapEnvironment(spec: PostgresContext & { credentials?: S3CredentialKind; copy?: CopyRepository }): string[] {
   const owners = [...new Set(spec.postgres.databases.map((db) => db.owner))];
   const own = pgbackrestRepoEnv(1);
   const source = pgbackrestRepoEnv(2);
+  const copy = pgbackrestRepoEnv(3);
   const restoring = spec.role !== "primary" && spec.postgres.restoreFrom;
   // With a role, one token and role serve both repositories; with keys, each has its own pair.
   const roles = spec.credentials === "web-identity";
@@ -34,6 +35,8 @@ export function bootstrapEnvironment(spec: PostgresContext & { credentials?: S3C
     ...owners.map(ownerPasswordVariable),
     ...(roles ? [WEB_IDENTITY_ENV.roleArn, WEB_IDENTITY_ENV.tokenFile] : [own.key, own.secret]),
     ...(spec.postgres.backups.encrypt ? [own.cipher] : []),
+    // stanza-create makes the stanza in every repository pgbackrest.conf names: the copy's too, always with its key pair.
+    ...(spec.copy ? [copy.key, copy.secret, ...(spec.postgres.backups.encrypt ? [copy.cipher] : [])] : []),
     ...(restoring ? [...(roles ? [] : [source.key, source.secret]), ...(restoring.encrypted ? [source.cipher] : [])] : []),
   ];
 }

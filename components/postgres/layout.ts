@@ -1,6 +1,6 @@
-import type { DrSpec, StorageProvider } from "../config";
+import type { DrSpec, S3EndpointSpec, StorageProvider } from "../config";
 import { DAY } from "../config";
-import { s3Endpoint } from "../storage/paths";
+import { s3Address, type S3Address } from "../storage/paths";
 import { PATH, PORT } from "../workloads/names";
 import type { PostgresContext } from "./input";
 
@@ -52,9 +52,15 @@ export interface S3Endpoint {
   verifyTls: boolean;
 }
 
-/** The real endpoint of a bucket in a region. */
-export function cloudEndpoint(provider: StorageProvider, bucket: string, region: string): S3Endpoint {
-  return { bucket, region, host: s3Endpoint(provider, region), uriStyle: "host", verifyTls: true };
+/** A bucket at an address, as pgBackRest's repo options say it. */
+export function endpointAt(bucket: string, region: string, address: S3Address): S3Endpoint {
+  if (!address.tls) throw new Error(`pgBackRest reaches S3 over TLS only, and s3://${bucket} is at http://${address.host}`);
+  return { bucket, region, host: address.host, ...(address.port !== undefined ? { port: address.port } : {}), uriStyle: address.uriStyle, verifyTls: address.verifyTls };
+}
+
+/** The real endpoint of a bucket: its region's on AWS or Spaces, the given one on an S3-compatible store. */
+export function cloudEndpoint(provider: StorageProvider, bucket: string, region: string, endpoint?: S3EndpointSpec): S3Endpoint {
+  return endpointAt(bucket, region, s3Address(provider, region, endpoint));
 }
 
 /** A pgBackRest repository: an endpoint and a path in it. */
@@ -70,7 +76,7 @@ export interface PgbackrestRepository {
 /** This stack's own repository, where it archives and backs up. */
 export function ownRepository(spec: DrSpec, endpoint?: S3Endpoint): PgbackrestRepository {
   return {
-    endpoint: endpoint ?? cloudEndpoint(spec.storage.provider, spec.storage.bucket, spec.region),
+    endpoint: endpoint ?? cloudEndpoint(spec.storage.provider, spec.storage.bucket, spec.region, spec.storage.endpoint),
     path: `/${spec.postgres.backups.repoPath}`,
     stanza: spec.postgres.backups.stanza,
     encrypted: spec.postgres.backups.encrypt,
@@ -82,7 +88,7 @@ export function sourceRepository(spec: DrSpec, endpoint?: S3Endpoint): Pgbackres
   const source = spec.role === "primary" ? undefined : spec.postgres.restoreFrom;
   if (!source) return undefined;
   return {
-    endpoint: endpoint ?? cloudEndpoint(source.provider, source.bucket, source.region),
+    endpoint: endpoint ?? cloudEndpoint(source.provider, source.bucket, source.region, source.endpoint),
     path: `/${source.repoPath}`,
     stanza: source.stanza,
     encrypted: source.encrypted,
@@ -90,14 +96,15 @@ export function sourceRepository(spec: DrSpec, endpoint?: S3Endpoint): Pgbackres
 }
 
 /** pgBackRest counts time-based retention in whole days. */
-export const retentionDays = (context: Pick<PostgresContext, "postgres">) => Math.max(1, Math.round(context.postgres.backups.pitrWindow / DAY));
+export const windowDays = (window: number) => Math.max(1, Math.round(window / DAY));
+export const retentionDays = (context: Pick<PostgresContext, "postgres">) => windowDays(context.postgres.backups.pitrWindow);
 
 /** Where a data path lives: the fields of a storage access's location that pgBackRest reads. */
 export interface RepositoryLocation {
   bucket: string;
   region: string;
-  /** Host name of the S3 API. */
-  endpoint: string;
+  /** How its S3 API is reached. */
+  endpoint: S3Address;
   /** The repository's key prefix, e.g. `pgbackrest/prod/`. */
   prefix: string;
 }
@@ -105,7 +112,7 @@ export interface RepositoryLocation {
 /** A pgBackRest repository at a storage location: its prefix is the repository path. */
 export function repositoryAt(location: RepositoryLocation, stanza: string, encrypted: boolean): PgbackrestRepository {
   return {
-    endpoint: { bucket: location.bucket, region: location.region, host: location.endpoint, uriStyle: "host", verifyTls: true },
+    endpoint: endpointAt(location.bucket, location.region, location.endpoint),
     path: `/${location.prefix.replace(/\/+$/, "")}`,
     stanza,
     encrypted,

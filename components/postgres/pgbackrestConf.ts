@@ -1,6 +1,6 @@
-import type { PostgresContext } from "./input";
+import type { CopyRepository, PostgresContext } from "./input";
 import type { PgbackrestRepository, PostgresLayout } from "./layout";
-import { retentionDays } from "./layout";
+import { retentionDays, windowDays } from "./layout";
 import { ARCHIVE_PUSH_IO_TIMEOUT, archivePushQueueMaxMiB, processMax, restoreProcessMax } from "./settings";
 import { PORT } from "../workloads/names";
 
@@ -10,7 +10,7 @@ import { PORT } from "../workloads/names";
  * cluster fills from Kubernetes Secrets.
  */
 
-export function repoLines(index: 1 | 2, repo: PgbackrestRepository): string[] {
+export function repoLines(index: 1 | 2 | 3, repo: PgbackrestRepository): string[] {
   const r = `repo${index}`;
   const { endpoint } = repo;
   return [
@@ -31,12 +31,14 @@ export function repoLines(index: 1 | 2, repo: PgbackrestRepository): string[] {
  * (the repository host's): time-based retention for the PITR window, zstd, parallelism from the
  * CPU, fast checkpoints, delta restores.
  */
-export function backupSettings(spec: Pick<PostgresContext, "postgres">): string[] {
+export function backupSettings(spec: Pick<PostgresContext, "postgres">, copy?: CopyRepository): string[] {
   return [
     // Time-based retention keeps a full backup older than the window and all WAL after it:
     // point-in-time recovery to any moment of the last pitrWindow days.
     "repo1-retention-full-type=time",
     `repo1-retention-full=${retentionDays(spec)}`,
+    // The copy keeps its own window.
+    ...(copy ? ["repo3-retention-full-type=time", `repo3-retention-full=${windowDays(copy.pitrWindow)}`] : []),
     "compress-type=zst",
     "compress-level=3",
     `process-max=${processMax(spec.postgres.resources.cpu)}`,
@@ -49,13 +51,20 @@ function stanzaSection(stanza: string, layout: PostgresLayout): string[] {
   return [`[${stanza}]`, `pg1-path=${layout.dataDir}`, `pg1-port=${layout.port}`, `pg1-socket-path=${layout.socketDir}`];
 }
 
-/** This stack's own repository: archive-push, backups, retention. */
-export function renderPgbackrestConf(spec: Pick<PostgresContext, "stack" | "postgres">, layout: PostgresLayout, repo: PgbackrestRepository): string {
+/** The copy's repository lines (repo3), when the stack keeps one. */
+export const copyLines = (copy: CopyRepository | undefined): string[] => (copy ? repoLines(3, copy.repository) : []);
+
+/**
+ * This stack's own repository: archive-push, backups, retention. With a copy, archive-push
+ * sends every WAL segment to both repositories.
+ */
+export function renderPgbackrestConf(spec: Pick<PostgresContext, "stack" | "postgres">, layout: PostgresLayout, repo: PgbackrestRepository, copy?: CopyRepository): string {
   return [
-    `# pgbackrest.conf rendered by drkit for stack '${spec.stack}': this stack's own repository.`,
+    `# pgbackrest.conf rendered by drkit for stack '${spec.stack}': this stack's own repository${copy ? " (repo1) and its copy (repo3)" : ""}.`,
     "[global]",
     ...repoLines(1, repo),
-    ...backupSettings(spec),
+    ...copyLines(copy),
+    ...backupSettings(spec, copy),
     // Asynchronous archiving: PostgreSQL hands WAL over at once, pgBackRest ships it in
     // parallel; the queue on the volume is bounded so a dead repository cannot fill the disk.
     "archive-async=y",

@@ -71,6 +71,8 @@ export function postgresPlan(spec: PostgresInput, options: PostgresPlanOptions =
   // --- secrets -----------------------------------------------------------------------------
   const ownEnv = pgbackrestRepoEnv(1);
   const sourceEnv = pgbackrestRepoEnv(2);
+  const copyEnv = pgbackrestRepoEnv(3);
+  const copy = spec.copy;
   const owners = [...new Set(postgres.databases.map((db) => db.owner))];
   const credentials: Record<string, SecretValue> = {
     [ENV.superuserPassword]: { kind: "password", id: "superuser" },
@@ -79,6 +81,14 @@ export function postgresPlan(spec: PostgresInput, options: PostgresPlanOptions =
     [ownEnv.key]: { kind: "s3Key", identity: "pgbackrest", part: "id" },
     [ownEnv.secret]: { kind: "s3Key", identity: "pgbackrest", part: "secret" },
     ...(postgres.backups.encrypt ? { [ownEnv.cipher]: { kind: "cipher", repository: "own" } as SecretValue } : {}),
+    ...(copy
+      ? {
+          [copyEnv.key]: { kind: "s3Key", identity: "pgbackrestCopy", part: "id" } as SecretValue,
+          [copyEnv.secret]: { kind: "s3Key", identity: "pgbackrestCopy", part: "secret" } as SecretValue,
+          // The copy is the same repository: the same passphrase.
+          ...(postgres.backups.encrypt ? { [copyEnv.cipher]: { kind: "cipher", repository: "own" } as SecretValue } : {}),
+        }
+      : {}),
     ...(source
       ? {
           [sourceEnv.key]: { kind: "s3Key", identity: "pgbackrestSource", part: "id" } as SecretValue,
@@ -93,7 +103,7 @@ export function postgresPlan(spec: PostgresInput, options: PostgresPlanOptions =
   const files: Record<string, string> = {
     "postgresql.conf": renderPostgresqlConf(spec, layout),
     "pg_hba.conf": renderPgHba(),
-    "pgbackrest.conf": renderPgbackrestConf(spec, layout, own),
+    "pgbackrest.conf": renderPgbackrestConf(spec, layout, own, copy),
     "bootstrap.sh": renderBootstrapScript({ spec, layout, ...(source ? { source } : {}) }),
     "exporter-queries.yaml": renderExporterQueries(),
     ...(source ? { "pgbackrest-restore.conf": renderRestoreConf(spec, layout, source) } : {}),
@@ -109,7 +119,9 @@ export function postgresPlan(spec: PostgresInput, options: PostgresPlanOptions =
   ];
   const serverTlsMount = { volume: "pgbackrest-tls", path: PATH.pgbackrestServerTls, readOnly: true };
   const pgIsReady: Probe["exec"] = ["pg_isready", "-h", layout.socketDir, "-p", String(layout.port), "-U", "postgres"];
-  const archiving = [ownEnv.key, ownEnv.secret, ...(postgres.backups.encrypt ? [ownEnv.cipher] : [])];
+  const archiving = [
+    ...[ownEnv, ...(copy ? [copyEnv] : [])].flatMap((env) => [env.key, env.secret, ...(postgres.backups.encrypt ? [env.cipher] : [])]),
+  ];
   const bootstrap: ContainerPlan = {
     name: "bootstrap",
     image: "postgres",

@@ -42,6 +42,8 @@ export interface RedisServerArgs {
   snapshots?: S3Access;
   /** Read access to the snapshots to seed from (`BackupStorage.restore.redis`). Required unless `role` is `primary`. */
   restoreSource?: S3Access;
+  /** Write access to a copy of the snapshots in another store (`BackupStorage.copy.writers.redis`) and how many it keeps. @default none */
+  snapshotsCopy?: { access: S3Access; keep: number };
   /**
    * Roles for service accounts (IRSA): each pod that reaches the bucket assumes a role of its own,
    * and no key is created or held. Needs accesses made with `credentials: "web-identity"`.
@@ -90,6 +92,7 @@ export class RedisServer extends pulumi.ComponentResource {
       timeZone: args.timeZone ?? "UTC",
       ...(snapshotsOn && args.snapshots ? { snapshots: storeAt(args.snapshots.location) } : {}),
       ...(role !== "primary" && snapshotsOn && args.restoreSource ? { source: storeAt(args.restoreSource.location) } : {}),
+      ...(snapshotsOn && args.snapshotsCopy ? { snapshotsCopy: { store: storeAt(args.snapshotsCopy.access.location), keep: args.snapshotsCopy.keep } } : {}),
       credentials: args.workloadIdentity ? "web-identity" : "static-keys",
     };
     const plan = redisPlan(input, { name });
@@ -110,7 +113,7 @@ export class RedisServer extends pulumi.ComponentResource {
       const server = ca.issue("server", objects.client, ["server_auth"], names.dnsNames, names.ipAddresses);
       tlsPair = { ca: ca.certPem, ...server };
     }
-    const access = planAccess(`RedisServer '${name}'`, plan, { accesses: { ...(args.snapshots ? { redis: args.snapshots } : {}), ...(args.restoreSource ? { redisSource: args.restoreSource } : {}) }, namespace, ...(args.workloadIdentity ? { workloadIdentity: args.workloadIdentity } : {}) }, this);
+    const access = planAccess(`RedisServer '${name}'`, plan, { accesses: { ...(args.snapshots ? { redis: args.snapshots } : {}), ...(args.restoreSource ? { redisSource: args.restoreSource } : {}), ...(args.snapshotsCopy ? { redisCopy: args.snapshotsCopy.access } : {}) }, namespace, ...(args.workloadIdentity ? { workloadIdentity: args.workloadIdentity } : {}) }, this);
     this.workloadRoleArns = access.roleArns;
     const secretValue = (value: SecretValue): pulumi.Input<string> => {
       switch (value.kind) {

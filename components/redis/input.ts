@@ -21,6 +21,8 @@ export interface RedisInput extends RedisContext {
   snapshots?: SnapshotStore;
   /** The snapshots a `dr` or `drill` stack seeds from: required for them unless snapshots are off. */
   source?: SnapshotStore;
+  /** The copy of the snapshots (`drkit:storage.copy`) and how many it keeps. */
+  snapshotsCopy?: { store: SnapshotStore; keep: number };
   /** How the workloads authenticate to the bucket. @default "static-keys" */
   credentials?: S3CredentialKind;
 }
@@ -28,14 +30,16 @@ export interface RedisInput extends RedisContext {
 /** A stack spec's Redis input: its snapshot stores at their cloud endpoints, or all at one local endpoint (`s3`). */
 export function redisInput(spec: DrSpec, s3?: S3Substitute): RedisInput {
   const on = spec.redis.snapshots.enabled;
+  const copy = spec.storage.copy;
   const from = spec.role === "primary" || !on ? undefined : spec.redis.restoreFrom;
   return {
     stack: spec.stack,
     role: spec.role,
     redis: spec.redis,
     timeZone: spec.timeZone,
-    ...(on ? { snapshots: bucketStore(spec.storage.provider, spec.storage.bucket, spec.region, spec.redis.snapshots.prefix, s3) } : {}),
-    ...(from ? { source: bucketStore(from.provider, from.bucket, from.region, from.prefix, s3) } : {}),
+    ...(on ? { snapshots: bucketStore(spec.storage.provider, spec.storage.bucket, spec.region, spec.storage.endpoint, spec.redis.snapshots.prefix, s3) } : {}),
+    ...(from ? { source: bucketStore(from.provider, from.bucket, from.region, from.endpoint, from.prefix, s3) } : {}),
+    ...(on && copy ? { snapshotsCopy: { store: bucketStore("s3-compatible", copy.bucket, copy.region, copy.endpoint, spec.redis.snapshots.prefix, s3), keep: copy.redisKeep } } : {}),
     credentials: credentialKind(spec),
   };
 }

@@ -1,4 +1,5 @@
 import { PATH, PORT, REDIS_ACL_KEY } from "../workloads/names";
+import { addressUrl, type S3Address } from "../storage/paths";
 
 /** Where Redis and its scripts find their files. A pod uses `containerLayout`; the drill local paths. */
 export interface RedisLayout {
@@ -26,13 +27,18 @@ export interface SnapshotStore {
   region: string;
   /** https://host[:port] */
   endpointUrl: string;
-  /** Verify the endpoint's certificate (off only for a local self-signed endpoint). */
+  /** Verify the endpoint's certificate (off only for a self-signed endpoint). */
   verifyTls: boolean;
   /** Key prefix ending in `/`, e.g. `redis/prod/`. */
   prefix: string;
 }
 
-/** A storage access's location as the aws CLI reaches it: the cloud endpoint over verified TLS. */
-export function storeAt(location: { bucket: string; region: string; endpoint: string; prefix: string }): SnapshotStore {
-  return { bucket: location.bucket, region: location.region, endpointUrl: `https://${location.endpoint}`, verifyTls: true, prefix: location.prefix };
+/**
+ * A storage access's location as the aws CLI reaches it. The CLI addresses a bucket at an
+ * explicit endpoint path-style (botocore's default there), which AWS, Spaces and every
+ * S3-compatible store serve; `uriStyle` matters to pgBackRest and the Pulumi provider only.
+ */
+export function storeAt(location: { bucket: string; region: string; endpoint: S3Address; prefix: string }): SnapshotStore {
+  const { endpoint } = location;
+  return { bucket: location.bucket, region: location.region, endpointUrl: addressUrl(endpoint), verifyTls: endpoint.verifyTls, prefix: location.prefix };
 }

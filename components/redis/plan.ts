@@ -61,14 +61,16 @@ export function redisPlan(spec: RedisInput, options: RedisPlanOptions = {}): Wor
   const own = snapshotsOn ? spec.snapshots : undefined;
   if (snapshotsOn && !own) throw new Error("the Redis plan needs the snapshots' store when redis.snapshots.enabled is true");
   const source = spec.role === "primary" || !snapshotsOn ? undefined : spec.source;
+  const copy = own ? spec.snapshotsCopy : undefined;
   if (spec.role !== "primary" && snapshotsOn && !source) throw new Error(`a ${spec.role} stack's Redis needs the snapshots to seed from (drkit:redis.restoreFrom)`);
 
   const files: Record<string, string> = {
     "redis.conf": renderRedisConf(spec, layout),
     ...(own ? { "snapshot.sh": renderSnapshotScript(spec, layout, own, host) } : {}),
+    ...(copy ? { "snapshot-copy.sh": renderSnapshotScript(spec, layout, copy.store, host, copy.keep) } : {}),
     ...(source ? { "restore.sh": renderRestoreScript(spec, layout, source) } : {}),
   };
-  const s3Secret = (identity: "redis" | "redisSource"): Record<string, SecretValue> => ({
+  const s3Secret = (identity: "redis" | "redisSource" | "redisCopy"): Record<string, SecretValue> => ({
     [ENV.awsKeyId]: { kind: "s3Key", identity, part: "id" },
     [ENV.awsSecret]: { kind: "s3Key", identity, part: "secret" },
   });
@@ -157,6 +159,21 @@ export function redisPlan(spec: RedisInput, options: RedisPlanOptions = {}): Wor
           ports: [],
           ...SMALL,
         },
+        // The copy's upload runs beside the bucket's: an outage of either store leaves the
+        // other's snapshots current; the job fails when either fails.
+        ...(copy
+          ? [
+              {
+                name: "upload-copy",
+                image: "jobs" as const,
+                command: ["bash", `${layout.configDir}/snapshot-copy.sh`, "upload"],
+                env: s3Env(objects.snapshotCopyCredentials),
+                mounts: [configMount, workMount, tmpMount],
+                ports: [],
+                ...SMALL,
+              },
+            ]
+          : []),
       ],
       volumes: [configVolume, work, tmp, ...(tls ? [caVolume] : [])],
       restartPolicy: "Never",
@@ -179,6 +196,7 @@ export function redisPlan(spec: RedisInput, options: RedisPlanOptions = {}): Wor
       },
       ...(tls ? [{ name: objects.tls, data: Object.fromEntries(TLS_KEYS.map((part) => [part, { kind: "redisTls", part } as SecretValue])) }] : []),
       ...(own ? [{ name: objects.snapshotCredentials, data: s3Secret("redis") }] : []),
+      ...(copy ? [{ name: objects.snapshotCopyCredentials, data: s3Secret("redisCopy") }] : []),
       ...(source ? [{ name: objects.restoreCredentials, data: s3Secret("redisSource") }] : []),
     ],
     servers: [

@@ -14,13 +14,13 @@ const REDIS_WAIT_SECONDS = 600;
  *                        newest `keep` complete snapshots. The newest good one is never deleted.
  * In a pod the two steps run in two containers (redis image, aws-cli image) sharing `workDir`.
  */
-export function renderSnapshotScript(spec: RedisContext, layout: RedisLayout, store: SnapshotStore, redisHost: string): string {
+export function renderSnapshotScript(spec: RedisContext, layout: RedisLayout, store: SnapshotStore, redisHost: string, keep: number = spec.redis.snapshots.keep): string {
   return renderScript("redis-snapshot.sh", `stack '${spec.stack}'`, {
     REDIS_HOST: redisHost,
     REDIS_PORT: layout.port,
     REDIS_CA: spec.redis.tls ? `${layout.tlsDir}/ca.crt` : "",
     WORK: layout.workDir,
-    KEEP: spec.redis.snapshots.keep,
+    KEEP: keep,
     ...objectStoreVariables(store),
   });
 }

@@ -4,7 +4,7 @@ import { BackupSchedule } from "../backup";
 import { PostgresCluster } from "../postgres";
 import { RedisServer } from "../redis";
 import type { DrSpec } from "../config";
-import { BackupStorage, backupStorageArgs } from "../storage";
+import { BackupStorage, backupStorageArgs, type BackupStorageArgs } from "../storage";
 import { workloadIdentityOf } from "../workloads/webIdentity";
 import { DrkitImages } from "../workloads/DrkitImages";
 import { kubernetesTarget } from "./kubernetes";
@@ -27,6 +27,12 @@ export interface DrRegionArgs {
    * @default none (required when the source is encrypted)
    */
   sourceCipherPassphrase?: pulumi.Input<string>;
+  /**
+   * The key pairs of S3-compatible stores, where drkit cannot create keys (secret config keys
+   * `drkit:storageCredentials`, `drkit:copyCredentials`, `drkit:restoreCredentials`): required
+   * where the spec uses such a store. @default none
+   */
+  storeKeys?: BackupStorageArgs["keys"];
 }
 
 /**
@@ -67,7 +73,8 @@ export class DrRegion extends pulumi.ComponentResource {
     const sourcePassphrase = spec.role !== "primary" && spec.postgres.restoreFrom?.encrypted ? args.sourceCipherPassphrase : undefined;
 
     const providers = cloudProviders(spec, child());
-    this.storage = new BackupStorage("backups", backupStorageArgs(spec), child({ providers }));
+    this.storage = new BackupStorage("backups", { ...backupStorageArgs(spec), ...(args.storeKeys ? { keys: args.storeKeys } : {}) }, child({ providers }));
+    const copy = this.storage.copy;
     const only = [...(spec.postgres.enabled ? (["postgres"] as const) : []), ...(spec.redis.enabled ? (["redis"] as const) : []), "jobs" as const];
     // On Kubernetes, objects on the stack's cluster and the workloads' IAM roles through the
     // stack's AWS provider; on a Docker host, the components place their plans for DockerHost.
@@ -117,6 +124,7 @@ export class DrRegion extends pulumi.ComponentResource {
         images: { postgres: image("postgres") },
         repository: storage.writers.pgbackrest!,
         ...(storage.restore.postgres ? { restoreSource: storage.restore.postgres } : {}),
+        ...(copy?.writers.pgbackrest && spec.storage.copy ? { copy: { repository: copy.writers.pgbackrest, pitrWindow: spec.storage.copy.pitrWindow } } : {}),
         ...(sourcePassphrase !== undefined ? { sourceCipherPassphrase: sourcePassphrase } : {}),
         ...workloadIdentity,
         ...onHost,
@@ -135,6 +143,9 @@ export class DrRegion extends pulumi.ComponentResource {
         repositoryReader: storage.repositoryReader!,
         ...(storage.replicaRepositoryReader ? { replicaRepositoryReader: storage.replicaRepositoryReader } : {}),
         ...(storage.writers.dumps ? { dumps: storage.writers.dumps } : {}),
+        ...(copy?.writers.pgbackrest && spec.storage.copy
+          ? { copy: { repository: copy.writers.pgbackrest, ...(copy.writers.dumps ? { dumps: copy.writers.dumps } : {}), dumpRetention: spec.storage.copy.dumps } }
+          : {}),
         ...(spec.role === "drill" && storage.restore.postgres ? { restoreSource: storage.restore.postgres } : {}),
         ...(spec.role === "drill" && sourcePassphrase !== undefined ? { sourceCipherPassphrase: sourcePassphrase } : {}),
         ...workloadIdentity,
@@ -158,6 +169,7 @@ export class DrRegion extends pulumi.ComponentResource {
           images: { redis: image("redis"), jobs: images.jobs },
           ...(storage.writers.redis ? { snapshots: storage.writers.redis } : {}),
           ...(storage.restore.redis ? { restoreSource: storage.restore.redis } : {}),
+          ...(copy?.writers.redis && spec.storage.copy ? { snapshotsCopy: { access: copy.writers.redis, keep: spec.storage.copy.redisKeep } } : {}),
           ...workloadIdentity,
           ...onHost,
         },

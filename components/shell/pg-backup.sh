@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # drkit pgBackRest backup, checked in the repository afterwards. Usage: backup.sh full | diff | incr
+# With a copy (drkit:storage.copy), the same backup is then taken to the copy's repository:
+# each repository is backed up even when the other fails, and the job fails if either did.
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 : "${CONFIG:?}" "${STANZA:?}"
+# The repositories to back up, by index: "1", or "1 3" with a copy.
+: "${REPOS:?}"
 
 SCRIPT=drkit-backup
 . lib/log.sh
@@ -12,17 +16,26 @@ case "${type}" in
   full | diff | incr) ;;
   *) die "usage: backup.sh full | diff | incr" ;;
 esac
-start=${SECONDS}
-pgbackrest --config="${CONFIG}" --stanza="${STANZA}" --type="${type}" backup || die "pgbackrest ${type} backup failed (its log is above)"
-info=$(pgbackrest --config="${CONFIG}" --stanza="${STANZA}" --output=json info) || die "pgbackrest info failed after the backup"
-label=$(printf '%s' "${info}" | grep -o '"label":"[^"]*"' | tail -n 1 | cut -d'"' -f4 || true)
-[[ -n "${label}" ]] || die "the repository lists no backup after a successful ${type} backup"
-case "${label}" in
-  *F) made="full" ;;
-  *D) made="diff" ;;
-  *I) made="incr" ;;
-  *) die "unexpected backup label ${label}" ;;
-esac
-# pgBackRest makes a full backup when a diff or incr has no full to refer to.
-[[ "${made}" = "${type}" ]] || log "asked for ${type}, pgBackRest made ${made} (${label} has no earlier full)"
-log "backup ${label} (${made}) done in $((SECONDS - start)) s"
+# backup_to REPO: one backup to repository REPO, checked in it afterwards.
+backup_to() {
+  local repo=$1 start=${SECONDS} info label made
+  pgbackrest --config="${CONFIG}" --stanza="${STANZA}" --repo="${repo}" --type="${type}" backup || { log "ERROR: pgbackrest ${type} backup to repo${repo} failed (its log is above)"; return 1; }
+  info=$(pgbackrest --config="${CONFIG}" --stanza="${STANZA}" --repo="${repo}" --output=json info) || { log "ERROR: pgbackrest info of repo${repo} failed after the backup"; return 1; }
+  label=$(printf '%s' "${info}" | grep -o '"label":"[^"]*"' | tail -n 1 | cut -d'"' -f4 || true)
+  [[ -n "${label}" ]] || { log "ERROR: repo${repo} lists no backup after a successful ${type} backup"; return 1; }
+  case "${label}" in
+    *F) made="full" ;;
+    *D) made="diff" ;;
+    *I) made="incr" ;;
+    *) log "ERROR: unexpected backup label ${label} in repo${repo}"; return 1 ;;
+  esac
+  # pgBackRest makes a full backup when a diff or incr has no full to refer to.
+  [[ "${made}" = "${type}" ]] || log "asked for ${type}, pgBackRest made ${made} in repo${repo} (${label} has no earlier full)"
+  log "backup ${label} (${made}) to repo${repo} done in $((SECONDS - start)) s"
+}
+
+failed=""
+for repo in ${REPOS}; do
+  backup_to "${repo}" || failed+=" repo${repo}"
+done
+[[ -z "${failed}" ]] || die "the ${type} backup failed for${failed}"

@@ -88,7 +88,7 @@ export interface ObjectStoreLocation {
   prefix: string;
   region: string;
   endpointUrl: string;
-  /** false only for a test endpoint with a self-signed certificate. */
+  /** false only for an endpoint with a self-signed certificate. */
   verifyTls: boolean;
 }
 

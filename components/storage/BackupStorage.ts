@@ -1,10 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { StorageProvider, StorageSpec } from "../config";
+import type { S3EndpointSpec, StorageProvider, StorageSpec } from "../config";
 import { BackupBucket, type BucketAdmins } from "./BackupBucket";
 import type { S3CredentialKind } from "../workloads/webIdentity";
 import { BucketIdentity, type S3Credentials, type S3Grant } from "./BucketIdentity";
-import { bucketArn, s3Endpoint, type DataPath } from "./paths";
+import { bucketArn, s3Address, type DataPath, type S3Address } from "./paths";
 import { SpacesBackupBucket, SpacesIdentity } from "./SpacesBackupBucket";
+import { CompatibleBucket } from "./CompatibleBucket";
+import { copyLifecycleRules, renderLifecycleRules } from "./lifecycle";
 
 /** Where a workload reads or writes: an S3-compatible bucket and how to reach it. */
 export interface S3Location {
@@ -12,8 +14,8 @@ export interface S3Location {
   /** The bucket's name (drkit names buckets from the stack file, so it is known before they exist). */
   bucket: string;
   region: string;
-  /** Host name of the S3 API, e.g. `s3.eu-central-1.amazonaws.com`. */
-  endpoint: string;
+  /** How its S3 API is reached, e.g. `s3.eu-central-1.amazonaws.com` over verified TLS. */
+  endpoint: S3Address;
   /** The key prefix (ending in `/`) this access is scoped to. */
   prefix: string;
 }
@@ -34,6 +36,8 @@ export interface RestoreSourceLocation {
   region: string;
   /** The key prefix of the backups, ending in `/` (`pgbackrest/prod/`, `redis/prod/`). */
   prefix: string;
+  /** The S3 API of an `s3-compatible` source. */
+  endpoint?: S3EndpointSpec;
 }
 
 export interface BackupStorageArgs {
@@ -59,6 +63,12 @@ export interface BackupStorageArgs {
    * workloads' roles get (`drkit:cluster.workloadIdentity` irsa). @default "static-keys"
    */
   credentials?: S3CredentialKind;
+  /**
+   * The key pairs of S3-compatible stores, where drkit cannot create keys: the bucket's
+   * (`storage.provider: s3-compatible`), the copy's (`storage.copy`), an S3-compatible source's.
+   * Each is required where its store is used. @default none
+   */
+  keys?: { storage?: S3Credentials; copy?: S3Credentials; restore?: S3Credentials };
 }
 
 /**
@@ -84,13 +94,20 @@ export class BackupStorage extends pulumi.ComponentResource {
    * replicates: the archive check measures how far the replica's WAL lags behind.
    */
   public readonly replicaRepositoryReader?: S3Access;
+  /** Write access per data path to the copy of the backups (`storage.copy`), and the copy's bucket. */
+  public readonly copy?: { bucketName: pulumi.Output<string>; writers: Partial<Record<DataPath, S3Access>> };
 
   constructor(name: string, args: BackupStorageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("drkit:storage:BackupStorage", name, {}, opts);
     const { storage, region } = args;
     const disposable = args.disposable ?? false;
     const aws = storage.provider === "aws";
-    const endpoint = s3Endpoint(storage.provider, region);
+    const required = <T>(value: T | undefined, what: string): T => {
+      if (value === undefined) throw new Error(`BackupStorage '${name}' needs ${what}`);
+      return value;
+    };
+    const key = (store: "storage" | "copy" | "restore", setting: string) => required(args.keys?.[store], `keys.${store}: the key pair of an S3-compatible store (${setting})`);
+    const endpoint = s3Address(storage.provider, region, storage.endpoint);
 
     let ownBucketArn: pulumi.Output<string> | undefined;
     let kmsKeyArn: pulumi.Output<string> | undefined;
@@ -103,6 +120,15 @@ export class BackupStorage extends pulumi.ComponentResource {
       kmsKeyArn = bucket.kmsKeyArn;
       replica = bucket.replica;
       this.eventTopicArns = bucket.eventTopicArns;
+    } else if (storage.provider === "s3-compatible") {
+      const bucket = new CompatibleBucket(
+        `${name}-bucket`,
+        { bucket: storage.bucket, region, endpoint: required(storage.endpoint, "drkit:storage.endpoint"), credentials: key("storage", "drkit:storageCredentials"), lifecycleRules: renderLifecycleRules(storage), disposable },
+        { parent: this },
+      );
+      this.bucketName = bucket.bucketName;
+      this.replicaBucketName = pulumi.output(undefined);
+      this.eventTopicArns = pulumi.output([]);
     } else {
       const bucket = new SpacesBackupBucket(`${name}-bucket`, { storage, region, disposable }, { parent: this });
       this.bucketName = bucket.bucketName;
@@ -121,7 +147,12 @@ export class BackupStorage extends pulumi.ComponentResource {
     const roles = args.credentials === "web-identity";
     // An access to a location: its grant (on AWS), and a key scoped to it unless the workloads
     // assume roles, which hold the grant instead (no IAM user, no key).
-    const access = (identityName: string, location: S3Location, mode: "write" | "read", bucket: BucketRef): S3Access => {
+    const access = (identityName: string, location: S3Location, mode: "write" | "read", bucket: BucketRef, store: "storage" | "copy" | "restore" = "storage"): S3Access => {
+      if (location.provider === "s3-compatible") {
+        // The deployer's key pair for the store, with roles or without (IAM does not reach it;
+        // the review refuses roles for a bucket there): its scope is what the store's policies give it.
+        return { location, credentials: key(store, `drkit:${store}Credentials`) };
+      }
       if (location.provider !== "aws") {
         if (roles) throw new Error(`BackupStorage '${name}': s3://${location.bucket} is on Spaces, which IAM roles cannot reach (credentials: web-identity)`);
         return { location, credentials: new SpacesIdentity(identityName, { bucket: bucket.name, access: mode }, { parent: this }) };
@@ -141,15 +172,31 @@ export class BackupStorage extends pulumi.ComponentResource {
 
     const target = storage.replication;
     if (replica && target && repository) {
-      const location: S3Location = { provider: "aws", bucket: target.bucket, region: target.region, endpoint: s3Endpoint("aws", target.region), prefix: repository.prefix };
+      const location: S3Location = { provider: "aws", bucket: target.bucket, region: target.region, endpoint: s3Address("aws", target.region), prefix: repository.prefix };
       this.replicaRepositoryReader = access(`${name}-replica-pgbackrest-reader`, location, "read", { name: target.bucket, arn: replica.bucketArn, kmsKeyArn: replica.kmsKeyArn });
+    }
+
+    const copy = storage.copy;
+    if (copy) {
+      const copyBucket = new CompatibleBucket(
+        `${name}-copy`,
+        { bucket: copy.bucket, region: copy.region, endpoint: copy.endpoint, credentials: key("copy", "drkit:copyCredentials"), lifecycleRules: copyLifecycleRules(storage, copy.endpoint.versioning), disposable },
+        { parent: this },
+      );
+      const endpointOfCopy = s3Address("s3-compatible", copy.region, copy.endpoint);
+      const writers: Partial<Record<DataPath, S3Access>> = {};
+      for (const [path, prefix] of Object.entries(args.dataPaths) as [DataPath, string][]) {
+        const location: S3Location = { provider: "s3-compatible", bucket: copy.bucket, region: copy.region, endpoint: endpointOfCopy, prefix };
+        writers[path] = access(`${name}-copy-${path}-writer`, location, "write", { name: copyBucket.bucketName, arn: "" }, "copy");
+      }
+      this.copy = { bucketName: copyBucket.bucketName, writers };
     }
 
     this.restore = {};
     for (const [store, source] of Object.entries(args.restoreSources ?? {}) as ["postgres" | "redis", RestoreSourceLocation | undefined][]) {
       if (!source) continue;
-      const location: S3Location = { ...source, endpoint: s3Endpoint(source.provider, source.region) };
-      this.restore[store] = access(`${name}-restore-${store}`, location, "read", { name: source.bucket, arn: bucketArn(source.bucket, source.region) });
+      const location: S3Location = { ...source, endpoint: s3Address(source.provider, source.region, source.endpoint) };
+      this.restore[store] = access(`${name}-restore-${store}`, location, "read", { name: source.bucket, arn: bucketArn(source.bucket, source.region) }, "restore");
     }
     this.registerOutputs({ bucketName: this.bucketName, replicaBucketName: this.replicaBucketName });
   }

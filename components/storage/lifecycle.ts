@@ -97,3 +97,22 @@ export function renderSpacesLifecycleRules(storage: StorageSpec): SpacesLifecycl
     };
   });
 }
+
+/**
+ * The rules of the copy's bucket (`drkit:storage.copy`): pgBackRest and the dump and snapshot
+ * jobs keep the copy's retention themselves, so no current object expires by age; old versions
+ * go 30 days after they were replaced (where the store keeps versions) and unfinished uploads
+ * after 7 days. One rule per data class the backup bucket has, media aside (the mirror keeps its own).
+ */
+export function copyLifecycleRules(storage: StorageSpec, versioning: boolean): S3LifecycleRule[] {
+  const only = (rule: LifecycleRule): LifecycleRule => ({
+    prefix: rule.prefix,
+    transitions: [],
+    expiredObjectDeleteMarker: false,
+    noncurrentTransitions: [],
+    ...(versioning ? { noncurrentExpiration: 30 * DAY } : {}),
+    abortIncompleteMultipartUpload: 7 * DAY,
+  });
+  const { pgbackrest, dumps, redis } = storage.lifecycle;
+  return renderLifecycleRules({ ...storage, lifecycle: { pgbackrest: only(pgbackrest), dumps: only(dumps), redis: only(redis) } });
+}

@@ -1,4 +1,4 @@
-import type { DrSpec, StorageProvider } from "../config";
+import type { DrSpec, S3EndpointSpec, StorageProvider } from "../config";
 import { credentialKind } from "../workloads/webIdentity";
 import type { BackupStorageArgs } from "./BackupStorage";
 
@@ -24,9 +24,43 @@ export function dataPathPrefixes(spec: DrSpec): Partial<Record<DataPath, string>
  */
 export const REPLICATION_TIME_MINUTES = 15;
 
-/** The S3 API endpoint of a bucket's region: what pgBackRest and the jobs talk to. */
-export function s3Endpoint(provider: StorageProvider, region: string): string {
+/** How a client reaches a bucket's S3 API: what pgBackRest's repo options and the aws CLI are given. */
+export interface S3Address {
+  /** Host name (or IP) of the API. */
+  host: string;
+  /** @default the scheme's (443, or 80 without TLS) */
+  port?: number;
+  /** https; plain http only for an S3-compatible store that no pgBackRest reads. */
+  tls: boolean;
+  /** `host` (bucket.host: AWS and Spaces) or `path` (host/bucket: MinIO, Ceph, a local endpoint). */
+  uriStyle: "host" | "path";
+  /** Verify the endpoint's certificate. */
+  verifyTls: boolean;
+}
+
+/** The S3 API host of a bucket's region on AWS or Spaces. */
+export function s3Endpoint(provider: Exclude<StorageProvider, "s3-compatible">, region: string): string {
   return provider === "aws" ? `s3.${region}.amazonaws.com` : `${region}.digitaloceanspaces.com`;
+}
+
+/** Where a bucket's API is: AWS's or Spaces' endpoint of its region, or the S3-compatible endpoint the spec names. */
+export function s3Address(provider: StorageProvider, region: string, endpoint?: S3EndpointSpec): S3Address {
+  if (provider !== "s3-compatible") return { host: s3Endpoint(provider, region), tls: true, uriStyle: "host", verifyTls: true };
+  if (!endpoint) throw new Error("an s3-compatible bucket needs its endpoint (drkit:storage.endpoint, or restoreFrom.endpoint)");
+  const url = new URL(endpoint.url);
+  return {
+    // URL keeps an IPv6 literal in brackets; pgBackRest and curl take it without.
+    host: url.hostname.replace(/^\[(.*)\]$/, "$1"),
+    ...(url.port ? { port: Number(url.port) } : {}),
+    tls: url.protocol === "https:",
+    uriStyle: endpoint.pathStyle ? "path" : "host",
+    verifyTls: endpoint.verifyTls,
+  };
+}
+
+/** The URL the aws CLI is given for an address. */
+export function addressUrl(address: S3Address): string {
+  return `${address.tls ? "https" : "http"}://${address.host.includes(":") ? `[${address.host}]` : address.host}${address.port !== undefined ? `:${address.port}` : ""}`;
 }
 
 /** An S3 bucket's ARN; the partition follows the region (China and GovCloud differ). */
@@ -45,8 +79,8 @@ export function backupStorageArgs(spec: DrSpec): Omit<BackupStorageArgs, "admins
     region: spec.region,
     dataPaths: dataPathPrefixes(spec),
     restoreSources: {
-      ...(pg ? { postgres: { provider: pg.provider, bucket: pg.bucket, region: pg.region, prefix: `${pg.repoPath}/` } } : {}),
-      ...(redis ? { redis: { provider: redis.provider, bucket: redis.bucket, region: redis.region, prefix: redis.prefix } } : {}),
+      ...(pg ? { postgres: { provider: pg.provider, bucket: pg.bucket, region: pg.region, prefix: `${pg.repoPath}/`, ...(pg.endpoint ? { endpoint: pg.endpoint } : {}) } } : {}),
+      ...(redis ? { redis: { provider: redis.provider, bucket: redis.bucket, region: redis.region, prefix: redis.prefix, ...(redis.endpoint ? { endpoint: redis.endpoint } : {}) } } : {}),
     },
     disposable: spec.role === "drill",
     tags: { ...spec.tags, "drkit:stack": spec.stack, "drkit:role": spec.role },

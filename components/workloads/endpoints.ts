@@ -1,8 +1,9 @@
 import type { S3Endpoint } from "../postgres/layout";
 import { cloudEndpoint } from "../postgres/layout";
 import type { SnapshotStore } from "../redis/layout";
-import type { StorageProvider } from "../config";
-import { s3Endpoint } from "../storage/paths";
+import type { S3EndpointSpec, StorageProvider } from "../config";
+import { s3Address } from "../storage/paths";
+import { storeAt } from "../redis/layout";
 
 /**
  * An S3 endpoint that stands in for every bucket of a plan: the local endpoint of `drkit drill`
@@ -16,13 +17,13 @@ export interface S3Substitute {
 }
 
 /** A bucket's endpoint as pgBackRest reaches it. */
-export function bucketEndpoint(provider: StorageProvider, bucket: string, region: string, substitute?: S3Substitute): S3Endpoint {
-  return substitute ? { bucket, region, host: substitute.host, port: substitute.port, uriStyle: "path", verifyTls: false } : cloudEndpoint(provider, bucket, region);
+export function bucketEndpoint(provider: StorageProvider, bucket: string, region: string, endpoint: S3EndpointSpec | undefined, substitute?: S3Substitute): S3Endpoint {
+  return substitute ? { bucket, region, host: substitute.host, port: substitute.port, uriStyle: "path", verifyTls: false } : cloudEndpoint(provider, bucket, region, endpoint);
 }
 
 /** A key prefix in a bucket as the aws CLI reaches it. */
-export function bucketStore(provider: StorageProvider, bucket: string, region: string, prefix: string, substitute?: S3Substitute): SnapshotStore {
+export function bucketStore(provider: StorageProvider, bucket: string, region: string, endpoint: S3EndpointSpec | undefined, prefix: string, substitute?: S3Substitute): SnapshotStore {
   return substitute
     ? { bucket, region, prefix, endpointUrl: `https://${substitute.host}:${substitute.port}`, verifyTls: false }
-    : { bucket, region, prefix, endpointUrl: `https://${s3Endpoint(provider, region)}`, verifyTls: true };
+    : storeAt({ bucket, region, prefix, endpoint: s3Address(provider, region, endpoint) });
 }

@@ -59,8 +59,12 @@ export const ENV = {
 /** The variable that carries a database owner's password. */
 export const ownerPasswordVariable = (owner: string) => `${ENV.ownerPasswordPrefix}${owner}`;
 
-/** pgBackRest's repository variables: repo1 is the stack's own, repo2 the one it restores from. */
-export const pgbackrestRepoEnv = (index: 1 | 2) => ({
+/**
+ * pgBackRest's repository variables: repo1 is the stack's own; repo2 the one it restores from
+ * (or, in the archive check, the replica it reads); repo3 the copy (`drkit:storage.copy`), which
+ * the stack writes like repo1. A source's credentials can then never be mistaken for a writer's.
+ */
+export const pgbackrestRepoEnv = (index: 1 | 2 | 3) => ({
   key: `PGBACKREST_REPO${index}_S3_KEY`,
   secret: `PGBACKREST_REPO${index}_S3_KEY_SECRET`,
   cipher: `PGBACKREST_REPO${index}_CIPHER_PASS`,
@@ -92,6 +96,7 @@ export const postgresObjects = (name: string) => ({
   verifySourceConfig: `${name}-verify-source-config`,
   verifySource: `${name}-verify-source`,
   dumpCredentials: `${name}-dumps-s3`,
+  dumpCopyCredentials: `${name}-dumps-copy-s3`,
   backupJob: (kind: "full" | "diff" | "incr") => `${name}-backup-${kind}`,
   dumpJob: `${name}-dump`,
   verifyJob: `${name}-verify`,
@@ -109,6 +114,7 @@ export const redisObjects = (name: string) => ({
   auth: `${name}-auth`,
   tls: `${name}-tls`,
   snapshotCredentials: `${name}-snapshot-s3`,
+  snapshotCopyCredentials: `${name}-snapshot-copy-s3`,
   restoreCredentials: `${name}-restore-s3`,
   snapshotJob: `${name}-snapshot`,
 });

@@ -33,6 +33,9 @@ export const WEB_IDENTITY_ENV = { roleArn: "AWS_ROLE_ARN", tokenFile: "AWS_WEB_I
 
 const PGBACKREST_KEY = /^PGBACKREST_REPO(\d+)_S3_KEY$/;
 
+/** Identities that hold keys even where the workloads assume roles: the copy's store (`storage.copy`) is not AWS's IAM. */
+export const ALWAYS_KEYED: ReadonlySet<S3Identity> = new Set<S3Identity>(["pgbackrestCopy", "dumpsCopy", "redisCopy"]);
+
 /**
  * The plan as it runs where workloads assume roles instead of holding keys: every S3 access key
  * leaves the Secrets; each pod whose containers used one gets its own ServiceAccount (named after
@@ -54,7 +57,7 @@ export function withWebIdentity(plan: WorkloadPlan): WorkloadPlan {
       let keyed = false;
       for (const [name, source] of c.env) {
         const identity = "secret" in source ? s3KeyOf(source.secret, source.key) : undefined;
-        if (!identity) {
+        if (!identity || ALWAYS_KEYED.has(identity)) {
           env.push([name, source]);
           continue;
         }
@@ -89,7 +92,7 @@ export function withWebIdentity(plan: WorkloadPlan): WorkloadPlan {
   };
 
   const secrets: SecretPlan[] = plan.secrets
-    .map((secret) => ({ ...secret, data: Object.fromEntries(Object.entries(secret.data).filter(([, value]) => value.kind !== "s3Key")) }))
+    .map((secret) => ({ ...secret, data: Object.fromEntries(Object.entries(secret.data).filter(([, value]) => value.kind !== "s3Key" || ALWAYS_KEYED.has(value.identity))) }))
     .filter((secret) => Object.keys(secret.data).length > 0);
   return {
     configMaps: plan.configMaps,

@@ -41,6 +41,17 @@ describe("drkit review", () => {
     expect(outcome.output).toContain("0 errors, 0 warnings");
   });
 
+  it.each([
+    ["bot", "docker-host"],
+    ["bot-dr", "docker-host"],
+    ["events", "minio"],
+    ["events-dr", "minio"],
+  ])("passes the example stack %s (examples/%s) without a finding", (stack, folder) => {
+    const outcome = review({ stack, file: join(PROJECT_ROOT, "examples", folder, `Pulumi.${stack}.yaml`) });
+    expect(outcome.exitCode, outcome.output).toBe(0);
+    expect(outcome.output).toContain("0 errors, 0 warnings");
+  });
+
   it("lists every problem with its key and fix, and exits 1 on errors", () => {
     const outcome = review({ stack: "prod", file: stackFile("bad.yaml", BAD) });
     expect(outcome.exitCode).toBe(1);

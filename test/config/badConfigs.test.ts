@@ -5,6 +5,13 @@ import { merge, minimalDrill, minimalPrimary, problemsOf } from "./fixtures";
  * Bad configurations a user could write, each with the exact key path the problem must name.
  * `drill` marks cases built on the minimal drill instead of the minimal primary.
  */
+/** A primary whose bucket is in a MinIO: static keys (IAM does not reach it), its key pair set. */
+const MINIO = { storage: { provider: "s3-compatible", endpoint: { url: "https://minio.internal:9000" } }, storageCredentials: "[secret]", cluster: { workloadIdentity: { type: "static-keys", oidcProviderArn: undefined } } };
+const onMinio = (patch: Record<string, any>) => merge(MINIO, patch);
+const COPY = { bucket: "acme-dr-copy", endpoint: { url: "https://minio.backup-site:9000" } };
+/** A drill restoring from a copy in a MinIO. */
+const FROM_COPY = { postgres: { restoreFrom: { provider: "s3-compatible", endpoint: { url: "https://minio.backup-site:9000" } } }, restoreCredentials: "[secret]", cluster: { workloadIdentity: { type: "static-keys", oidcProviderArn: undefined } } };
+
 const CASES: { name: string; patch: Record<string, any>; path: string; message: RegExp; hint?: RegExp; drill?: boolean; remove?: string[] }[] = [
   { name: "role misspelt", patch: { role: "primery" }, path: "drkit:role", message: /must be one of 'primary', 'dr', 'drill'/ },
   { name: "role missing", patch: { role: undefined }, path: "drkit:role", message: /is required/ },
@@ -15,7 +22,7 @@ const CASES: { name: string; patch: Record<string, any>; path: string; message: 
   { name: "objective typo", patch: { objectives: { redis: { rpoo: "5m" } } }, path: "drkit:objectives.redis.rpoo", message: /not a known setting/ },
   { name: "bucket missing", patch: { storage: { bucket: undefined } }, path: "drkit:storage.bucket", message: /is required/ },
   { name: "bucket with capitals", patch: { storage: { bucket: "Acme_DR" } }, path: "drkit:storage.bucket", message: /not a valid bucket name/ },
-  { name: "provider unknown", patch: { storage: { provider: "gcp" } }, path: "drkit:storage.provider", message: /must be one of 'aws', 'digitalocean'/ },
+  { name: "provider unknown", patch: { storage: { provider: "gcp" } }, path: "drkit:storage.provider", message: /must be one of 'aws', 'digitalocean', 's3-compatible'/ },
   { name: "Object Lock mode unknown", patch: { storage: { objectLock: { mode: "STRICT", retention: "14d" } } }, path: "drkit:storage.objectLock.mode", message: /GOVERNANCE/ },
   { name: "vault without a break-glass role", patch: { storage: { replication: { region: "eu-west-1", bucket: "acme-vault", vault: { deployRoleArn: "arn:aws:iam::210987654321:role/d", retention: "14d" } } } }, path: "drkit:storage.replication.vault.breakGlassRoleArn", message: /is required/, hint: /break-glass/ },
   { name: "vault reader not an account id", patch: { storage: { replication: { region: "eu-west-1", bucket: "acme-vault", vault: { deployRoleArn: "arn:aws:iam::210987654321:role/d", breakGlassRoleArn: "arn:aws:iam::210987654321:role/b", retention: "14d", readerAccounts: ["prod"] } } } }, path: "drkit:storage.replication.vault.readerAccounts[0]", message: /12 digits/ },
@@ -96,6 +103,28 @@ const CASES: { name: string; patch: Record<string, any>; path: string; message: 
   { name: "namespace with capitals", patch: { cluster: { namespace: "Trading" } }, path: "drkit:cluster.namespace", message: /not a valid Kubernetes namespace/ },
   { name: "Object Lock on Spaces", patch: { region: "fra1", storage: { provider: "digitalocean", objectLock: { mode: "GOVERNANCE", retention: "7d" } } }, path: "drkit:storage.objectLock", message: /not supported by DigitalOcean Spaces/ },
   { name: "Glacier on Spaces", patch: { region: "fra1", storage: { provider: "digitalocean", lifecycle: { dumps: { transitions: [{ after: "30d", storageClass: "GLACIER" }] } } } }, path: "drkit:storage.lifecycle.dumps.transitions", message: /not supported by DigitalOcean Spaces/ },
+  // an S3-compatible store: what it cannot do, and what drkit cannot make there, named by key
+  { name: "an S3-compatible bucket without its endpoint", patch: onMinio({ storage: { endpoint: undefined } }), path: "drkit:storage.endpoint", message: /is required: storage.provider is 's3-compatible'/, hint: /https:\/\/host:port/ },
+  { name: "an endpoint for an AWS bucket", patch: { storage: { endpoint: { url: "https://minio.internal:9000" } } }, path: "drkit:storage.endpoint", message: /is set, and storage.provider is 'aws'/, hint: /s3-compatible/ },
+  { name: "an endpoint with a path", patch: onMinio({ storage: { endpoint: { url: "https://minio.internal:9000/backups" } } }), path: "drkit:storage.endpoint.url", message: /not an S3 endpoint/, hint: /without a path/ },
+  { name: "plain http for pgBackRest", patch: onMinio({ storage: { endpoint: { url: "http://minio.internal:9000" } } }), path: "drkit:storage.endpoint.url", message: /plain http, and pgBackRest reaches S3 over TLS only/ },
+  { name: "Glacier on an S3-compatible store", patch: onMinio({ storage: { lifecycle: { dumps: { transitions: [{ after: "30d", storageClass: "GLACIER" }] } } } }), path: "drkit:storage.lifecycle.dumps.transitions", message: /not supported on an S3-compatible store \(storage classes are AWS's\)/ },
+  { name: "Object Lock on an S3-compatible store", patch: onMinio({ storage: { objectLock: { mode: "GOVERNANCE", retention: "7d" } } }), path: "drkit:storage.objectLock", message: /not supported on an S3-compatible store/ },
+  { name: "replication on an S3-compatible store", patch: onMinio({ storage: { replication: { region: "eu-west-1", bucket: "acme-replica" } } }), path: "drkit:storage.replication", message: /not supported on an S3-compatible store/, hint: /storage.copy/ },
+  { name: "access logs on an S3-compatible store", patch: onMinio({ storage: { accessLogs: true } }), path: "drkit:storage.accessLogs", message: /no S3 server access logs/ },
+  { name: "noncurrent expiration where the store keeps no versions", patch: onMinio({ storage: { endpoint: { versioning: false }, lifecycle: { redis: { noncurrentExpiration: "7d" } } } }), path: "drkit:storage.lifecycle.redis.noncurrentExpiration", message: /storage.endpoint.versioning is false/ },
+  { name: "expiration where the store runs no lifecycle rules", patch: onMinio({ storage: { endpoint: { lifecycle: false }, lifecycle: { dumps: { expiration: "400d" } } } }), path: "drkit:storage.lifecycle.dumps.expiration", message: /storage.endpoint.lifecycle is false/ },
+  { name: "an S3-compatible bucket without its key pair", patch: onMinio({ storageCredentials: undefined }), path: "drkit:storageCredentials", message: /is required: drkit:storage.provider is 's3-compatible'/, hint: /pulumi config set --secret drkit:storageCredentials/ },
+  { name: "a key pair that is not one", patch: onMinio({ storageCredentials: { accessKeyId: "minio" } }), path: "drkit:storageCredentials", message: /is not a key pair/, hint: /accessKeyId/ },
+  { name: "roles for an S3-compatible bucket", patch: onMinio({ cluster: { workloadIdentity: { type: "irsa", oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-central-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B7" } } }), path: "drkit:storage.provider", message: /an S3-compatible store, which IAM roles cannot reach/ },
+  { name: "an EC2 host for backups in MinIO", patch: onMinio({ target: "docker", cluster: undefined, host: { provision: { provider: "aws", subnetId: "subnet-0a1b2c3d", keyName: "k", sshFrom: ["198.51.100.0/24"] } } }), path: "drkit:host.provision.provider", message: /on an S3-compatible store/ },
+  { name: "a copy without its key pair", patch: { storage: { copy: COPY } }, path: "drkit:copyCredentials", message: /drkit:storage.copy is set/ },
+  { name: "a copy over plain http", patch: { storage: { copy: { ...COPY, endpoint: { url: "http://minio.backup-site:9000" } } }, copyCredentials: "[secret]" }, path: "drkit:storage.copy.endpoint.url", message: /plain http/ },
+  { name: "a copy in the backup bucket itself", patch: onMinio({ storage: { bucket: "acme-dr-copy", copy: { ...COPY, endpoint: { url: "https://minio.internal:9000" } } }, copyCredentials: "[secret]" }), path: "drkit:storage.copy.bucket", message: /the backup bucket itself/ },
+  { name: "a copy on a drill", patch: { storage: { copy: COPY }, copyCredentials: "[secret]" }, path: "drkit:storage.copy", message: /must not be set on a drill stack/, drill: true },
+  { name: "a source in MinIO without its endpoint", patch: { ...FROM_COPY, postgres: { restoreFrom: { provider: "s3-compatible" } } }, path: "drkit:postgres.restoreFrom.endpoint", message: /is required: postgres.restoreFrom.provider is 's3-compatible' and there is no endpoint/, drill: true },
+  { name: "an endpoint for a source in S3", patch: { postgres: { restoreFrom: { endpoint: { url: "https://minio.backup-site:9000" } } } }, path: "drkit:postgres.restoreFrom.endpoint", message: /is set, and postgres.restoreFrom.provider is 'aws'/, drill: true },
+  { name: "a source in MinIO without a key pair to read it", patch: { ...FROM_COPY, restoreCredentials: undefined }, path: "drkit:restoreCredentials", message: /the source to restore from is 's3-compatible'/, drill: true },
   { name: "a list where a map belongs", patch: { postgres: { backups: ["0 1 * * 0"] } }, path: "drkit:postgres.backups", message: /must be a map of settings, got a list/ },
 ];
 
@@ -111,6 +140,12 @@ describe("bad configurations", () => {
     const problem = errors.find((p) => p.path === path)!;
     expect(problem.message).toMatch(message);
     if (hint) expect(problem.hint).toMatch(hint);
+  });
+
+  it("warns, without refusing, where an S3-compatible store protects less: no versions, no lifecycle rules, an unverified certificate", () => {
+    const problems = problemsOf(merge(minimalPrimary(), onMinio({ storage: { endpoint: { versioning: false, lifecycle: false, verifyTls: false } } })));
+    expect(problems.filter((p) => p.severity === "error")).toEqual([]);
+    expect(problems.map((p) => p.path).sort()).toEqual(["drkit:storage.endpoint.lifecycle", "drkit:storage.endpoint.verifyTls", "drkit:storage.endpoint.versioning"]);
   });
 
   it("gives every error a fix", () => {

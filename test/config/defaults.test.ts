@@ -220,3 +220,60 @@ describe("derived defaults", () => {
     });
   });
 });
+
+describe("defaults of a bucket in an S3-compatible store, with a copy", () => {
+  const MINIO = { provider: "s3-compatible", endpoint: { url: "https://minio.internal:9000" } };
+  const spec = specOf(
+    merge(minimalPrimary(), {
+      storage: { ...MINIO, copy: { bucket: "acme-dr-copy", endpoint: { url: "https://minio.backup-site:9000", versioning: false }, dumps: { keepLast: 3 } } },
+      postgres: { backups: { pitrWindow: "14d" }, dumps: { retention: "90d" } },
+      redis: { snapshots: { keep: 20 } },
+      storageCredentials: "[secret]",
+      copyCredentials: "[secret]",
+      cluster: { workloadIdentity: { type: "static-keys", oidcProviderArn: undefined } },
+    }),
+    "prod",
+  );
+
+  it("asks the store for path-style requests over verified TLS, versions and lifecycle rules, and no access logs", () => {
+    expect(spec.storage.endpoint).toEqual({ url: "https://minio.internal:9000", pathStyle: true, verifyTls: true, versioning: true, lifecycle: true });
+    expect(spec.storage.accessLogs).toBe(false);
+  });
+
+  it("transitions nothing (storage classes are AWS's) and expires replaced versions after 30 days", () => {
+    for (const rule of [spec.storage.lifecycle.pgbackrest, spec.storage.lifecycle.dumps, spec.storage.lifecycle.redis]) {
+      expect(rule.transitions).toEqual([]);
+      expect(rule.minObjectSize).toBeUndefined();
+      expect(rule.noncurrentExpiration).toBe(30 * DAY);
+    }
+  });
+
+  it("keeps the copy for the bucket's windows unless told otherwise", () => {
+    expect(spec.storage.copy).toEqual({
+      bucket: "acme-dr-copy",
+      region: "us-east-1",
+      endpoint: { url: "https://minio.backup-site:9000", pathStyle: true, verifyTls: true, versioning: false, lifecycle: true },
+      pitrWindow: 14 * DAY,
+      dumps: { retention: 90 * DAY, keepLast: 3 },
+      redisKeep: 20,
+    });
+  });
+
+  it("expires no replaced versions where the store keeps none", () => {
+    const unversioned = specOf(merge(minimalPrimary(), { storage: { ...MINIO, endpoint: { ...MINIO.endpoint, versioning: false } }, storageCredentials: "[secret]", cluster: { workloadIdentity: { type: "static-keys", oidcProviderArn: undefined } } }), "prod");
+    expect(unversioned.storage.lifecycle.dumps.noncurrentExpiration).toBeUndefined();
+  });
+
+  it("gives a source in the copy's store the endpoint it names, and Redis the same source", () => {
+    const drill = specOf(
+      merge(minimalDrill(), {
+        postgres: { restoreFrom: { provider: "s3-compatible", bucket: "acme-dr-copy", region: "us-east-1", endpoint: { url: "https://minio.backup-site:9000", verifyTls: false } } },
+        restoreCredentials: "[secret]",
+        cluster: { workloadIdentity: { type: "static-keys", oidcProviderArn: undefined } },
+      }),
+      "drill",
+    );
+    expect(drill.postgres.restoreFrom?.endpoint).toEqual({ url: "https://minio.backup-site:9000", pathStyle: true, verifyTls: false });
+    expect(drill.redis.restoreFrom).toMatchObject({ provider: "s3-compatible", bucket: "acme-dr-copy", endpoint: { url: "https://minio.backup-site:9000", verifyTls: false } });
+  });
+});

@@ -32,11 +32,12 @@ function tree(root: string): Record<string, string> {
   return files;
 }
 
-// The project's stack files, and the example docker stack (examples/docker-host).
+// The project's stack files, and the example docker stacks (examples/docker-host, examples/minio).
 const STACKS: [string, string[]][] = [
   ["prod", []],
   ["staging", []],
   ["bot", ["--file", join("examples", "docker-host", "Pulumi.bot.yaml")]],
+  ["events", ["--file", join("examples", "minio", "Pulumi.events.yaml")]],
 ];
 
 describe.each(STACKS)("drkit render --stack %s", (stack, file) => {

@@ -36,7 +36,7 @@ describe("the workloads' scripts as files", () => {
 });
 
 describe("renderScript", () => {
-  const variables = { CONFIG: "/etc/drkit-backup/pgbackrest.conf", STANZA: "it's" };
+  const variables = { CONFIG: "/etc/drkit-backup/pgbackrest.conf", STANZA: "it's", REPOS: "1 3" };
 
   it("puts the values above the body and inlines the libraries: one self-contained file", () => {
     const rendered = renderScript("pg-backup.sh", "stack 'test'", variables);
@@ -58,7 +58,7 @@ describe("renderScript", () => {
   });
 
   it("renders numbers bare and every string as one quoted word", () => {
-    const rendered = renderScript("pg-backup.sh", "test", { CONFIG: "$(rm -rf /) `x` \"y\"", STANZA: "main" });
+    const rendered = renderScript("pg-backup.sh", "test", { CONFIG: "$(rm -rf /) `x` \"y\"", STANZA: "main", REPOS: 1 });
     expect(rendered).toContain(`CONFIG='$(rm -rf /) \`x\` "y"'`);
   });
 });

@@ -16,6 +16,7 @@ set -euo pipefail
 CONFIG='/etc/drkit-backup/pgbackrest.conf'
 STANZA='main'
 REPLICA_CONFIG='/etc/drkit-backup/replica.conf'
+COPY_REPO=''
 SETTLE_SECONDS=300
 METRICS_URL='http://job-metrics:9091'
 METRICS_GROUP='/drkit_stack/prod/drkit_component/postgres/cluster/postgres'
@@ -26,6 +27,8 @@ METRIC_LAST_RUN='drkit_wal_archive_check_last_run_timestamp_seconds'
 METRIC_REPLICATION_LAG='drkit_wal_replication_lag_seconds'
 METRIC_REPLICATION_PENDING='drkit_wal_replication_pending_segments'
 : "${CONFIG:?}" "${STANZA:?}" "${REPLICA_CONFIG?}" "${SETTLE_SECONDS:?}"
+# The copy's repository index (3) when the stack keeps one (drkit:storage.copy), else empty.
+: "${COPY_REPO?}"
 : "${METRIC_MISSING:?}" "${METRIC_UNREPAIRED:?}" "${METRIC_GAP_DETECTED:?}" "${METRIC_LAST_RUN:?}" "${METRIC_REPLICATION_LAG:?}" "${METRIC_REPLICATION_PENDING:?}"
 
 SCRIPT=drkit-archive-check
@@ -82,6 +85,10 @@ on_exit() {
 }
 trap on_exit EXIT
 
+# The stack's own repository (repo1): with a copy configured, pgBackRest would otherwise merge
+# both repositories' backups in `info`.
+own_pgbackrest() { pgbackrest --config="${CONFIG}" --stanza="${STANZA}" --repo=1 "$@"; }
+
 segment_index() { echo $((16#${1:8:8} * SEGMENTS_PER_LOG + 16#${1:16:8})); }
 segment_name() { printf '%08X%08X' $(($1 / SEGMENTS_PER_LOG)) $(($1 % SEGMENTS_PER_LOG)); }
 
@@ -90,7 +97,7 @@ segment_name() { printf '%08X%08X' $(($1 / SEGMENTS_PER_LOG)) $(($1 % SEGMENTS_P
 # segment that settled). Returns 1 when the repository holds no backup.
 read_archive() {
   local info starts listing name time index
-  info=$(pgbackrest --config="${CONFIG}" --stanza="${STANZA}" --output=json info 2>&1) || die "cannot read the repository: ${info}"
+  info=$(own_pgbackrest --output=json info 2>&1) || die "cannot read the repository: ${info}"
   starts=$(grep -oE '"archive":\{"start":"[0-9A-F]{24}"' <<<"${info}" | grep -oE '[0-9A-F]{24}' || true)
   [[ -n "${starts}" ]] || return 1
   oldest_start=$(segment_index "$(head -n 1 <<<"${starts}")")
@@ -99,7 +106,7 @@ read_archive() {
   archive_id=$(grep -oE '"id":"[0-9]+-[0-9]+"' <<<"${info}" | tail -n 1 | cut -d'"' -f4)
   # Every segment listed, as "<name> <time>" lines (the replica check compares them).
   listed=""
-  listing=$(pgbackrest --config="${CONFIG}" --stanza="${STANZA}" --output=json repo-ls --recurse "archive/${STANZA}/${archive_id}" 2>&1) \
+  listing=$(own_pgbackrest --output=json repo-ls --recurse "archive/${STANZA}/${archive_id}" 2>&1) \
     || die "cannot list the WAL archive archive/${STANZA}/${archive_id}: ${listing}"
   archived_at=()
   last=-1
@@ -148,7 +155,12 @@ if [[ "${unrepaired}" -gt 0 ]]; then
   detected=${checked_at}
   log "WAL is missing from the repository after the newest backup (log file and segment, any timeline):${unrepaired_gaps}. archive-push-queue-max dropped it while the repository was out of reach, or it was deleted: a restore to now would stop at the first gap. Taking a full backup so point-in-time recovery works again from it."
   report
-  pgbackrest --config="${CONFIG}" --stanza="${STANZA}" --type=full backup || die "the full backup after the WAL gap failed (its log is above); point-in-time recovery past the gap stays impossible until a backup succeeds"
+  own_pgbackrest --type=full backup || die "the full backup after the WAL gap failed (its log is above); point-in-time recovery past the gap stays impossible until a backup succeeds"
+  # The queue dropped the segments for every repository: the copy has the same gap.
+  if [[ -n "${COPY_REPO}" ]]; then
+    pgbackrest --config="${CONFIG}" --stanza="${STANZA}" --repo="${COPY_REPO}" --type=full backup \
+      || die "the full backup of the copy (repo${COPY_REPO}) after the WAL gap failed (its log is above); the copy cannot recover past the gap until one succeeds"
+  fi
   checked_at=$(date +%s)
   read_archive || die "the repository lists no backup after a successful full backup"
   count_missing "${newest_start}"
@@ -163,9 +175,9 @@ fi
 # oldest of them has waited (segments the repository received within the check's own settling
 # time count too: replication lag starts at the source's write).
 if [[ -n "${REPLICA_CONFIG}" ]]; then
-  # Without any of the writer's repo1 variables (its key, passphrase, key type): the replica is
-  # then the only repository pgBackRest sees.
-  mapfile -t own_repository < <(compgen -e | grep '^PGBACKREST_REPO1_' || true)
+  # Without any of the writer's repo1 and repo3 variables (keys, passphrases, key type): the
+  # replica is then the only repository pgBackRest sees.
+  mapfile -t own_repository < <(compgen -e | grep -E '^PGBACKREST_REPO[13]_' || true)
   replica=$(env "${own_repository[@]/#/-u}" \
     pgbackrest --config="${REPLICA_CONFIG}" --output=json repo-ls --recurse "archive/${STANZA}/${archive_id}" 2>&1) \
     || die "cannot list the replica's WAL archive archive/${STANZA}/${archive_id}: ${replica}"

@@ -75,18 +75,21 @@ dump() {
 }
 
 upload() {
-  local stamp dir db target
+  local stamp dir db target marker
   if [[ ! -s "${WORK}/stamp" ]] || [[ ! -d "${WORK}/dumps" ]]; then die "no dump in ${WORK} to upload (did 'dump' succeed?)"; fi
   stamp=$(cat "${WORK}/stamp")
+  # A marker file of its own: the copy's upload (drkit:storage.copy) runs beside this one in WORK.
+  marker=$(mktemp "${WORK}/COMPLETE.XXXXXX") || die "cannot write in ${WORK}"
   for dir in "${WORK}"/dumps/*/; do
     db=$(basename "${dir}")
     target="s3://${BUCKET}/${PREFIX}${db}/${stamp}"
     s3 s3 cp --recursive --only-show-errors "${dir}" "${target}/" || die "upload of ${db} to ${target} failed: it stays incomplete"
-    printf 'drkit dump of %s at %s, format %s\n' "${db}" "${stamp}" "${FORMAT}" >"${WORK}/COMPLETE"
-    s3 s3 cp --only-show-errors "${WORK}/COMPLETE" "${target}/COMPLETE" || die "upload of the completion marker of ${target} failed"
+    printf 'drkit dump of %s at %s, format %s\n' "${db}" "${stamp}" "${FORMAT}" >"${marker}"
+    s3 s3 cp --only-show-errors "${marker}" "${target}/COMPLETE" || die "upload of the completion marker of ${target} failed"
     log "uploaded ${target}"
     prune "${db}"
   done
+  rm -f "${marker}"
 }
 
 # Timestamps (YYYYMMDDTHHMMSSZ) of a database's dumps and the file names under them, complete or not.

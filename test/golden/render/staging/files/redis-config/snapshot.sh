@@ -78,13 +78,16 @@ upload() {
   if [[ ! -s "${WORK}/snapshot.rdb" ]] || [[ ! -s "${WORK}/snapshot.time" ]]; then
     die "no snapshot in ${WORK} to upload (did 'dump' succeed?)"
   fi
-  local stamp key sum
+  local stamp key sum marker
   stamp=$(cat "${WORK}/snapshot.time")
   key="${PREFIX}${stamp}.rdb"
   sum=$(sha256sum "${WORK}/snapshot.rdb" | cut -d' ' -f1)
-  printf '%s  %s\n' "${sum}" "${stamp}.rdb" >"${WORK}/snapshot.sha256"
+  # A marker file of its own: the copy's upload (drkit:storage.copy) runs beside this one in WORK.
+  marker=$(mktemp "${WORK}/snapshot.sha256.XXXXXX") || die "cannot write in ${WORK}"
+  printf '%s  %s\n' "${sum}" "${stamp}.rdb" >"${marker}"
   s3 s3 cp --only-show-errors "${WORK}/snapshot.rdb" "s3://${BUCKET}/${key}" || die "upload of s3://${BUCKET}/${key} failed"
-  s3 s3 cp --only-show-errors "${WORK}/snapshot.sha256" "s3://${BUCKET}/${key}.sha256" || die "upload of the checksum of s3://${BUCKET}/${key} failed"
+  s3 s3 cp --only-show-errors "${marker}" "s3://${BUCKET}/${key}.sha256" || die "upload of the checksum of s3://${BUCKET}/${key} failed"
+  rm -f "${marker}"
   log "uploaded s3://${BUCKET}/${key}"
   prune
 }
