@@ -17,6 +17,8 @@ export { PostgresCluster, type PostgresClusterArgs } from "./postgres/PostgresCl
 export { BackupSchedule, type BackupScheduleArgs } from "./backup/BackupSchedule";
 export { RedisServer, type RedisServerArgs } from "./redis/RedisServer";
 export { JobMetrics, type JobMetricsArgs } from "./alerts/JobMetrics";
+export { MediaMirror, type MediaMirrorArgs } from "./media/MediaMirror";
+export { CompatibleBucket, type CompatibleBucketArgs } from "./storage/CompatibleBucket";
 export { AlertRules, type AlertRulesArgs } from "./alerts/AlertRules";
 export type { AlertContext } from "./alerts/thresholds";
 export { DrkitImages, type DrkitImagesArgs } from "./workloads/DrkitImages";

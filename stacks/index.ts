@@ -17,7 +17,7 @@ const region = new DrRegion("region", { spec, ...(needsPassphrase ? { sourceCiph
  * The key pairs of the S3-compatible stores the spec uses, from their secret config keys (the
  * spec's parse has reported any that is missing): `{"accessKeyId": ..., "secretAccessKey": ...}`.
  */
-function storeKeyPairs(spec: DrSpec): { storage?: S3Credentials; copy?: S3Credentials; restore?: S3Credentials } | undefined {
+function storeKeyPairs(spec: DrSpec): { storage?: S3Credentials; copy?: S3Credentials; restore?: S3Credentials; media?: S3Credentials } | undefined {
   const config = new pulumi.Config("drkit");
   const pair = (key: string): S3Credentials => {
     const value = config.requireSecretObject<{ accessKeyId: string; secretAccessKey: string }>(key);
@@ -25,11 +25,15 @@ function storeKeyPairs(spec: DrSpec): { storage?: S3Credentials; copy?: S3Creden
   };
   const restoring = spec.role !== "primary";
   const compatibleSource =
-    restoring && ((spec.postgres.enabled && spec.postgres.restoreFrom?.provider === "s3-compatible") || (spec.redis.enabled && spec.redis.snapshots.enabled && spec.redis.restoreFrom?.provider === "s3-compatible"));
+    restoring &&
+    ((spec.postgres.enabled && spec.postgres.restoreFrom?.provider === "s3-compatible") ||
+      (spec.redis.enabled && spec.redis.snapshots.enabled && spec.redis.restoreFrom?.provider === "s3-compatible") ||
+      spec.media?.restoreFrom?.provider === "s3-compatible");
   const keys = {
     ...(spec.storage.provider === "s3-compatible" ? { storage: pair("storageCredentials") } : {}),
     ...(spec.storage.copy ? { copy: pair("copyCredentials") } : {}),
     ...(compatibleSource ? { restore: pair("restoreCredentials") } : {}),
+    ...(spec.media ? { media: pair("mediaCredentials") } : {}),
   };
   return Object.keys(keys).length > 0 ? keys : undefined;
 }

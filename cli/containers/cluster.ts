@@ -8,6 +8,7 @@ import { postgresHosts, postgresPlan } from "../../components/postgres/plan";
 import { postgresInput } from "../../components/postgres/input";
 import { redisInput } from "../../components/redis/input";
 import { redisPlan } from "../../components/redis/plan";
+import { mediaInput, mediaPlan } from "../../components/media/plan";
 import type { DrSpec } from "../../components/config";
 import { mergePlans, type ImageName, type SecretValue, type WorkloadPlan } from "../../components/workloads/plan";
 import { docker, type DockerResult } from "./docker";
@@ -104,11 +105,17 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   }
   let index = 0;
   const hosts: HostRun[] = [];
+  // The media mirror's jobs (drkit:media), when the stack has them.
+  const media = (spec: DrSpec, substitute: { host: string; port: number } | undefined) => {
+    const input = mediaInput(spec, substitute);
+    return input ? [mediaPlan(input)] : [];
+  };
   const stackPlan = (spec: DrSpec, endpoints: "local" | "configured" = "local") => {
     const substitute = endpoints === "local" ? { host: s3.host, port: s3.port } : undefined;
     return mergePlans(
       ...(spec.postgres.enabled ? [postgresPlan(postgresInput(spec, substitute)), backupPlan(backupInput(spec, substitute)), jobMetricsPlan({ stack: spec.stack, retainData: spec.role !== "drill" })] : []),
       ...(spec.redis.enabled ? [redisPlan(redisInput(spec, substitute))] : []),
+      ...media(spec, substitute),
     );
   };
   const secretsOf = (spec: DrSpec, cipher: { own: string; source?: string }) =>

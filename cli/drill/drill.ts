@@ -126,8 +126,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   };
 
   const sources = [pgEnabled ? recovery.postgres.restoreFrom?.bucket : undefined, redisEnabled ? recovery.redis.restoreFrom?.bucket : undefined].filter((b): b is string => !!b);
-  // The copy (drkit:storage.copy) is written by the primary's jobs as on the host or the cluster.
-  const copies = [primary.storage.copy?.bucket, recovery.storage.copy?.bucket].filter((b): b is string => !!b);
+  // The copy (drkit:storage.copy) and the media buckets are written by the stacks' jobs as on the host or the cluster.
+  const copies = [primary.storage.copy?.bucket, recovery.storage.copy?.bucket, primary.media?.bucket, recovery.media?.bucket].filter((b): b is string => !!b);
   const buckets = [...new Set([primary.storage.bucket, recovery.storage.bucket, ...sources, ...copies])];
   let cluster: LocalCluster | undefined;
   const cleanup = async () => {

@@ -26,6 +26,8 @@ export interface AlertRulesArgs {
   postgres?: WatchedWorkload;
   /** The Redis the rules watch (a `RedisServer`), when the stack runs Redis. @default none: no Redis rules' targets */
   redis?: WatchedWorkload;
+  /** The media mirror (a `MediaMirror`): its CronJob is watched like the backups'. @default none */
+  media?: { cronJobName: string };
   /** The job-metrics gateway (a `JobMetrics`), scraped with the jobs' own labels. @default none: the jobs' metrics are not scraped */
   jobMetrics?: Pick<WatchedWorkload, "podLabels">;
 }
@@ -45,7 +47,7 @@ export class AlertRules extends pulumi.ComponentResource {
     const spec = args.settings;
     // The workloads it is given, by the names they carry: no Redis given, no Redis rules.
     const watched = pulumi.output(args.namespace);
-    const targets = watched.apply((ns): AlertTargets => ({ namespace: ns, ...(args.postgres ? { postgres: args.postgres.workloadName } : {}), ...(args.redis ? { redis: args.redis.workloadName } : {}) }));
+    const targets = watched.apply((ns): AlertTargets => ({ namespace: ns, ...(args.postgres ? { postgres: args.postgres.workloadName } : {}), ...(args.redis ? { redis: args.redis.workloadName } : {}), ...(args.media ? { media: args.media.cronJobName } : {}) }));
     const { namespace, ruleLabels } = spec.alerts;
     this.ruleName = `drkit-${spec.stack}`;
     new k8s.apiextensions.CustomResource(

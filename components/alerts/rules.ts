@@ -185,6 +185,12 @@ export function renderAlertRules(spec: AlertContext, targets: AlertTargets): Rul
   // Without off-site snapshots there is no snapshot job to watch (Redis starts empty after a disaster, by design).
   const snapshotsOn = redis !== undefined && spec.redis.snapshots.enabled;
   const snapshots = snapshotsOn ? [snapshotCronJobName(redis)] : [];
+  // The media mirror (drkit:media) is a backup like the others: overdue, failed, missing.
+  const mediaJobs = targets.media !== undefined && t.media ? [targets.media] : [];
+  const overdue = [
+    ...backupJobs.map((job, i) => platform.overdue(job, Object.values(t.backups)[i]!)),
+    ...(t.media ? mediaJobs.map((job) => platform.overdue(job, t.media!)) : []),
+  ];
   const claims = [...(postgres === undefined ? [] : [dataClaimName(postgres)]), ...(redis === undefined ? [] : [dataClaimName(redis)])];
   const failingWindow = seconds(2 * t.walArchiveFailingFor);
   const api = spec.alerts.api;
@@ -249,25 +255,25 @@ export function renderAlertRules(spec: AlertContext, targets: AlertTargets): Rul
     {
       name: "drkit-backups",
       rules: [
-        ...(postgres === undefined
+        ...(overdue.length === 0
           ? []
           : [
               rule(
           "BackupTooOld",
           "critical",
-          backupJobs.map((job, i) => platform.overdue(job, Object.values(t.backups)[i]!)).join(" or "),
+          overdue.join(" or "),
           undefined,
           `A backup of stack ${spec.stack} is overdue`,
           `${platform.job} has not succeeded within its schedule's longest gap plus its deadlines, or its latest scheduled run did not succeed within its deadlines.`,
         ),
             ]),
-        ...([...backupJobs, ...snapshots].length === 0
+        ...([...backupJobs, ...snapshots, ...mediaJobs].length === 0
           ? []
           : [
         rule(
           "BackupJobFailed",
           "warning",
-          platform.latestFailed([...backupJobs, ...snapshots]),
+          platform.latestFailed([...backupJobs, ...snapshots, ...mediaJobs]),
           undefined,
           `A backup job of stack ${spec.stack} failed`,
           `The latest run of ${platform.job} failed after all its retries; the alert clears when a run succeeds.`,
@@ -275,7 +281,7 @@ export function renderAlertRules(spec: AlertContext, targets: AlertTargets): Rul
         rule(
           "BackupJobMissing",
           "critical",
-          platform.missing([...backupJobs, ...verify, ...snapshots]),
+          platform.missing([...backupJobs, ...verify, ...snapshots, ...mediaJobs]),
           600,
           `A backup CronJob of stack ${spec.stack} is not reported`,
           `${platform.job} ${platform.notReported}. Every freshness alert for it is blind until it is back.`,

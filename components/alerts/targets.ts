@@ -1,6 +1,9 @@
 import type { DrSpec } from "../config";
 import { dataClaimName, postgresObjects, redisObjects } from "../workloads/names";
 
+/** The media mirror's CronJob (components/media names it so). */
+export const MEDIA_MIRROR_JOB = "media-mirror";
+
 /**
  * The names alerts find drkit's objects by. Components create objects with these names and the
  * rules match on them, so both read them from here (docs/architecture.md §1: one source of truth).
@@ -17,6 +20,8 @@ export interface AlertTargets {
    * drkit's scheduler on a Docker host (`docker`). @default "kubernetes"
    */
   platform?: "kubernetes" | "docker";
+  /** The media mirror's CronJob (`drkit:media`); no media terms without one. @default "media-mirror" when `drkit:media` is set */
+  media?: string;
 }
 
 /** The targets of a stack deployed by DrRegion (or with its components' default names). */
@@ -26,6 +31,7 @@ export function alertTargets(spec: DrSpec, names: Partial<Omit<AlertTargets, "na
     ...(spec.target === "docker" ? { platform: "docker" as const } : {}),
     ...(spec.postgres.enabled ? { postgres: names.postgres ?? "postgres" } : {}),
     ...(spec.redis.enabled ? { redis: names.redis ?? "redis" } : {}),
+    ...(spec.media ? { media: names.media ?? MEDIA_MIRROR_JOB } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 import { backupJobTimings, type JobTiming } from "../backup/plan";
 import { archiveTimeout } from "../postgres/settings";
 import type { AlertsSpec, Objective, PostgresSpec, RedisSpec, ReplicationSpec, Seconds } from "../config";
-import { longestGap, snapshotAlertAge, snapshotRunDeadline, snapshotStartingDeadline } from "../config";
+import { longestGap, mediaMirrorTiming, snapshotAlertAge, snapshotRunDeadline, snapshotStartingDeadline } from "../config";
 import { REPLICATION_TIME_MINUTES } from "../storage/paths";
 import { postgresObjects } from "../workloads/names";
 
@@ -20,6 +20,8 @@ export interface AlertContext {
   redis: RedisSpec;
   /** `drkit:alerts`: the rules' namespace and labels, the runbook's address, the API thresholds. */
   alerts: AlertsSpec;
+  /** The media mirror's schedule, when the stack mirrors media. */
+  media?: { schedule: string } | undefined;
   /** Where the bucket replicates (ReplicationLagging watches it), when it does. */
   storage: { replication?: ReplicationSpec | undefined };
 }
@@ -56,6 +58,8 @@ export interface AlertThresholds {
   redisSnapshot: JobLimits;
   /** The age of the oldest WAL segment not yet in the replica that pages: the replication objective. */
   replicationLag: Seconds;
+  /** The media mirror's limits (`drkit:media`). */
+  media?: JobLimits;
 }
 
 const limitsOf = (job: JobTiming): JobLimits => {
@@ -83,5 +87,6 @@ export function alertThresholds(spec: Omit<AlertContext, "alerts" | "storage">):
     verification: scheduled(objects.verifyJob),
     replicationLag: REPLICATION_TIME_MINUTES * 60,
     redisSnapshot: { late: snapshotAlertAge(objectives.redis.rpo), runDeadline: snapshotStartingDeadline(interval) + snapshotRunDeadline(interval, redis.maxmemory) },
+    ...(spec.media ? { media: limitsOf({ schedule: spec.media.schedule, timeZone: spec.timeZone, ...mediaMirrorTiming(spec.media.schedule, spec.timeZone) }) } : {}),
   };
 }

@@ -4,6 +4,7 @@ export * from "./problems";
 export { parseCron, longestGap, longestCombinedGap, cronForInterval, isTimeZone } from "./cron";
 export { replayBudget, REPLAY_SPEEDUP, defaultIncrementalSchedule, RESTORE_FLOOR, RESTORE_OVERHEAD, DEFAULT_RESTORE_THROUGHPUT, restoreSeconds } from "./replay";
 export { defaultSnapshotInterval, snapshotAlertAge, snapshotRunDeadline, snapshotStartingDeadline, snapshotWorstAge, SNAPSHOT_UPLOAD_RATE } from "./snapshotTiming";
+export { mediaMirrorTiming, mediaMirrorWorstAge } from "./mediaTiming";
 export { parseSpec, type ParseOptions, type ParseResult } from "./parse";
 export { RULES as SPEC_RULES, crossFieldProblems } from "./rules";
 export { KEY_PAIR_SETTINGS } from "./schema";

@@ -3,8 +3,8 @@ import { defaultIncrementalSchedule } from "./replay";
 import { defaultSnapshotInterval } from "./snapshotTiming";
 import { error, errorsIn, sortProblems, type Problem } from "./problems";
 import { crossFieldProblems } from "./rules";
-import { SECTION_SCHEMAS, type SectionName, type Sections } from "./schema";
-import type { CopySpec, DrSpec, LifecycleRule, LifecycleSpec, Objectives, PartialSpec, PostgresSpec, RedisSpec, S3EndpointSpec, StorageProvider, StorageSpec, Transition } from "./types";
+import { KEY_PAIR_SETTINGS, SECTION_SCHEMAS, type SectionName, type Sections } from "./schema";
+import type { CopySpec, DrSpec, MediaSpec, LifecycleRule, LifecycleSpec, Objectives, PartialSpec, PostgresSpec, RedisSpec, S3EndpointSpec, StorageProvider, StorageSpec, Transition } from "./types";
 import { DAY, formatDuration, HOUR, type Seconds } from "./units";
 import { closest, zodProblems } from "./zodProblems";
 
@@ -131,16 +131,32 @@ export function derive(sections: Partial<Sections>, stack: string): { spec: Part
     problems.push(...endpointProblems(["redis", "restoreFrom"], redisFrom.provider, redisFrom.endpoint, sections.redis?.restoreFrom?.endpoint === undefined));
   }
   if (spec.storage && sections.storage?.copy) spec.storage.copy = deriveCopy(sections.storage.copy, spec.postgres, spec.redis);
+  if (sections.media && spec.storage) {
+    const derived = deriveMedia(sections.media, {
+      storage: spec.storage,
+      region: spec.region ?? "",
+      rpo: spec.objectives?.media?.rpo ?? 24 * HOUR,
+      restoring,
+      // The reverse copy reads where the stack's other restores read, unless told otherwise.
+      source: pgFrom ?? (spec.redis?.enabled ? spec.redis.restoreFrom : undefined),
+    });
+    spec.media = derived.media;
+    problems.push(...derived.problems);
+  }
   // Keys drkit cannot make (an S3-compatible store has no API drkit could create them with) are
   // secrets the deployer sets; a missing one is reported like any other missing setting.
-  const keyPair = (key: "storageCredentials" | "copyCredentials" | "restoreCredentials", why: string) => {
+  const keyPair = (key: (typeof KEY_PAIR_SETTINGS)[number], why: string) => {
     if (key in sections && sections[key] === undefined) {
       problems.push(error([key], `is required: ${why}`, `set the key pair as a secret: pulumi config set --secret drkit:${key} '{"accessKeyId":"…","secretAccessKey":"…"}'`));
     }
   };
   if (spec.storage?.provider === "s3-compatible") keyPair("storageCredentials", "drkit:storage.provider is 's3-compatible', and drkit creates no keys there: pulumi up and the workloads use this pair");
   if (spec.storage?.copy) keyPair("copyCredentials", "drkit:storage.copy is set: pulumi up and the workloads write the copy with this pair");
-  if (restoring && (pgFrom?.provider === "s3-compatible" || redisFrom?.provider === "s3-compatible")) keyPair("restoreCredentials", "the source to restore from is 's3-compatible': the restore reads it with this pair");
+  const mediaFrom = restoring ? spec.media?.restoreFrom : undefined;
+  if (restoring && (pgFrom?.provider === "s3-compatible" || redisFrom?.provider === "s3-compatible" || mediaFrom?.provider === "s3-compatible")) {
+    keyPair("restoreCredentials", "the source to restore from is 's3-compatible': the restore reads it with this pair");
+  }
+  if (spec.media) keyPair("mediaCredentials", "drkit:media is set: the mirror reads the application's media bucket (and a dr stack's reverse copy writes it) with this pair");
   // An encrypted source repository needs its passphrase: from the source stack's outputs, or
   // from a secret config key (the spec itself never holds a secret).
   const source = spec.role !== undefined && spec.role !== "primary" ? spec.postgres?.restoreFrom : undefined;
@@ -234,6 +250,40 @@ function endpointProblems(path: string[], provider: StorageProvider, endpoint: u
     return [error([...path, "endpoint"], `is set, and ${path.join(".")}.provider is '${provider}', whose endpoint drkit knows`, "remove it, or set provider: s3-compatible")];
   }
   return [];
+}
+
+/** Intervals cron runs evenly, longest first: the media mirror's default is the longest within half its RPO. */
+const EVEN_INTERVALS: Seconds[] = [DAY, ...[12, 8, 6, 4, 3, 2, 1].map((hours) => hours * HOUR), ...[30, 20, 15, 10, 5].map((minutes) => minutes * 60)];
+
+function deriveMedia(
+  media: NonNullable<Sections["media"]>,
+  context: { storage: StorageSpec; region: string; rpo: Seconds; restoring: boolean; source: { bucket: string; region: string; provider: StorageProvider; endpoint?: S3EndpointSpec | undefined } | undefined },
+): { media: MediaSpec; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const { storage } = context;
+  const provider = media.provider ?? storage.provider;
+  const interval = EVEN_INTERVALS.find((i) => i <= context.rpo / 2) ?? 5 * 60;
+  const { restoreFrom: from, endpoint, ...rest } = media;
+  const own = withEndpoint({ ...rest, provider, region: media.region ?? context.region, schedule: media.schedule ?? cronForInterval(interval)! }, endpoint, storage);
+  problems.push(...endpointProblems(["media"], provider, own.endpoint, endpoint === undefined));
+  let restoreFrom: MediaSpec["restoreFrom"];
+  if (!context.restoring && from !== undefined) {
+    problems.push(error(["media", "restoreFrom"], "is set on a primary stack", "remove it: only a dr or drill stack copies media back"));
+  }
+  if (context.restoring) {
+    const source = context.source;
+    const bucket = from?.bucket ?? source?.bucket;
+    const region = from?.region ?? source?.region;
+    if (!bucket) problems.push(error(["media", "restoreFrom", "bucket"], "is required: a dr or drill stack copies the source's mirrored media into drkit:media.bucket, and no other restore names a source bucket", "name the bucket holding the source stack's media prefix"));
+    const sourceProvider = from?.provider ?? source?.provider ?? storage.provider;
+    restoreFrom = withEndpoint(
+      { bucket: bucket ?? "", region: region ?? "", provider: sourceProvider, prefix: from?.prefix ?? storage.lifecycle.media?.prefix ?? "media/" },
+      from?.endpoint,
+      source?.provider === sourceProvider ? { provider: sourceProvider, endpoint: source.endpoint } : storage,
+    );
+    problems.push(...endpointProblems(["media", "restoreFrom"], sourceProvider, restoreFrom.endpoint, from?.endpoint === undefined));
+  }
+  return { media: { ...own, ...(restoreFrom ? { restoreFrom } : {}) }, problems };
 }
 
 /** The copy's retention defaults to the bucket's: the same windows, in another store. */

@@ -5,6 +5,7 @@ import { defaultSnapshotInterval, snapshotAlertAge, snapshotRunDeadline, snapsho
 import { error, warning, type Problem } from "./problems";
 import { DATA_CLASSES, type DrSpec, type StorageProvider } from "./types";
 import { isPinned } from "./imageReferences";
+import { mediaMirrorWorstAge } from "./mediaTiming";
 import { formatDuration, formatSize } from "./units";
 
 /**
@@ -419,7 +420,7 @@ export const RULES: Rule[] = [
     // reads must be on TLS. An unverified certificate is a decision, never a default.
     needs: ["storage", "postgres", "redis", "role"],
     alsoWithoutPostgres: true,
-    check: ({ storage, postgres, redis, role }) => {
+    check: ({ storage, postgres, redis, role, media }) => {
       const problems: Problem[] = [];
       const restoring = role !== "primary";
       const endpoints: [(string | number)[], { url: string; verifyTls: boolean } | undefined, boolean][] = [
@@ -427,6 +428,8 @@ export const RULES: Rule[] = [
         [["storage", "copy", "endpoint"], storage.copy?.endpoint, postgres.enabled],
         [["postgres", "restoreFrom", "endpoint"], restoring && postgres.enabled ? postgres.restoreFrom?.endpoint : undefined, true],
         [["redis", "restoreFrom", "endpoint"], restoring && redis.enabled && redis.snapshots.enabled && redis.restoreFrom?.endpoint !== postgres.restoreFrom?.endpoint ? redis.restoreFrom?.endpoint : undefined, false],
+        [["media", "endpoint"], media?.endpoint?.url !== storage.endpoint?.url ? media?.endpoint : undefined, false],
+        [["media", "restoreFrom", "endpoint"], restoring && media?.restoreFrom?.endpoint?.url !== postgres.restoreFrom?.endpoint?.url ? media?.restoreFrom?.endpoint : undefined, false],
       ];
       for (const [path, endpoint, pgbackrest] of endpoints) {
         if (!endpoint) continue;
@@ -436,6 +439,32 @@ export const RULES: Rule[] = [
         if (!endpoint.verifyTls) {
           problems.push(warning([...path, "verifyTls"], "is false: anyone on the path can read or replace the backups in transit", "give the store a certificate the hosts trust, and remove it"));
         }
+      }
+      return problems;
+    },
+  },
+  {
+    // The mirror writes under the media prefix, whose rule keeps what the application replaced.
+    needs: ["storage", "objectives", "timeZone", "cluster"],
+    check: ({ media, storage, objectives, timeZone, cluster }) => {
+      if (!media) return [];
+      const problems: Problem[] = [];
+      if (!storage.lifecycle.media) {
+        problems.push(error(["media"], "is set, and the backup bucket has no media class", "add drkit:storage.lifecycle.media ({} keeps replaced media 90 days): the mirror writes under its prefix"));
+      }
+      const rpo = objectives.media?.rpo;
+      const worst = mediaMirrorWorstAge(media.schedule, timeZone);
+      if (rpo !== undefined && worst > rpo) {
+        problems.push(
+          error(
+            ["media", "schedule"],
+            `'${media.schedule}' leaves the mirror up to ${formatDuration(worst)} old (its longest gap, a late start and a full run), beyond the ${formatDuration(rpo)} media RPO`,
+            "run it more often (leave it out: the default fits the RPO), or raise drkit:objectives.media.rpo",
+          ),
+        );
+      }
+      if (cluster.workloadIdentity?.type === "irsa" && media.restoreFrom && media.restoreFrom.provider !== "aws") {
+        problems.push(error(["media", "restoreFrom", "provider"], "is not AWS, which IAM roles cannot reach (cluster.workloadIdentity is irsa)", "use type 'static-keys', or keep the backups in S3"));
       }
       return problems;
     },

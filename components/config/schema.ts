@@ -279,7 +279,7 @@ const workloadIdentity = z.discriminatedUnion("type", [
 const accountId = z.string().superRefine(check<string>((s) => /^\d{12}$/.test(s), (s) => `is not an AWS account id (12 digits): '${s}'`, "use the account's 12-digit id, e.g. '123456789012'"));
 
 /** The secret config keys that hold an S3-compatible store's key pair (`{"accessKeyId", "secretAccessKey"}`). */
-export const KEY_PAIR_SETTINGS = ["storageCredentials", "copyCredentials", "restoreCredentials"] as const;
+export const KEY_PAIR_SETTINGS = ["storageCredentials", "copyCredentials", "restoreCredentials", "mediaCredentials"] as const;
 
 /** `https://host[:port]` (or http): the root of an S3 API, nothing after the authority. */
 const endpointUrl = z.string().superRefine(
@@ -316,6 +316,27 @@ const secretKeyPair = z
       typeof pair["accessKeyId"] === "string" && pair["accessKeyId"] !== "" && typeof pair["secretAccessKey"] === "string" && pair["secretAccessKey"] !== "";
     // The value is a secret: the message never repeats it.
     if (!ok) context.addIssue({ code: "custom", message: "is not a key pair", params: { hint: `set it as a secret JSON object: pulumi config set --secret drkit:<key> '{"accessKeyId":"…","secretAccessKey":"…"}'` } });
+  })
+  .optional();
+
+/** `drkit:media`: the application's media bucket and its mirror (docs/architecture.md §4). */
+export const mediaSchema = z
+  .strictObject({
+    bucket: bucketName(),
+    provider: storageProvider.optional(),
+    region: z.string().min(1).optional(),
+    endpoint: s3EndpointSchema.optional(),
+    schedule: cron().optional(),
+    maxDelete: positiveInt("deletions", 10_000_000).default(1000),
+    restoreFrom: z
+      .strictObject({
+        bucket: bucketName().optional(),
+        region: z.string().min(1).optional(),
+        provider: storageProvider.optional(),
+        endpoint: s3EndpointSchema.optional(),
+        prefix: keyPrefix().optional(),
+      })
+      .optional(),
   })
   .optional();
 
@@ -637,6 +658,7 @@ export const SECTION_SCHEMAS = {
   alerts: alertsSchema,
   cluster: clusterSchema,
   target: targetSchema,
+  media: mediaSchema,
   host: hostSchema,
   images: imagesSchema,
   // A secret, set with `pulumi config set --secret`: read by the program as a Pulumi secret and
@@ -647,6 +669,7 @@ export const SECTION_SCHEMAS = {
   storageCredentials: secretKeyPair,
   copyCredentials: secretKeyPair,
   restoreCredentials: secretKeyPair,
+  mediaCredentials: secretKeyPair,
 } as const;
 
 export type SectionName = keyof typeof SECTION_SCHEMAS;

@@ -114,6 +114,11 @@ export function summarizeSpec(spec: DrSpec) {
           restoreFrom: redis.snapshots.enabled && redis.restoreFrom ? `s3://${redis.restoreFrom.bucket}/${redis.restoreFrom.prefix} (if missing: ${redis.restoreFrom.ifMissing})` : "none",
         }
       : "disabled",
+    ...(spec.media
+      ? {
+          media: `s3://${spec.media.bucket}${spec.media.endpoint ? ` at ${endpointSummary(spec.media.endpoint)}` : ` (${spec.media.region})`} mirrored to s3://${storage.bucket}/${storage.lifecycle.media?.prefix ?? "media/"}${storage.copy ? " and the copy" : ""} at '${spec.media.schedule}', at most ${spec.media.maxDelete} removals a run${spec.media.restoreFrom ? `; first copied back from s3://${spec.media.restoreFrom.bucket}/${spec.media.restoreFrom.prefix}` : ""}`,
+        }
+      : {}),
     ...(spec.target === "docker"
       ? {
           host: spec.host.provision

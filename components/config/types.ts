@@ -34,12 +34,50 @@ export interface DrSpec {
    * jobs). @default "kubernetes"
    */
   target: Target;
+  /** The application's media bucket, mirrored into the backup bucket's media prefix. @default none */
+  media?: MediaSpec;
   /** The Docker host (`target: docker`). Defaulted, and unused, on Kubernetes. */
   host: HostSpec;
   images: ImagesSpec;
 }
 
 export type Target = "kubernetes" | "docker";
+
+/**
+ * The application's media bucket (uploads, images: often a MinIO beside the application) and
+ * its mirror into the backup bucket's media prefix (`storage.lifecycle.media.prefix`), where the
+ * bucket's versioning keeps what the application overwrote or deleted for the media rule's
+ * noncurrent expiration. A `dr` or `drill` stack first copies the source's mirrored media into
+ * its own media bucket (the reverse copy), then mirrors that bucket like a primary.
+ */
+export interface MediaSpec {
+  /** The application's media bucket. */
+  bucket: string;
+  /** @default `drkit:storage.provider` */
+  provider: StorageProvider;
+  /** @default `drkit:region` */
+  region: string;
+  /** The S3 API of an `s3-compatible` media bucket. @default `drkit:storage.endpoint` when the providers match */
+  endpoint?: S3EndpointSpec;
+  /** When the mirror runs (cron, `drkit:timeZone`). @default the longest even interval within half the media RPO */
+  schedule: string;
+  /**
+   * A run that would delete more files from the mirror than this stops and fails (BackupJobFailed):
+   * a wiped or misconfigured media bucket never empties the mirror in one go. @default 1000
+   */
+  maxDelete: number;
+  /** Where a dr or drill stack's reverse copy reads the mirrored media. @default the PostgreSQL source's bucket, the media prefix */
+  restoreFrom?: MediaRestoreSource;
+}
+
+export interface MediaRestoreSource {
+  bucket: string;
+  region: string;
+  provider: StorageProvider;
+  endpoint?: S3EndpointSpec;
+  /** The source stack's media prefix in that bucket. @default `drkit:storage.lifecycle.media.prefix` */
+  prefix: string;
+}
 
 /** One Docker host that runs a stack's workloads (docs/architecture.md §10). */
 export interface HostSpec {

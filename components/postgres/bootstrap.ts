@@ -42,7 +42,8 @@ export function bootstrapEnvironment(spec: PostgresContext & { credentials?: S3C
 }
 
 export interface BootstrapInput {
-  spec: PostgresContext;
+  /** The stack; with a copy (`copy`), its stanza is created in the copy's repository too. */
+  spec: PostgresContext & { copy?: CopyRepository | undefined };
   layout: PostgresLayout;
   /** The repository to restore from (dr/drill). */
   source?: PgbackrestRepository;
@@ -73,6 +74,7 @@ export function renderBootstrapScript({ spec, layout, source }: BootstrapInput):
     PG_BIN: layout.pgBin,
     PGDATA: layout.dataDir,
     CONFIG_DIR: layout.configDir,
+    COPY_CONFIG: spec.copy ? `${layout.configDir}/pgbackrest-copy.conf` : "",
     SOCKET_DIR: layout.socketDir,
     PORT: layout.port,
     STANZA: spec.postgres.backups.stanza,

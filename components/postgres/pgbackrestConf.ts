@@ -3,6 +3,7 @@ import type { PgbackrestRepository, PostgresLayout } from "./layout";
 import { retentionDays, windowDays } from "./layout";
 import { ARCHIVE_PUSH_IO_TIMEOUT, archivePushQueueMaxMiB, processMax, restoreProcessMax } from "./settings";
 import { PORT } from "../workloads/names";
+import { renderScript } from "../shell/render";
 
 /**
  * pgBackRest configuration files. Credentials and cipher passphrases are never in them: they
@@ -54,17 +55,13 @@ function stanzaSection(stanza: string, layout: PostgresLayout): string[] {
 /** The copy's repository lines (repo3), when the stack keeps one. */
 export const copyLines = (copy: CopyRepository | undefined): string[] => (copy ? repoLines(3, copy.repository) : []);
 
-/**
- * This stack's own repository: archive-push, backups, retention. With a copy, archive-push
- * sends every WAL segment to both repositories.
- */
-export function renderPgbackrestConf(spec: Pick<PostgresContext, "stack" | "postgres">, layout: PostgresLayout, repo: PgbackrestRepository, copy?: CopyRepository): string {
+/** This stack's own repository: archive-push, backups, retention. */
+export function renderPgbackrestConf(spec: Pick<PostgresContext, "stack" | "postgres">, layout: PostgresLayout, repo: PgbackrestRepository): string {
   return [
-    `# pgbackrest.conf rendered by drkit for stack '${spec.stack}': this stack's own repository${copy ? " (repo1) and its copy (repo3)" : ""}.`,
+    `# pgbackrest.conf rendered by drkit for stack '${spec.stack}': this stack's own repository.`,
     "[global]",
     ...repoLines(1, repo),
-    ...copyLines(copy),
-    ...backupSettings(spec, copy),
+    ...backupSettings(spec),
     // Asynchronous archiving: PostgreSQL hands WAL over at once, pgBackRest ships it in
     // parallel; the queue on the volume is bounded so a dead repository cannot fill the disk.
     "archive-async=y",
@@ -82,6 +79,49 @@ export function renderPgbackrestConf(spec: Pick<PostgresContext, "stack" | "post
     "",
   ].join("\n");
 }
+
+/**
+ * The copy's repository (repo3) as PostgreSQL archives to it: a pgBackRest of its own, with its
+ * own spool and lock directories, run by pgbackrest-archive-push.sh after the bucket's. An unreachable copy
+ * then never holds back the bucket's WAL (a single pgBackRest with both repositories checks each
+ * before it pushes: measured, the bucket's WAL waited minutes while the copy's store was down).
+ * The push gives up soon: the archive check repairs the copy's gaps with a full backup to it.
+ */
+export function renderCopyArchiveConf(spec: Pick<PostgresContext, "stack" | "postgres">, layout: PostgresLayout, copy: CopyRepository): string {
+  return [
+    `# pgbackrest-copy.conf rendered by drkit for stack '${spec.stack}': the copy of this stack's repository (repo3), archived to on a best-effort basis.`,
+    "[global]",
+    ...repoLines(3, copy.repository),
+    "compress-type=zst",
+    "compress-level=3",
+    "archive-async=y",
+    `spool-path=${layout.spoolDir}-copy`,
+    `archive-push-queue-max=${archivePushQueueMaxMiB(spec.postgres.storage.size)}MiB`,
+    `lock-path=${layout.lockDir}-copy`,
+    "log-level-console=info",
+    "log-level-file=off",
+    "",
+    "[global:archive-push]",
+    `io-timeout=${ARCHIVE_PUSH_IO_TIMEOUT}`,
+    // PostgreSQL waits this long for the copy before it moves on without it.
+    `archive-timeout=${COPY_ARCHIVE_TIMEOUT}`,
+    "",
+    ...stanzaSection(copy.repository.stanza, layout),
+    "",
+  ].join("\n");
+}
+
+/** archive_command with a copy: the bucket's push, then the copy's, only the bucket's result counting. */
+export function renderArchivePushScript(spec: Pick<PostgresContext, "stack" | "postgres">, layout: PostgresLayout): string {
+  return renderScript("pg-archive-push.sh", `stack '${spec.stack}'`, {
+    OWN_CONFIG: `${layout.configDir}/pgbackrest.conf`,
+    COPY_CONFIG: `${layout.configDir}/pgbackrest-copy.conf`,
+    STANZA: spec.postgres.backups.stanza,
+  });
+}
+
+/** Seconds PostgreSQL's archive_command waits for the copy's push before it gives up on the segment for the copy. */
+export const COPY_ARCHIVE_TIMEOUT = 5;
 
 /**
  * The source repository a dr/drill stack restores from, as repo2 so its credentials

@@ -6,7 +6,7 @@ import { bootstrapEnvironment, renderBootstrapScript } from "./bootstrap";
 import { renderExporterQueries } from "./exporterQueries";
 import type { PostgresInput } from "./input";
 import { containerLayout } from "./layout";
-import { renderPgbackrestConf, renderRestoreConf, tlsServerCommand } from "./pgbackrestConf";
+import { renderArchivePushScript, renderCopyArchiveConf, renderPgbackrestConf, renderRestoreConf, tlsServerCommand } from "./pgbackrestConf";
 import { renderPgHba, renderPostgresqlConf } from "./postgresqlConf";
 
 /** The label a pod needs for the NetworkPolicy to let it reach PostgreSQL. */
@@ -103,7 +103,13 @@ export function postgresPlan(spec: PostgresInput, options: PostgresPlanOptions =
   const files: Record<string, string> = {
     "postgresql.conf": renderPostgresqlConf(spec, layout),
     "pg_hba.conf": renderPgHba(),
-    "pgbackrest.conf": renderPgbackrestConf(spec, layout, own, copy),
+    "pgbackrest.conf": renderPgbackrestConf(spec, layout, own),
+    ...(copy
+      ? {
+          "pgbackrest-copy.conf": renderCopyArchiveConf(spec, layout, copy),
+          "pgbackrest-archive-push.sh": renderArchivePushScript(spec, layout),
+        }
+      : {}),
     "bootstrap.sh": renderBootstrapScript({ spec, layout, ...(source ? { source } : {}) }),
     "exporter-queries.yaml": renderExporterQueries(),
     ...(source ? { "pgbackrest-restore.conf": renderRestoreConf(spec, layout, source) } : {}),

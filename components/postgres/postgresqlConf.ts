@@ -1,5 +1,5 @@
 import { formatDuration } from "../config";
-import type { PostgresContext } from "./input";
+import type { CopyRepository, PostgresContext } from "./input";
 import type { PostgresLayout } from "./layout";
 import { archiveTimeout, memorySettings } from "./settings";
 import { PATH } from "../workloads/names";
@@ -10,7 +10,7 @@ export function pgbackrestCommand(layout: PostgresLayout, stanza: string): strin
 }
 
 /** postgresql.conf settings, in order. Values are rendered as PostgreSQL literals. */
-export function postgresqlSettings(spec: PostgresContext, layout: PostgresLayout): [string, string | number][] {
+export function postgresqlSettings(spec: PostgresContext & { copy?: CopyRepository | undefined }, layout: PostgresLayout): [string, string | number][] {
   const { postgres } = spec;
   const memory = memorySettings(postgres.resources.memory, postgres.maxConnections);
   const pgbackrest = pgbackrestCommand(layout, postgres.backups.stanza);
@@ -36,7 +36,8 @@ export function postgresqlSettings(spec: PostgresContext, layout: PostgresLayout
     ["wal_compression", "on"],
     ["archive_mode", "on"],
     ["archive_timeout", `${archiveTimeout(spec.objectives.postgres.rpo)}s`],
-    ["archive_command", `${pgbackrest} archive-push %p`],
+    // With a copy, a script pushes to both repositories, the copy's result never counting.
+    ["archive_command", spec.copy ? `bash ${layout.configDir}/pgbackrest-archive-push.sh %p` : `${pgbackrest} archive-push %p`],
     ["restore_command", `${pgbackrest} archive-get %f "%p"`],
     ["max_wal_senders", 4],
     // Logs go to the container's stderr.
@@ -54,7 +55,7 @@ function literal(value: string | number): string {
 }
 
 /** The postgresql.conf a drkit cluster runs with (mounted read-only, passed as config_file). */
-export function renderPostgresqlConf(spec: PostgresContext, layout: PostgresLayout): string {
+export function renderPostgresqlConf(spec: PostgresContext & { copy?: CopyRepository | undefined }, layout: PostgresLayout): string {
   const rpo = formatDuration(spec.objectives.postgres.rpo);
   const header = [
     `# postgresql.conf rendered by drkit for stack '${spec.stack}' (role ${spec.role}), PostgreSQL ${spec.postgres.version}.`,

@@ -4,7 +4,8 @@ import { BackupSchedule } from "../backup";
 import { PostgresCluster } from "../postgres";
 import { RedisServer } from "../redis";
 import type { DrSpec } from "../config";
-import { BackupStorage, backupStorageArgs, type BackupStorageArgs } from "../storage";
+import { BackupStorage, backupStorageArgs, type BackupStorageArgs, type S3Credentials } from "../storage";
+import { MediaMirror } from "../media/MediaMirror";
 import { workloadIdentityOf } from "../workloads/webIdentity";
 import { DrkitImages } from "../workloads/DrkitImages";
 import { kubernetesTarget } from "./kubernetes";
@@ -29,10 +30,11 @@ export interface DrRegionArgs {
   sourceCipherPassphrase?: pulumi.Input<string>;
   /**
    * The key pairs of S3-compatible stores, where drkit cannot create keys (secret config keys
-   * `drkit:storageCredentials`, `drkit:copyCredentials`, `drkit:restoreCredentials`): required
+   * `drkit:storageCredentials`, `drkit:copyCredentials`, `drkit:restoreCredentials`, and the
+   * application's media bucket's `drkit:mediaCredentials`): required
    * where the spec uses such a store. @default none
    */
-  storeKeys?: BackupStorageArgs["keys"];
+  storeKeys?: BackupStorageArgs["keys"] & { media?: S3Credentials };
 }
 
 /**
@@ -49,6 +51,8 @@ export class DrRegion extends pulumi.ComponentResource {
   public readonly backups?: BackupSchedule;
   /** Undefined when `drkit:redis.enabled` is false. */
   public readonly redis?: RedisServer;
+  /** The media mirror (`drkit:media`); undefined without it. */
+  public readonly media?: MediaMirror;
   /** The gateway PostgreSQL's jobs report to; undefined without PostgreSQL (no other job reports). */
   public readonly jobMetrics?: JobMetrics;
   /** The PrometheusRule and PodMonitors (Kubernetes; undefined on a Docker host). */
@@ -177,6 +181,29 @@ export class DrRegion extends pulumi.ComponentResource {
       );
     }
 
+    if (spec.media && storage.writers.media) {
+      if (!args.storeKeys?.media) throw new Error("DrRegion: drkit:media is set and storeKeys.media (drkit:mediaCredentials) was not given");
+      this.media = new MediaMirror(
+        "media",
+        {
+          stack: spec.stack,
+          role: spec.role,
+          namespace,
+          timeZone: spec.timeZone,
+          media: spec.media,
+          applicationKeys: args.storeKeys.media,
+          mirror: storage.writers.media,
+          ...(storage.restore.media ? { source: storage.restore.media } : {}),
+          ...(copy?.writers.media ? { copy: copy.writers.media } : {}),
+          ...(spec.objectives.media ? { restoreDeadline: spec.objectives.media.rto } : {}),
+          images: { jobs: images.jobs },
+          ...workloadIdentity,
+          ...onHost,
+        },
+        onCluster,
+      );
+    }
+
     if (this.postgres) {
       this.jobMetrics = new JobMetrics("job-metrics", { stack: spec.stack, namespace, images, monitoringNamespace: spec.alerts.namespace, retainData: spec.role !== "drill", ...onHost }, onCluster);
     }
@@ -191,7 +218,7 @@ export class DrRegion extends pulumi.ComponentResource {
     } else {
       this.alerts = new AlertRules(
         "alerts",
-        { settings: spec, namespace, ...(this.postgres ? { postgres: this.postgres } : {}), ...(this.jobMetrics ? { jobMetrics: this.jobMetrics } : {}), ...(this.redis ? { redis: this.redis } : {}) },
+        { settings: spec, namespace, ...(this.postgres ? { postgres: this.postgres } : {}), ...(this.jobMetrics ? { jobMetrics: this.jobMetrics } : {}), ...(this.redis ? { redis: this.redis } : {}), ...(this.media ? { media: this.media } : {}) },
         onCluster,
       );
     }

@@ -52,9 +52,10 @@ on_exit() {
 }
 trap on_exit EXIT
 
-# The stack's own repository (repo1): with a copy configured, pgBackRest would otherwise merge
-# both repositories' backups in `info`.
-own_pgbackrest() { pgbackrest --config="${CONFIG}" --stanza="${STANZA}" --repo=1 "$@"; }
+# One repository by index: repo1 (this stack's own) or the copy's; with both configured,
+# pgBackRest would otherwise merge their backups in `info`.
+repo=1
+repo_pgbackrest() { pgbackrest --config="${CONFIG}" --stanza="${STANZA}" --repo="${repo}" "$@"; }
 
 segment_index() { echo $((16#${1:8:8} * SEGMENTS_PER_LOG + 16#${1:16:8})); }
 segment_name() { printf '%08X%08X' $(($1 / SEGMENTS_PER_LOG)) $(($1 % SEGMENTS_PER_LOG)); }
@@ -64,7 +65,7 @@ segment_name() { printf '%08X%08X' $(($1 / SEGMENTS_PER_LOG)) $(($1 % SEGMENTS_P
 # segment that settled). Returns 1 when the repository holds no backup.
 read_archive() {
   local info starts listing name time index
-  info=$(own_pgbackrest --output=json info 2>&1) || die "cannot read the repository: ${info}"
+  info=$(repo_pgbackrest --output=json info 2>&1) || die "cannot read repo${repo}: ${info}"
   starts=$(grep -oE '"archive":\{"start":"[0-9A-F]{24}"' <<<"${info}" | grep -oE '[0-9A-F]{24}' || true)
   [[ -n "${starts}" ]] || return 1
   oldest_start=$(segment_index "$(head -n 1 <<<"${starts}")")
@@ -73,8 +74,8 @@ read_archive() {
   archive_id=$(grep -oE '"id":"[0-9]+-[0-9]+"' <<<"${info}" | tail -n 1 | cut -d'"' -f4)
   # Every segment listed, as "<name> <time>" lines (the replica check compares them).
   listed=""
-  listing=$(own_pgbackrest --output=json repo-ls --recurse "archive/${STANZA}/${archive_id}" 2>&1) \
-    || die "cannot list the WAL archive archive/${STANZA}/${archive_id}: ${listing}"
+  listing=$(repo_pgbackrest --output=json repo-ls --recurse "archive/${STANZA}/${archive_id}" 2>&1) \
+    || die "cannot list the WAL archive archive/${STANZA}/${archive_id} of repo${repo}: ${listing}"
   archived_at=()
   last=-1
   # "0000000100000000/000000010000000000000007-<sha1>.gz":{"type":"file","size":N,"time":T}
@@ -122,12 +123,7 @@ if [[ "${unrepaired}" -gt 0 ]]; then
   detected=${checked_at}
   log "WAL is missing from the repository after the newest backup (log file and segment, any timeline):${unrepaired_gaps}. archive-push-queue-max dropped it while the repository was out of reach, or it was deleted: a restore to now would stop at the first gap. Taking a full backup so point-in-time recovery works again from it."
   report
-  own_pgbackrest --type=full backup || die "the full backup after the WAL gap failed (its log is above); point-in-time recovery past the gap stays impossible until a backup succeeds"
-  # The queue dropped the segments for every repository: the copy has the same gap.
-  if [[ -n "${COPY_REPO}" ]]; then
-    pgbackrest --config="${CONFIG}" --stanza="${STANZA}" --repo="${COPY_REPO}" --type=full backup \
-      || die "the full backup of the copy (repo${COPY_REPO}) after the WAL gap failed (its log is above); the copy cannot recover past the gap until one succeeds"
-  fi
+  repo_pgbackrest --type=full backup || die "the full backup after the WAL gap failed (its log is above); point-in-time recovery past the gap stays impossible until a backup succeeds"
   checked_at=$(date +%s)
   read_archive || die "the repository lists no backup after a successful full backup"
   count_missing "${newest_start}"
@@ -166,4 +162,25 @@ elif [[ "${last}" -ge 0 ]]; then
   log "the archive is whole from the oldest backup's first segment to $(segment_name "${last}")"
 else
   log "no WAL has been in the repository for ${SETTLE_SECONDS} s yet: nothing to check"
+fi
+
+# The copy (drkit:storage.copy) is archived on a best-effort basis: PostgreSQL never waits for
+# it, so while its store is unreachable the copy misses segments. A gap after its newest backup
+# (or no backup at all) is repaired the same way: a full backup to the copy. A copy that cannot
+# be read or backed up fails the job (BackupJobFailed pages); the bucket's figures above stand.
+if [[ -n "${COPY_REPO}" ]]; then
+  repo=${COPY_REPO}
+  checked_at=$(date +%s)
+  if ! read_archive; then
+    log "the copy (repo${repo}) holds no backup yet: taking a full backup to it"
+    repo_pgbackrest --type=full backup || die "the full backup to the copy (repo${repo}) failed (its log is above)"
+  else
+    count_missing "${newest_start}"
+    if [[ "${counted}" -gt 0 ]]; then
+      log "WAL is missing from the copy (repo${repo}) after its newest backup:${gaps} (its store was out of reach when they were archived). Taking a full backup to the copy so it recovers to now again."
+      repo_pgbackrest --type=full backup || die "the full backup to the copy (repo${repo}) after the WAL gap failed (its log is above); the copy cannot recover past the gap until one succeeds"
+    else
+      log "the copy (repo${repo}) is whole after its newest backup"
+    fi
+  fi
 fi

@@ -12,7 +12,7 @@
 # server to start. It fails loudly, with one line saying what failed, and never deletes data.
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
-: "${ROLE:?}" "${PG_BIN:?}" "${PGDATA:?}" "${CONFIG_DIR:?}" "${SOCKET_DIR:?}" "${PORT:?}" "${STANZA:?}" "${SOURCE_STANZA?}" "${SOURCE_DESCRIPTION?}"
+: "${ROLE:?}" "${PG_BIN:?}" "${PGDATA:?}" "${CONFIG_DIR:?}" "${SOCKET_DIR:?}" "${PORT:?}" "${STANZA:?}" "${SOURCE_STANZA?}" "${SOURCE_DESCRIPTION?}" "${COPY_CONFIG?}"
 : "${RESTORE_TARGET:?}" "${RECOVERY_DEADLINE_SECONDS:?}" "${DATABASES:?}" "${REQUIRED_ENVIRONMENT:?}"
 : "${SUPERUSER_PASSWORD_VARIABLE:?}" "${MONITOR_PASSWORD_VARIABLE:?}" "${MONITOR_ROLE:?}" "${PASSWORD_PREFIX:?}"
 
@@ -150,6 +150,14 @@ create_own_stanza() {
   # Idempotent. A repository that is down must not keep the database down: PostgreSQL keeps
   # the WAL, PostgresWalArchiveFailing pages, and the next boot tries again.
   own_pgbackrest stanza-create || log "WARNING: stanza-create on this stack's repository failed; WAL stays queued until it succeeds"
+  # The copy's too (drkit:storage.copy), by its own pgBackRest, without the bucket's variables.
+  # A copy that is down is repaired later: the archive check backs up to it once it is back.
+  if [[ -n "${COPY_CONFIG}" ]]; then
+    local own
+    mapfile -t own < <(compgen -e | grep '^PGBACKREST_REPO1_' || true)
+    env "${own[@]/#/-u}" pgbackrest --config="${COPY_CONFIG}" --stanza="${STANZA}" stanza-create \
+      || log "WARNING: stanza-create on the copy's repository failed; the copy misses WAL until the archive check repairs it"
+  fi
 }
 
 finish_recovery() {

@@ -51,7 +51,7 @@ export interface BackupStorageArgs {
    */
   dataPaths: Partial<Record<DataPath, string>>;
   /** Backups a `dr` or `drill` stack restores from: each gets a read-only identity. @default none */
-  restoreSources?: { postgres?: RestoreSourceLocation; redis?: RestoreSourceLocation };
+  restoreSources?: { postgres?: RestoreSourceLocation; redis?: RestoreSourceLocation; media?: RestoreSourceLocation };
   /** A drill's storage: deleted with the stack, not protected. @default false */
   disposable?: boolean;
   /** See BackupBucketArgs.admins. @default history: `drkit:storage.adminRoleArn`; rules: it and the identity running `pulumi up` */
@@ -84,7 +84,7 @@ export class BackupStorage extends pulumi.ComponentResource {
   /** Read-only access to this stack's own pgBackRest repository: what restore verification needs. None without PostgreSQL. */
   public readonly repositoryReader?: S3Access;
   /** Read-only access to the backups a dr/drill stack restores from. */
-  public readonly restore: { postgres?: S3Access; redis?: S3Access };
+  public readonly restore: { postgres?: S3Access; redis?: S3Access; media?: S3Access };
   /** The SNS topics of the bucket's (and replica's) events, on AWS; none on Spaces, which has no notifications. */
   public readonly eventTopicArns: pulumi.Output<string[]>;
   /** The replica bucket, when the bucket replicates (AWS). */
@@ -193,7 +193,7 @@ export class BackupStorage extends pulumi.ComponentResource {
     }
 
     this.restore = {};
-    for (const [store, source] of Object.entries(args.restoreSources ?? {}) as ["postgres" | "redis", RestoreSourceLocation | undefined][]) {
+    for (const [store, source] of Object.entries(args.restoreSources ?? {}) as ["postgres" | "redis" | "media", RestoreSourceLocation | undefined][]) {
       if (!source) continue;
       const location: S3Location = { ...source, endpoint: s3Address(source.provider, source.region, source.endpoint) };
       this.restore[store] = access(`${name}-restore-${store}`, location, "read", { name: source.bucket, arn: bucketArn(source.bucket, source.region) }, "restore");

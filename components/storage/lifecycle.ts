@@ -102,7 +102,7 @@ export function renderSpacesLifecycleRules(storage: StorageSpec): SpacesLifecycl
  * The rules of the copy's bucket (`drkit:storage.copy`): pgBackRest and the dump and snapshot
  * jobs keep the copy's retention themselves, so no current object expires by age; old versions
  * go 30 days after they were replaced (where the store keeps versions) and unfinished uploads
- * after 7 days. One rule per data class the backup bucket has, media aside (the mirror keeps its own).
+ * after 7 days (replaced media after the media rule's time). One rule per data class the backup bucket has.
  */
 export function copyLifecycleRules(storage: StorageSpec, versioning: boolean): S3LifecycleRule[] {
   const only = (rule: LifecycleRule): LifecycleRule => ({
@@ -113,6 +113,8 @@ export function copyLifecycleRules(storage: StorageSpec, versioning: boolean): S
     ...(versioning ? { noncurrentExpiration: 30 * DAY } : {}),
     abortIncompleteMultipartUpload: 7 * DAY,
   });
-  const { pgbackrest, dumps, redis } = storage.lifecycle;
-  return renderLifecycleRules({ ...storage, lifecycle: { pgbackrest: only(pgbackrest), dumps: only(dumps), redis: only(redis) } });
+  const { pgbackrest, dumps, redis, media } = storage.lifecycle;
+  // The media mirror's copy keeps replaced media as long as the bucket does.
+  const mediaRule = media ? { media: { ...only(media), ...(versioning && media.noncurrentExpiration !== undefined ? { noncurrentExpiration: media.noncurrentExpiration } : {}) } } : {};
+  return renderLifecycleRules({ ...storage, lifecycle: { pgbackrest: only(pgbackrest), dumps: only(dumps), redis: only(redis), ...mediaRule } });
 }

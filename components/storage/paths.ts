@@ -3,7 +3,7 @@ import { credentialKind } from "../workloads/webIdentity";
 import type { BackupStorageArgs } from "./BackupStorage";
 
 /** The workloads that write to the backup bucket, each with its own identity. */
-export type DataPath = "pgbackrest" | "dumps" | "redis";
+export type DataPath = "pgbackrest" | "dumps" | "redis" | "media";
 
 /**
  * The key prefix each data path writes under, for the data paths this stack runs. Derived from
@@ -14,6 +14,8 @@ export function dataPathPrefixes(spec: DrSpec): Partial<Record<DataPath, string>
     ...(spec.postgres.enabled ? { pgbackrest: `${spec.postgres.backups.repoPath}/` } : {}),
     ...(spec.postgres.enabled && spec.postgres.dumps.enabled ? { dumps: spec.storage.lifecycle.dumps.prefix } : {}),
     ...(spec.redis.enabled && spec.redis.snapshots.enabled ? { redis: spec.redis.snapshots.prefix } : {}),
+    // The media mirror (drkit:media) writes under the media class's prefix.
+    ...(spec.media && spec.storage.lifecycle.media ? { media: spec.storage.lifecycle.media.prefix } : {}),
   };
 }
 
@@ -74,6 +76,7 @@ export function backupStorageArgs(spec: DrSpec): Omit<BackupStorageArgs, "admins
   const restoring = spec.role !== "primary";
   const pg = restoring && spec.postgres.enabled ? spec.postgres.restoreFrom : undefined;
   const redis = restoring && spec.redis.enabled && spec.redis.snapshots.enabled ? spec.redis.restoreFrom : undefined;
+  const media = restoring ? spec.media?.restoreFrom : undefined;
   return {
     storage: spec.storage,
     region: spec.region,
@@ -81,6 +84,7 @@ export function backupStorageArgs(spec: DrSpec): Omit<BackupStorageArgs, "admins
     restoreSources: {
       ...(pg ? { postgres: { provider: pg.provider, bucket: pg.bucket, region: pg.region, prefix: `${pg.repoPath}/`, ...(pg.endpoint ? { endpoint: pg.endpoint } : {}) } } : {}),
       ...(redis ? { redis: { provider: redis.provider, bucket: redis.bucket, region: redis.region, prefix: redis.prefix, ...(redis.endpoint ? { endpoint: redis.endpoint } : {}) } } : {}),
+      ...(media ? { media: { provider: media.provider, bucket: media.bucket, region: media.region, prefix: media.prefix, ...(media.endpoint ? { endpoint: media.endpoint } : {}) } } : {}),
     },
     disposable: spec.role === "drill",
     tags: { ...spec.tags, "drkit:stack": spec.stack, "drkit:role": spec.role },

@@ -28,6 +28,7 @@ export const PATH = {
   // Never under postgresConfig: a mount point cannot be made inside a read-only volume (runc).
   pgbackrestServerTls: "/etc/drkit-tls",
   backupConfig: "/etc/drkit-backup",
+  mediaConfig: "/etc/drkit-media",
   backupTls: "/etc/drkit-backup-tls",
   redisData: "/data",
   redisConfig: "/etc/drkit-redis",

@@ -24,7 +24,7 @@ export type SecretValue =
   | { kind: "redisTls"; part: "ca.crt" | "tls.crt" | "tls.key" };
 
 /** The stack's S3 identities, one per data path and use. */
-export type S3Identity = "pgbackrest" | "pgbackrestReader" | "pgbackrestReplica" | "pgbackrestSource" | "pgbackrestCopy" | "dumps" | "dumpsCopy" | "redis" | "redisSource" | "redisCopy";
+export type S3Identity = "pgbackrest" | "pgbackrestReader" | "pgbackrestReplica" | "pgbackrestSource" | "pgbackrestCopy" | "dumps" | "dumpsCopy" | "redis" | "redisSource" | "redisCopy" | "media" | "mediaSource" | "mediaApp" | "mediaCopy";
 
 export interface SecretPlan {
   /** Object name (a Kubernetes Secret). */

@@ -33,8 +33,8 @@ export const WEB_IDENTITY_ENV = { roleArn: "AWS_ROLE_ARN", tokenFile: "AWS_WEB_I
 
 const PGBACKREST_KEY = /^PGBACKREST_REPO(\d+)_S3_KEY$/;
 
-/** Identities that hold keys even where the workloads assume roles: the copy's store (`storage.copy`) is not AWS's IAM. */
-export const ALWAYS_KEYED: ReadonlySet<S3Identity> = new Set<S3Identity>(["pgbackrestCopy", "dumpsCopy", "redisCopy"]);
+/** Identities that hold keys even where the workloads assume roles: the copy's store (`storage.copy`) and the application's media bucket are not drkit's to grant. */
+export const ALWAYS_KEYED: ReadonlySet<S3Identity> = new Set<S3Identity>(["pgbackrestCopy", "dumpsCopy", "redisCopy", "mediaApp", "mediaCopy"]);
 
 /**
  * The plan as it runs where workloads assume roles instead of holding keys: every S3 access key

@@ -23,7 +23,8 @@ const scratch = mkdtempSync(join(tmpdir(), "drkit-promtool-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function stackSpec(stack: string): DrSpec {
-  const file = stack.startsWith("bot") ? join(PROJECT_ROOT, "examples", "docker-host", `Pulumi.${stack}.yaml`) : join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
+  const example = stack.startsWith("bot") ? "docker-host" : stack.startsWith("events") ? "minio" : undefined;
+  const file = example ? join(PROJECT_ROOT, "examples", example, `Pulumi.${stack}.yaml`) : join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
   const result = checkConfig(rawSpecFromConfig(readStackFile(file).config), { stack });
   if (!result.ok) throw new Error(`${stack} does not parse`);
   return result.spec;
@@ -311,7 +312,7 @@ function buildTests(spec: DrSpec) {
   return tests;
 }
 
-describe.each(["prod", "staging", "bot", "bot-dr"])("the alert rules of %s", (stack) => {
+describe.each(["prod", "staging", "bot", "bot-dr", "events"])("the alert rules of %s", (stack) => {
   const spec = stackSpec(stack);
   const targets = alertTargets(spec);
   const rulesFile = join(scratch, `${stack}-rules.yaml`);
@@ -429,8 +430,16 @@ function dockerJobTests<A, T>(spec: DrSpec, targets: AlertTargets, alert: (name:
   test("BackupJobFailed stays silent for another stack's failed job on the same Prometheus", "1m", [failed(full, flat(1), { ...job(full), drkit_stack: `${spec.stack}-other` })], [at(5, "BackupJobFailed", [])]);
 
   const verify = verifyCronJobName(targets.postgres!);
-  const every = [...backupJobs, verify, ...(targets.redis === undefined || !spec.redis.snapshots.enabled ? [] : [snapshotCronJobName(targets.redis)])];
+  const every = [...backupJobs, verify, ...(targets.redis === undefined || !spec.redis.snapshots.enabled ? [] : [snapshotCronJobName(targets.redis)]), ...(targets.media ? [targets.media] : [])];
   const reported = (names: string[]) => names.map((name) => series(m.created, job(name), flat(0)));
+  if (targets.media !== undefined && t.media) {
+    // The media mirror is watched like a backup: overdue past its own limits, failed, missing.
+    const media = targets.media;
+    const limits = t.media;
+    test(`BackupTooOld fires for a media mirror just over ${limits.late}s old`, "1h", [...others(""), ...fresh(media, limits.late + 60)], [at(evalMinutes, "BackupTooOld", [alert("BackupTooOld", byJob(media))])]);
+    test(`BackupTooOld stays silent for a media mirror just under ${limits.late}s old`, "1h", [...others(""), ...fresh(media, limits.late - 60)], [at(evalMinutes, "BackupTooOld", [])]);
+    test("BackupJobFailed fires when the latest media mirror failed", "1m", [failed(media, flat(1))], [at(5, "BackupJobFailed", [alert("BackupJobFailed", byJob(media))])]);
+  }
   test("BackupJobMissing stays silent while the scheduler reports every job", "1m", reported(every), [at(20, "BackupJobMissing", [])]);
   test("BackupJobMissing fires for a job the scheduler does not report", "1m", reported(every.filter((name) => name !== full)), [at(20, "BackupJobMissing", [alert("BackupJobMissing", job(full))])]);
   test("BackupJobMissing fires for every job when the scheduler is not scraped", "1m", [series("up", { ...scheduler }, flat(0))], [at(20, "BackupJobMissing", every.map((name) => alert("BackupJobMissing", job(name))))]);

@@ -125,6 +125,13 @@ const CASES: { name: string; patch: Record<string, any>; path: string; message: 
   { name: "a source in MinIO without its endpoint", patch: { ...FROM_COPY, postgres: { restoreFrom: { provider: "s3-compatible" } } }, path: "drkit:postgres.restoreFrom.endpoint", message: /is required: postgres.restoreFrom.provider is 's3-compatible' and there is no endpoint/, drill: true },
   { name: "an endpoint for a source in S3", patch: { postgres: { restoreFrom: { endpoint: { url: "https://minio.backup-site:9000" } } } }, path: "drkit:postgres.restoreFrom.endpoint", message: /is set, and postgres.restoreFrom.provider is 'aws'/, drill: true },
   { name: "a source in MinIO without a key pair to read it", patch: { ...FROM_COPY, restoreCredentials: undefined }, path: "drkit:restoreCredentials", message: /the source to restore from is 's3-compatible'/, drill: true },
+  // the media mirror
+  { name: "a media mirror without a media class", patch: { media: { bucket: "acme-media" }, mediaCredentials: "[secret]" }, path: "drkit:media", message: /the backup bucket has no media class/, hint: /storage.lifecycle.media/ },
+  { name: "a media mirror too rare for its RPO", patch: { media: { bucket: "acme-media", schedule: "0 * * * *" }, mediaCredentials: "[secret]", storage: { lifecycle: { media: {} } }, objectives: { media: { rpo: "1h" } } }, path: "drkit:media.schedule", message: /up to 1h45m old .* beyond the 1h media RPO/ },
+  { name: "a media bucket without its key pair", patch: { media: { bucket: "acme-media" }, storage: { lifecycle: { media: {} } } }, path: "drkit:mediaCredentials", message: /drkit:media is set/ },
+  { name: "a media bucket in MinIO without its endpoint", patch: { media: { bucket: "acme-media", provider: "s3-compatible" }, mediaCredentials: "[secret]", storage: { lifecycle: { media: {} } } }, path: "drkit:media.endpoint", message: /is required: media.provider is 's3-compatible'/ },
+  { name: "media copied back on a primary", patch: { media: { bucket: "acme-media", restoreFrom: { bucket: "acme-old" } }, mediaCredentials: "[secret]", storage: { lifecycle: { media: {} } } }, path: "drkit:media.restoreFrom", message: /is set on a primary stack/ },
+  { name: "a removal limit of zero", patch: { media: { bucket: "acme-media", maxDelete: 0 }, mediaCredentials: "[secret]", storage: { lifecycle: { media: {} } } }, path: "drkit:media.maxDelete", message: /whole number/ },
   { name: "a list where a map belongs", patch: { postgres: { backups: ["0 1 * * 0"] } }, path: "drkit:postgres.backups", message: /must be a map of settings, got a list/ },
 ];
 

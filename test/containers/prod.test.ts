@@ -57,7 +57,7 @@ describe("prod's primary, in containers", () => {
     for (const kind of ["full", "diff", "incr"] as const) {
       const job = await prod.runner.runJob(`postgres-backup-${kind}`);
       expect(job.ok, job.output).toBe(true);
-      expect(job.output).toMatch(new RegExp(`drkit-backup: backup \\d{8}-\\d{6}F(_\\d{8}-\\d{6}${kind === "diff" ? "D" : "I"})? \\(${kind}\\) done`));
+      expect(job.output).toMatch(new RegExp(`drkit-backup: backup \\d{8}-\\d{6}F(_\\d{8}-\\d{6}${kind === "diff" ? "D" : "I"})? \\(${kind}\\) to repo1 done`));
     }
     const info = await prod.runner.exec("postgres", "postgres", ["pgbackrest", "--config=/etc/drkit/pgbackrest.conf", "--stanza=main", "--output=json", "info"]);
     expect(info.code, info.stderr).toBe(0);

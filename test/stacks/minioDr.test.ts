@@ -46,6 +46,16 @@ describe("a dr stack restoring from the copy in a MinIO, under mocks (examples/m
     expect(uploaded(stack, "drkit-events-dr-redis-prepare", "/seed/env-restore-fetch/AWS_SECRET_ACCESS_KEY")).toBe("FAKE-SECRET-restoreCredentials");
   });
 
+  it("copies the copy's mirrored media into the backup site's new media bucket once, at deployment", () => {
+    const jobs = JSON.parse(uploaded(stack, "drkit-events-dr-scheduler-prepare", "/seed/config/jobs.json")) as { jobs: { name: string; schedule?: string }[] };
+    expect(jobs.jobs.find((j) => j.name === "media-restore")?.schedule).toBeUndefined();
+    const script = uploaded(stack, "drkit-events-dr-media-restore-prepare", "/seed/config/media.sh");
+    for (const line of ["SOURCE_BUCKET='events-backups-copy'", "SOURCE_PREFIX='media/'", "SOURCE_URL='https://minio.dc2.events.internal:9000'", "APP_BUCKET='events-media'", "MIRROR_BUCKET='events-dr-backups'"]) {
+      expect(script).toContain(line);
+    }
+    expect(uploaded(stack, "drkit-events-dr-media-restore-prepare", "/seed/env-restore/RCLONE_CONFIG_SOURCE_SECRET_ACCESS_KEY")).toBe("FAKE-SECRET-restoreCredentials");
+  });
+
   it("makes only its own bucket, in the backup site's MinIO, and keeps every pair secret", () => {
     expect(stack.ofType("aws:s3/bucket:Bucket").map((b) => b.inputs["bucket"])).toEqual(["events-dr-backups"]);
     const providers = stack.resources.filter((r) => r.type === "pulumi:providers:aws");

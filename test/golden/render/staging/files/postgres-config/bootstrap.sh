@@ -17,6 +17,7 @@ ROLE='drill'
 PG_BIN='/usr/lib/postgresql/15/bin'
 PGDATA='/var/lib/postgresql/data/pgdata'
 CONFIG_DIR='/etc/drkit'
+COPY_CONFIG=''
 SOCKET_DIR='/var/run/postgresql'
 PORT=5432
 STANZA='main'
@@ -30,7 +31,7 @@ SUPERUSER_PASSWORD_VARIABLE='POSTGRES_PASSWORD'
 MONITOR_PASSWORD_VARIABLE='DRKIT_MONITOR_PASSWORD'
 MONITOR_ROLE='drkit_monitor'
 PASSWORD_PREFIX='DRKIT_PASSWORD_'
-: "${ROLE:?}" "${PG_BIN:?}" "${PGDATA:?}" "${CONFIG_DIR:?}" "${SOCKET_DIR:?}" "${PORT:?}" "${STANZA:?}" "${SOURCE_STANZA?}" "${SOURCE_DESCRIPTION?}"
+: "${ROLE:?}" "${PG_BIN:?}" "${PGDATA:?}" "${CONFIG_DIR:?}" "${SOCKET_DIR:?}" "${PORT:?}" "${STANZA:?}" "${SOURCE_STANZA?}" "${SOURCE_DESCRIPTION?}" "${COPY_CONFIG?}"
 : "${RESTORE_TARGET:?}" "${RECOVERY_DEADLINE_SECONDS:?}" "${DATABASES:?}" "${REQUIRED_ENVIRONMENT:?}"
 : "${SUPERUSER_PASSWORD_VARIABLE:?}" "${MONITOR_PASSWORD_VARIABLE:?}" "${MONITOR_ROLE:?}" "${PASSWORD_PREFIX:?}"
 
@@ -187,6 +188,14 @@ create_own_stanza() {
   # Idempotent. A repository that is down must not keep the database down: PostgreSQL keeps
   # the WAL, PostgresWalArchiveFailing pages, and the next boot tries again.
   own_pgbackrest stanza-create || log "WARNING: stanza-create on this stack's repository failed; WAL stays queued until it succeeds"
+  # The copy's too (drkit:storage.copy), by its own pgBackRest, without the bucket's variables.
+  # A copy that is down is repaired later: the archive check backs up to it once it is back.
+  if [[ -n "${COPY_CONFIG}" ]]; then
+    local own
+    mapfile -t own < <(compgen -e | grep '^PGBACKREST_REPO1_' || true)
+    env "${own[@]/#/-u}" pgbackrest --config="${COPY_CONFIG}" --stanza="${STANZA}" stanza-create \
+      || log "WARNING: stanza-create on the copy's repository failed; the copy misses WAL until the archive check repairs it"
+  fi
 }
 
 finish_recovery() {
