@@ -32,12 +32,21 @@ export function redisCliArgs(runner: PlanRunner, server = "redis"): string[] {
   return [...redisCliTls(tls, `${PATH.redisTls}/ca.crt`), "--no-auth-warning"];
 }
 
-/** Switches to a new WAL segment and waits until the segment it closed is archived. */
+/**
+ * Switches to a new WAL segment and waits until the segment it closed is archived: its
+ * archive status is `.done`, or a later segment was archived. (The last archived file may be a
+ * backup history file of an earlier segment, archived after it: the name alone does not say.)
+ */
 export async function switchAndWaitArchived(runner: PlanRunner, timeoutMs = 120_000): Promise<void> {
   const lsn = await psql(runner, "SELECT pg_switch_wal()");
+  const segment = `pg_walfile_name('${lsn}'::pg_lsn - 1)`;
   await waitFor(
     `WAL up to ${lsn} archived`,
-    async () => (await psql(runner, `SELECT coalesce(last_archived_wal >= pg_walfile_name('${lsn}'::pg_lsn - 1), false) FROM pg_stat_archiver`)) === "t",
+    async () =>
+      (await psql(
+        runner,
+        `SELECT EXISTS (SELECT FROM pg_ls_archive_statusdir() WHERE name = ${segment} || '.done') OR coalesce(left(last_archived_wal, 24) >= ${segment} AND last_archived_wal NOT LIKE '%.backup', false) FROM pg_stat_archiver`,
+      )) === "t",
     timeoutMs,
     250,
   );

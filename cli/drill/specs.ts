@@ -28,7 +28,9 @@ function primaryOf(spec: DrSpec): DrSpec {
     ...spec,
     stack,
     role: "primary",
-    storage: { ...spec.storage, bucket: source?.bucket ?? redisSource?.bucket ?? spec.storage.bucket, replication: undefined, objectLock: undefined },
+    storage: { ...spec.storage, bucket: source?.bucket ?? redisSource?.bucket ?? spec.storage.bucket, replication: undefined, objectLock: undefined, copy: undefined },
+    // The primary mirrors its media where the recovery copies them back from.
+    ...(spec.media ? { media: withoutRestore(spec.media) } : {}),
     postgres: source
       ? {
           ...postgres,
@@ -40,6 +42,11 @@ function primaryOf(spec: DrSpec): DrSpec {
   };
 }
 
+const withoutRestore = (media: NonNullable<DrSpec["media"]>): NonNullable<DrSpec["media"]> => {
+  const { restoreFrom: _restore, ...rest } = media;
+  return rest;
+};
+
 /** The drill that restores a primary's backups into a stack of its own. */
 function recoveryOf(spec: DrSpec): DrSpec {
   const stack = `${spec.stack}-drill`;
@@ -47,7 +54,16 @@ function recoveryOf(spec: DrSpec): DrSpec {
     ...spec,
     stack,
     role: "drill",
-    storage: { ...spec.storage, replication: undefined, objectLock: undefined },
+    // A drill keeps no copy (a copy is refused on drill stacks).
+    storage: { ...spec.storage, replication: undefined, objectLock: undefined, copy: undefined },
+    ...(spec.media
+      ? {
+          media: {
+            ...spec.media,
+            restoreFrom: { bucket: spec.storage.bucket, region: spec.region, provider: spec.storage.provider, ...(spec.storage.endpoint ? { endpoint: spec.storage.endpoint } : {}), prefix: spec.storage.lifecycle.media?.prefix ?? "media/" },
+          },
+        }
+      : {}),
     postgres: spec.postgres.enabled
       ? {
           ...spec.postgres,

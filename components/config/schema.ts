@@ -319,6 +319,14 @@ const secretKeyPair = z
   })
   .optional();
 
+/** Where a restore source is, each part defaulting to another source's (Redis's and media's to PostgreSQL's). */
+const sourceLocation = {
+  bucket: bucketName().optional(),
+  region: z.string().min(1).optional(),
+  provider: storageProvider.optional(),
+  endpoint: s3EndpointSchema.optional(),
+};
+
 /** `drkit:media`: the application's media bucket and its mirror (docs/architecture.md §4). */
 export const mediaSchema = z
   .strictObject({
@@ -328,15 +336,7 @@ export const mediaSchema = z
     endpoint: s3EndpointSchema.optional(),
     schedule: cron().optional(),
     maxDelete: positiveInt("deletions", 10_000_000).default(1000),
-    restoreFrom: z
-      .strictObject({
-        bucket: bucketName().optional(),
-        region: z.string().min(1).optional(),
-        provider: storageProvider.optional(),
-        endpoint: s3EndpointSchema.optional(),
-        prefix: keyPrefix().optional(),
-      })
-      .optional(),
+    restoreFrom: z.strictObject({ ...sourceLocation, prefix: keyPrefix().optional() }).optional(),
   })
   .optional();
 
@@ -512,10 +512,7 @@ export const redisSchema = z
     tls: z.boolean().default(true),
     restoreFrom: z
       .strictObject({
-        bucket: bucketName().optional(),
-        region: z.string().min(1).optional(),
-        provider: storageProvider.optional(),
-        endpoint: s3EndpointSchema.optional(),
+        ...sourceLocation,
         prefix: keyPrefix(),
         ifMissing: z.enum(["fail", "start-empty"]).default("fail"),
       })
