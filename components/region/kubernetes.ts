@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DrSpec } from "../config";
 import { namespaceNetworkPolicies } from "../workloads/kubernetes";
+import { objectStorePorts } from "../storage/paths";
 
 export interface KubernetesTarget {
   /** The provider every Kubernetes object of the stack uses. */
@@ -50,6 +51,6 @@ export function kubernetesTarget(spec: DrSpec, opts: pulumi.CustomResourceOption
     { ...opts, provider },
   );
   // drkit's namespace: its pods get a default deny and only the egress they need.
-  namespaceNetworkPolicies("drkit", { namespace: namespace.metadata.name }, { ...opts, provider });
+  namespaceNetworkPolicies("drkit", { namespace: namespace.metadata.name, objectStorePorts: objectStorePorts(spec) }, { ...opts, provider });
   return { provider, namespace: namespace.metadata.name };
 }

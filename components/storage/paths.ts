@@ -91,3 +91,23 @@ export function backupStorageArgs(spec: DrSpec): Omit<BackupStorageArgs, "admins
     credentials: credentialKind(spec),
   };
 }
+
+/**
+ * The TCP ports of every object store a stack's pods reach: the bucket's, the copy's, the sources'
+ * a dr or drill stack restores from, the media bucket's. AWS and Spaces are 443; an S3-compatible
+ * endpoint names its own (MinIO's 9000). The object-storage egress policy opens exactly these.
+ */
+export function objectStorePorts(spec: DrSpec): number[] {
+  const port = (address: S3Address) => address.port ?? (address.tls ? 443 : 80);
+  const restoring = spec.role !== "primary";
+  const addresses = [
+    s3Address(spec.storage.provider, spec.region, spec.storage.endpoint),
+    ...(spec.storage.copy ? [s3Address("s3-compatible", spec.storage.copy.region, spec.storage.copy.endpoint)] : []),
+    ...(spec.storage.replication ? [s3Address("aws", spec.storage.replication.region)] : []),
+    ...(restoring && spec.postgres.enabled && spec.postgres.restoreFrom ? [s3Address(spec.postgres.restoreFrom.provider, spec.postgres.restoreFrom.region, spec.postgres.restoreFrom.endpoint)] : []),
+    ...(restoring && spec.redis.enabled && spec.redis.snapshots.enabled && spec.redis.restoreFrom ? [s3Address(spec.redis.restoreFrom.provider, spec.redis.restoreFrom.region, spec.redis.restoreFrom.endpoint)] : []),
+    ...(spec.media ? [s3Address(spec.media.provider, spec.media.region, spec.media.endpoint)] : []),
+    ...(restoring && spec.media?.restoreFrom ? [s3Address(spec.media.restoreFrom.provider, spec.media.restoreFrom.region, spec.media.restoreFrom.endpoint)] : []),
+  ];
+  return [...new Set(addresses.map(port))].sort((a, b) => a - b);
+}

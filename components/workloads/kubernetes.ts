@@ -135,6 +135,8 @@ export interface NamespaceNetworkPolicyArgs {
   namespace: pulumi.Input<string>;
   /** Where cluster DNS runs. @default "kube-system" */
   dnsNamespace?: string;
+  /** The TCP ports of the object stores the pods reach (`objectStorePorts(spec)`): 443, and an S3-compatible endpoint's own. @default [443] */
+  objectStorePorts?: number[];
 }
 
 /**
@@ -143,8 +145,8 @@ export interface NamespaceNetworkPolicyArgs {
  * - `drkit-default-deny`: nothing in or out of a drkit pod that no other policy admits;
  * - `drkit-egress-cluster`: out to cluster DNS (port 53) and to drkit's own pods in the namespace
  *   on the ports they serve (each server's ingress policy decides who gets in);
- * - `drkit-egress-object-storage`: pods marked as reaching the object store out on HTTPS (443),
- *   to any address: NetworkPolicy matches addresses, not host names, and S3's change (an FQDN
+ * - `drkit-egress-object-storage`: pods marked as reaching the object store out on its ports
+ *   (HTTPS's 443, an S3-compatible endpoint's own, such as MinIO's 9000), to any address: NetworkPolicy matches addresses, not host names, and S3's change (an FQDN
  *   policy needs a CNI extension such as Cilium's). Everything else stays in the cluster.
  * Application pods are not selected: a default deny for them is the application's decision.
  */
@@ -178,7 +180,7 @@ export function namespaceNetworkPolicies(name: string, args: NamespaceNetworkPol
         spec: {
           podSelector: { matchLabels: { ...DRKIT_POD_LABEL, ...OBJECT_STORAGE_LABEL } },
           policyTypes: ["Egress"],
-          egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }, { ipBlock: { cidr: "::/0" } }], ports: [{ protocol: "TCP", port: 443 }] }],
+          egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }, { ipBlock: { cidr: "::/0" } }], ports: (args.objectStorePorts ?? [443]).map((port) => ({ protocol: "TCP", port })) }],
         },
       },
       opts,
