@@ -137,7 +137,18 @@ function bucketViews(resources: PolicyResource[]): BucketView[] {
   }));
 }
 
-/** A stack policy over every backup bucket (every bucket that is not an access-log target). */
+/**
+ * Whether a bucket is made in an S3-compatible store (MinIO, Ceph, R2...): through an AWS
+ * provider whose S3 endpoint is not AWS's. Public access blocks, bucket policies and KMS are
+ * AWS's; such a store's own settings protect its buckets, and drkit's review judges them.
+ */
+function inCompatibleStore(bucket: PolicyResource): boolean {
+  const endpoints = bucket.provider?.props["endpoints"];
+  const list = typeof endpoints === "string" ? (JSON.parse(endpoints) as unknown) : endpoints;
+  return Array.isArray(list) && list.some((e) => typeof (e as { s3?: unknown } | null)?.s3 === "string" && !/amazonaws\.com(\.cn)?(:\d+)?\/?$/.test((e as { s3: string }).s3));
+}
+
+/** A stack policy over every backup bucket in AWS (every bucket that is not an access-log target, nor in an S3-compatible store). */
 function bucketPolicy(name: string, description: string, check: (view: BucketView, report: (message: string) => void) => void): StackValidationPolicy {
   return {
     name,
@@ -145,7 +156,7 @@ function bucketPolicy(name: string, description: string, check: (view: BucketVie
     enforcementLevel: "mandatory",
     validateStack: (args: StackValidationArgs, report: ReportViolation) => {
       for (const view of bucketViews(args.resources)) {
-        if (!view.isLogTarget) check(view, (message) => report(message, view.bucket.urn));
+        if (!view.isLogTarget && !inCompatibleStore(view.bucket)) check(view, (message) => report(message, view.bucket.urn));
       }
     },
   };

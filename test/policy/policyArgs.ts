@@ -38,6 +38,9 @@ export function policyResources(stack: RenderedStack): PolicyResource[] {
     resource.dependencies = r.dependsOn.flatMap((urn) => byUrn.get(urn) ?? []);
     resource.propertyDependencies = Object.fromEntries(Object.entries(r.propertyDependencies).map(([key, urns]) => [key, urns.flatMap((urn) => byUrn.get(urn) ?? [])]));
     if (r.parent) resource.parent = byUrn.get(r.parent);
+    // The explicit provider, as the analyzer gives it: its type, name, URN and properties.
+    const provider = r.provider ? stack.resources.find((p) => `${p.urn}::${String(p.outputs["id"] ?? "")}` === r.provider || r.provider!.startsWith(`${p.urn}::`)) : undefined;
+    if (provider) resource.provider = { type: provider.type, props: provider.inputs, urn: provider.urn, name: provider.name };
   }
   return resources;
 }
