@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startLocalS3, type LocalS3 } from "../../cli/containers/s3";
+import { waitFor } from "../../cli/containers/wait";
 import { checkConfig, rawSpecFromConfig, readStackFile, type DrSpec } from "../../components/config";
 import { bucketKeys } from "./bucketKeys";
 import { settleArchive, startCluster, switchAndWaitArchived, type Cluster, type StackRun } from "./harness";
@@ -107,6 +108,17 @@ describe("a primary with a copy in a second S3-compatible store", () => {
     expect(snapshots.filter((k) => k.endsWith(".rdb"))).toHaveLength(1);
     expect(snapshots.filter((k) => k.endsWith(".rdb.sha256"))).toHaveLength(1);
     expect(bucketKeys(cluster.s3.directory, "events-backups", "redis/events/").filter((k) => k.endsWith(".rdb.sha256"))).toHaveLength(1);
+  });
+
+  it("comes back when its PostgreSQL pod is re-created, archiving to both repositories again", async () => {
+    await primary.runner.stopServer("postgres");
+    await primary.runner.startServer("postgres");
+    await primary.psql("INSERT INTO events (note) VALUES ('after the restart')", "shared_services");
+    await switchAndWaitArchived(primary);
+    const last = await primary.psql("SELECT last_archived_wal FROM pg_stat_archiver");
+    for (const [directory, bucket] of [[cluster.s3.directory, "events-backups"], [copyStore.directory, COPY_BUCKET]] as const) {
+      await waitFor(`${last} in ${bucket}`, async () => bucketKeys(directory, bucket, "pgbackrest/events/archive/main").some((k) => k.includes(`/${last.slice(0, 24)}-`)), 60_000, 250);
+    }
   });
 
   it("keeps archiving to the bucket while the copy's store is down, and the copy is whole again after the archive check", async () => {
